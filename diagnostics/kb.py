@@ -1,0 +1,462 @@
+"""The knowledge base: indicators, rules and directions, validated once as a whole.
+
+`KnowledgeBase.build` runs every static check: unknown references (with a "did you mean"),
+type mismatches, duplicate ids, cycles, too many facts per compiled pattern, unreachable
+rules, and the thesis's design rules (MAP.md §10) that can be checked mechanically.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+from typing import Any
+
+from .citations import parse_citation
+from .conditions import Conjunction, NegationError, TooComplex, dnf, push_not
+from .errors import DataError, KnowledgeError
+from .knowledge import (
+    LAYER_ORDER,
+    Compare,
+    Direction,
+    EvidenceKind,
+    Family,
+    Finding,
+    Indicator,
+    IndicatorType,
+    Known,
+    Layer,
+    Rule,
+    leaves,
+)
+from .yamlio import load_data, parse_model
+
+MAX_PATTERNS = 16  # durable-rules MAX_MESSAGE_FRAMES
+
+
+@dataclass
+class Problem:
+    where: str  # file or plugin
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.rule}: {self.message}" if self.rule else f"{self.where}: {self.message}"
+
+
+def did_you_mean(name: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+@dataclass
+class KnowledgeBase:
+    indicators: dict[str, Indicator]
+    rules: dict[str, Rule]  # in topological order: premises before the rules that use them
+    directions: dict[str, Direction]
+    families: dict[str, Family] = field(default_factory=dict)
+    compiled: dict[str, list[Conjunction]] = field(default_factory=dict)  # rule -> DNF of gate ∧ when
+
+    # ---------------------------------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        indicators: Sequence[Indicator],
+        rules: Sequence[Rule],
+        directions: Sequence[Direction] = (),
+        families: Sequence[Family] = (),
+        origin: dict[str, str] | None = None,
+    ) -> KnowledgeBase:
+        """Validate everything; raise KnowledgeError listing every problem found."""
+        origin = origin or {}
+        problems: list[Problem] = []
+
+        def where(record_id: str, provided_by: str) -> str:
+            return origin.get(record_id) or provided_by or "knowledge base"
+
+        ind: dict[str, Indicator] = {}
+        for i in indicators:
+            if i.id in ind:
+                problems.append(Problem(where(i.id, i.provided_by), i.id,
+                                        f"duplicate indicator id (also from {ind[i.id].provided_by or 'another file'})"))
+            ind[i.id] = i
+        rl: dict[str, Rule] = {}
+        for r in rules:
+            if r.id in rl:
+                problems.append(Problem(where(r.id, r.provided_by), r.id,
+                                        f"duplicate rule id (also from {rl[r.id].provided_by or 'another file'})"))
+            rl[r.id] = r
+        dirs: dict[str, Direction] = {}
+        for d in directions:
+            if d.id in dirs:
+                problems.append(Problem(where(d.id, d.provided_by), d.id,
+                                        f"duplicate direction id (also from {dirs[d.id].provided_by or 'another file'})"))
+            dirs[d.id] = d
+        fams: dict[str, Family] = {}
+        for f in families:
+            if f.id in fams:
+                problems.append(Problem(where(f.id, f.provided_by), f.id,
+                                        f"duplicate family id (also from {fams[f.id].provided_by})"))
+            fams[f.id] = f
+
+        compiled: dict[str, list[Conjunction]] = {}
+        graph: dict[str, set[str]] = {}
+        for r in rl.values():
+            w = where(r.id, r.provided_by)
+            before = len(problems)
+            problems.extend(Problem(w, r.id, m) for m in _check_rule(r, ind, rl, dirs))
+            graph[r.id] = {lf.finding for lf in _rule_leaves(r) if isinstance(lf, Finding) and lf.finding in rl}
+            if len(problems) == before:
+                try:
+                    compiled[r.id] = _compile(r)
+                except (TooComplex, NegationError) as exc:
+                    problems.append(Problem(w, r.id, str(exc)))
+                    continue
+                for conj in compiled[r.id]:
+                    n = len(_patterns(conj))
+                    if n > MAX_PATTERNS:
+                        problems.append(Problem(w, r.id, f"one alternative needs {n} facts; the engine allows {MAX_PATTERNS}"))
+                        break
+                if not all(_benchmark_free(conj, ind) for conj in compiled[r.id]):
+                    problems.append(Problem(w, r.id, "an alternative rests only on outcome or benchmark indicators "
+                                                     "(design rule R-4: a benchmark gap is never a finding alone)"))
+        for d in dirs.values():
+            for target in d.answers:
+                if target not in rl:
+                    problems.append(Problem(where(d.id, d.provided_by), d.id,
+                                            f"answers unknown rule {target!r}{did_you_mean(target, rl)}"))
+            problems.extend(Problem(where(d.id, d.provided_by), d.id, m) for m in _check_citations(d.citations))
+        for i in ind.values():
+            problems.extend(Problem(where(i.id, i.provided_by), i.id, m) for m in _check_citations(i.citations))
+
+        order: list[str] = []
+        try:
+            order = list(TopologicalSorter(graph).static_order())
+        except CycleError as exc:
+            cycle = " -> ".join(exc.args[1])
+            problems.append(Problem("knowledge base", "", f"rules form a cycle: {cycle}"))
+
+        if not problems:
+            problems.extend(_unreachable(order, rl, compiled, ind, origin))
+        if problems:
+            raise KnowledgeError("\n".join(str(p) for p in problems))
+        return cls(
+            indicators=ind,
+            rules={k: rl[k] for k in order},
+            directions=dirs,
+            families=fams,
+            compiled={k: compiled[k] for k in order},
+        )
+
+    # ---------------------------------------------------------------------------------
+    @cached_property
+    def digest(self) -> str:
+        """A hash of the whole knowledge base, for the audit stamp."""
+        payload = json.dumps(
+            [
+                [i.model_dump(mode="json") for i in self.indicators.values()],
+                [r.model_dump(mode="json", by_alias=True) for r in self.rules.values()],
+                [d.model_dump(mode="json") for d in self.directions.values()],
+            ],
+            sort_keys=True,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    @cached_property
+    def feeds(self) -> dict[str, list[str]]:
+        """Indicator id -> ids of the rules whose condition, gate or evidence read it ("why ask")."""
+        out: dict[str, list[str]] = {i: [] for i in self.indicators}
+        for r in self.rules.values():
+            for lf in _rule_leaves(r, with_supporting=True):
+                key = lf.indicator if isinstance(lf, Compare) else lf.known if isinstance(lf, Known) else None
+                if key in out and r.id not in out[key]:
+                    out[key].append(r.id)
+        return out
+
+    @cached_property
+    def used_by(self) -> dict[str, list[str]]:
+        """Rule id -> ids of the rules that require its finding."""
+        out: dict[str, list[str]] = {r: [] for r in self.rules}
+        for r in self.rules.values():
+            for lf in _rule_leaves(r):
+                if isinstance(lf, Finding) and r.id not in out[lf.finding]:
+                    out[lf.finding].append(r.id)
+        return out
+
+    @cached_property
+    def rolls_up_to(self) -> dict[str, list[str]]:
+        """Rule id -> the top-level diagnoses it feeds, directly or through other rules (R-5)."""
+        out: dict[str, list[str]] = {}
+        for rid in reversed(list(self.rules)):
+            roots: list[str] = []
+            for parent in self.used_by[rid]:
+                if self.rules[parent].layer == Layer.DIAGNOSIS:
+                    roots.append(parent)
+                roots.extend(out.get(parent, []))
+            out[rid] = sorted(set(roots), key=list(self.rules).index)
+        return out
+
+    def rule_indicators(self, rule_id: str) -> list[str]:
+        """Indicators read directly by a rule (condition, gate and evidence sets)."""
+        seen: list[str] = []
+        for lf in _rule_leaves(self.rules[rule_id]):
+            key = lf.indicator if isinstance(lf, Compare) else lf.known if isinstance(lf, Known) else None
+            if key and key not in seen:
+                seen.append(key)
+        return seen
+
+    def diagnoses(self) -> list[Rule]:
+        return sorted(
+            (r for r in self.rules.values() if r.layer == Layer.DIAGNOSIS),
+            key=lambda r: list(self.rules).index(r.id),
+        )
+
+    def by_layer(self) -> list[Rule]:
+        return sorted(self.rules.values(), key=lambda r: (LAYER_ORDER[r.layer], r.id))
+
+
+# -------------------------------------------------------------------------------------
+def _rule_leaves(rule: Rule, with_supporting: bool = False) -> list[Any]:
+    out = leaves(rule.when)
+    if rule.gate is not None:
+        out += leaves(rule.gate)
+    if rule.evidence is not None:
+        out += [Known(known=i) for i in (*rule.evidence.formal, *rule.evidence.informal)]
+    if with_supporting:
+        out += list(rule.supporting)
+    return out
+
+
+def _compile(rule: Rule) -> list[Conjunction]:
+    """gate ∧ (evidence) ∧ when, as DNF over negation-free leaves."""
+    from .knowledge import All, AnyOf
+
+    parts: list[Any] = []
+    if rule.gate is not None:
+        parts.append(push_not(rule.gate))
+    if rule.evidence is not None:
+        parts.append(AnyOf(any=tuple(Known(known=i) for i in rule.evidence.formal)))
+        parts.append(AnyOf(any=tuple(Known(known=i) for i in rule.evidence.informal)))
+    parts.append(push_not(rule.when))
+    return dnf(All(all=tuple(parts)))
+
+
+def _patterns(conj: Conjunction) -> set[str]:
+    """The facts one alternative must join: one per indicator, one per required finding."""
+    keys: set[str] = set()
+    for lf in conj:
+        if isinstance(lf, Compare):
+            keys.add("i:" + lf.indicator)
+        elif isinstance(lf, Known):
+            keys.add("i:" + lf.known)
+        else:
+            keys.add("f:" + lf.finding)
+    return keys
+
+
+def _benchmark_free(conj: Conjunction, ind: dict[str, Indicator]) -> bool:
+    """True if the alternative has a premise beyond outcome statistics and benchmark ratios."""
+    for lf in conj:
+        if isinstance(lf, Finding):
+            return True
+        if isinstance(lf, Compare):
+            spec = ind[lf.indicator]
+            if spec.evidence_kind != EvidenceKind.OUTCOME and not spec.benchmark:
+                return True
+    return False
+
+
+_OPS_BY_TYPE = {
+    IndicatorType.BOOL: {"eq", "ne"},
+    IndicatorType.ENUM: {"eq", "ne", "in", "not_in"},
+    IndicatorType.SET: {"contains", "lacks"},
+    IndicatorType.TEXT: set(),
+}
+_NUMERIC_OPS = {"eq", "ne", "lt", "lte", "gt", "gte"}
+
+
+def _check_citations(citations: Iterable[str]) -> list[str]:
+    out = []
+    for c in citations:
+        try:
+            parse_citation(c)
+        except ValueError as exc:
+            out.append(str(exc))
+    return out
+
+
+def _check_compare(c: Compare, ind: dict[str, Indicator]) -> list[str]:
+    if c.indicator not in ind:
+        return [f"unknown indicator {c.indicator!r}{did_you_mean(c.indicator, ind)}"]
+    spec = ind[c.indicator]
+    allowed = _OPS_BY_TYPE.get(spec.type, _NUMERIC_OPS)
+    if spec.display_only:
+        return [f"{c.indicator} is display-only and cannot be used in a condition"]
+    if c.op not in allowed:
+        return [f"operator {c.op!r} does not fit {spec.type.value} indicator {c.indicator} "
+                f"(use {', '.join(sorted(allowed)) or 'none'})"]
+    values = c.value if c.op in ("in", "not_in") else [c.value]
+    if c.op in ("in", "not_in") and not isinstance(c.value, (list, tuple)):
+        return [f"{c.op} needs a list of values for {c.indicator}"]
+    from .profile import AnswerError, check_value
+
+    for v in values:
+        try:
+            if spec.type == IndicatorType.SET:
+                check_value(spec, [v])
+            else:
+                check_value(spec, v)
+        except AnswerError as exc:
+            return [f"comparison value does not fit: {exc}"]
+    return []
+
+
+def _check_rule(r: Rule, ind: dict[str, Indicator], rl: dict[str, Rule], dirs: dict[str, Direction]) -> list[str]:
+    out: list[str] = []
+    for lf in _rule_leaves(r, with_supporting=True):
+        if isinstance(lf, Compare):
+            out.extend(_check_compare(lf, ind))
+        elif isinstance(lf, Known):
+            if lf.known not in ind:
+                out.append(f"unknown indicator {lf.known!r}{did_you_mean(lf.known, ind)}")
+        elif isinstance(lf, Finding):
+            if lf.finding not in rl:
+                out.append(f"requires unknown rule {lf.finding!r}{did_you_mean(lf.finding, rl)}")
+            elif lf.finding == r.id:
+                out.append("requires its own finding")
+    if r.evidence is not None:
+        for side, kind in (("formal", EvidenceKind.FORMAL), ("informal", EvidenceKind.INFORMAL)):
+            for i in getattr(r.evidence, side):
+                if i in ind and ind[i].evidence_kind != kind:
+                    out.append(f"evidence.{side} lists {i}, whose evidence kind is {ind[i].evidence_kind.value}")
+    if r.theme == "formal_informal_mismatch" and r.layer == Layer.MANIFESTATION and not r.mismatch:
+        out.append("a formal–informal mismatch manifestation must set 'mismatch: true' (design rule R-2)")
+    for d in r.directions:
+        if d not in dirs:
+            out.append(f"unknown policy direction {d!r}{did_you_mean(d, dirs)}")
+    out.extend(_check_citations(r.citations))
+    if r.layer != Layer.CONTEXT and not r.background and not r.directions and dirs:
+        out.append("a reportable finding needs at least one policy direction (R-6)")
+    return out
+
+
+def _satisfiable(conj: Conjunction, ind: dict[str, Indicator]) -> bool:
+    """False if the comparisons in one alternative contradict each other."""
+    from .conditions import compare
+    from .profile import AnswerError, check_value
+
+    by_ind: dict[str, list[Compare]] = {}
+    for lf in conj:
+        if isinstance(lf, Compare):
+            by_ind.setdefault(lf.indicator, []).append(lf)
+    for key, comps in by_ind.items():
+        if len(comps) < 2:
+            continue
+        spec = ind[key]
+        candidates: list[Any]
+        if spec.type == IndicatorType.BOOL:
+            candidates = [True, False]
+        elif spec.type == IndicatorType.ENUM:
+            candidates = list(spec.values)
+        elif spec.type == IndicatorType.SET:
+            continue  # membership tests on different members never contradict
+        else:
+            pts = sorted({float(c.value) for c in comps})
+            candidates = pts + [p + 1e-9 for p in pts] + [p - 1e-9 for p in pts]
+            lo, hi = spec.bounds()
+            candidates += [x for x in (lo, hi) if x is not None]
+        ok = False
+        for v in candidates:
+            try:
+                check_value(spec, v) if spec.type != IndicatorType.SCALE else None
+            except AnswerError:
+                continue
+            if all(compare(c.op, v, c.value) for c in comps):
+                ok = True
+                break
+        if not ok:
+            return False
+    return True
+
+
+def _unreachable(
+    order: list[str], rl: dict[str, Rule], compiled: dict[str, list[Conjunction]],
+    ind: dict[str, Indicator], origin: dict[str, str],
+) -> list[Problem]:
+    reachable: set[str] = set()
+    problems = []
+    for rid in order:
+        ok = any(
+            _satisfiable(conj, ind)
+            and all(lf.finding in reachable for lf in conj if isinstance(lf, Finding))
+            for conj in compiled[rid]
+        )
+        if ok:
+            reachable.add(rid)
+        else:
+            r = rl[rid]
+            problems.append(Problem(origin.get(rid) or r.provided_by or "knowledge base", rid,
+                                    "unreachable: no combination of answers can make it fire"))
+    return problems
+
+
+# -------------------------------------------------------------------------------------
+# Loading YAML files of records (used by the built-in knowledge plugin and by plugins).
+
+def _records(path: Path, key: str) -> tuple[list[Any], dict[Any, int]]:
+    data, lines = load_data(path)
+    if not isinstance(data, dict) or key not in data or not isinstance(data[key], list):
+        raise DataError(f"expected a top-level '{key}:' list", file=path, line=1)
+    return data[key], lines
+
+
+def load_indicator_file(path: Path, provided_by: str = "") -> list[Indicator]:
+    items, lines = _records(path, "indicators")
+    out = []
+    for n, item in enumerate(items):
+        label = item.get("id", f"item {n + 1}") if isinstance(item, dict) else f"item {n + 1}"
+        if isinstance(item, dict) and provided_by:
+            item = {**item, "provided_by": provided_by}
+        out.append(parse_model(Indicator, item, path, lines, ("indicators", n), what=str(label)))
+    return out
+
+
+def load_rule_file(path: Path, provided_by: str = "") -> list[Rule]:
+    items, lines = _records(path, "rules")
+    out = []
+    for n, item in enumerate(items):
+        label = item.get("id", f"item {n + 1}") if isinstance(item, dict) else f"item {n + 1}"
+        if isinstance(item, dict) and provided_by:
+            item = {**item, "provided_by": provided_by}
+        out.append(parse_model(Rule, item, path, lines, ("rules", n), what=str(label)))
+    return out
+
+
+def load_direction_file(path: Path, provided_by: str = "") -> list[Direction]:
+    items, lines = _records(path, "directions")
+    out = []
+    for n, item in enumerate(items):
+        label = item.get("id", f"item {n + 1}") if isinstance(item, dict) else f"item {n + 1}"
+        if isinstance(item, dict) and provided_by:
+            item = {**item, "provided_by": provided_by}
+        out.append(parse_model(Direction, item, path, lines, ("directions", n), what=str(label)))
+    return out
+
+
+def load_directory(root: Path, provided_by: str = "") -> tuple[list[Indicator], list[Rule], list[Direction]]:
+    """Read `indicators/*.yaml`, `nodes/*.yaml` and `directions/*.yaml` under a folder."""
+    indicators: list[Indicator] = []
+    rules: list[Rule] = []
+    directions: list[Direction] = []
+    for p in sorted((root / "indicators").glob("*.yaml")):
+        indicators += load_indicator_file(p, provided_by)
+    for p in sorted((root / "nodes").glob("*.yaml")):
+        rules += load_rule_file(p, provided_by)
+    for p in sorted((root / "directions").glob("*.yaml")):
+        directions += load_direction_file(p, provided_by)
+    return indicators, rules, directions

@@ -1,0 +1,410 @@
+"""Knowledge records: indicators, conditions, rules, policy directions, country families.
+
+These are the shapes an analyst reviews in YAML (see docs/rule-language.md). They are
+plain pydantic models; cross-record checks (unknown references, cycles, design rules)
+live in :mod:`diagnostics.kb`.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+INDICATOR_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+RULE_ID = re.compile(r"^(node|dx)\.[a-z][a-z0-9_]*$")
+SNAKE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class Strict(BaseModel):
+    """Base for records read from YAML: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IndicatorType(StrEnum):
+    BOOL = "bool"
+    SCALE = "scale"  # integer 1..5, 1 = absent / hostile, 5 = very high / strong
+    SHARE = "share"  # 0..1
+    NUMBER = "number"  # with a unit and an optional range
+    RANK_FRAC = "rank_frac"  # rank / number ranked, 1.0 = worst
+    ENUM = "enum"  # one value from `values`
+    SET = "set"  # several values from `values`
+    YEAR = "year"
+    TEXT = "text"  # display only, never used by a rule
+
+
+class EvidenceKind(StrEnum):
+    FORMAL = "formal"
+    INFORMAL = "informal"
+    CONTEXT = "context"
+    OUTCOME = "outcome"
+
+
+class Function(StrEnum):
+    ALLOCATOR = "allocator"
+    REGULATOR = "regulator"
+    COORDINATOR = "coordinator"
+    CROSS_CUTTING = "cross_cutting"
+    CONTEXT = "context"
+
+
+class Layer(StrEnum):
+    CONTEXT = "context"
+    POLICY = "policy"
+    MECHANISM = "mechanism"
+    MANIFESTATION = "manifestation"
+    DIAGNOSIS = "diagnosis"
+
+
+LAYER_ORDER = {layer: i for i, layer in enumerate(Layer)}
+
+
+class Severity(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Indicator(Strict):
+    """One question an analyst answers about a country."""
+
+    id: str
+    type: IndicatorType
+    evidence_kind: EvidenceKind
+    function: Function
+    topic: str
+    question: str
+    help: str = ""
+    unit: str | None = None
+    min: float | None = None
+    max: float | None = None
+    values: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    benchmark: bool = False  # a ratio against developed economies: never a finding alone
+    display_only: bool = False
+    citations: tuple[str, ...] = ()
+    provided_by: str = ""
+
+    @property
+    def namespace(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, v: str) -> str:
+        if not INDICATOR_ID.match(v):
+            raise ValueError(f"indicator id {v!r} must look like 'namespace.name' in snake_case")
+        return v
+
+    @model_validator(mode="after")
+    def _type_fields(self) -> Indicator:
+        if self.type in (IndicatorType.ENUM, IndicatorType.SET) and not self.values:
+            raise ValueError(f"{self.id}: type {self.type} needs a list of 'values'")
+        if self.type not in (IndicatorType.ENUM, IndicatorType.SET) and self.values:
+            raise ValueError(f"{self.id}: 'values' only fits enum or set indicators")
+        if self.type == IndicatorType.NUMBER and not self.unit:
+            raise ValueError(f"{self.id}: a number indicator needs a 'unit'")
+        if self.type == IndicatorType.TEXT and not self.display_only:
+            raise ValueError(f"{self.id}: text indicators must be display_only")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"{self.id}: min is above max")
+        return self
+
+    def bounds(self) -> tuple[float | None, float | None]:
+        """The numeric range a value must lie in, including the type's own range."""
+        fixed = {
+            IndicatorType.SCALE: (1.0, 5.0),
+            IndicatorType.SHARE: (0.0, 1.0),
+            IndicatorType.RANK_FRAC: (0.0, 1.0),
+            IndicatorType.YEAR: (1800.0, 2100.0),
+        }.get(self.type, (None, None))
+        lo = self.min if self.min is not None else fixed[0]
+        hi = self.max if self.max is not None else fixed[1]
+        return lo, hi
+
+
+# ---------------------------------------------------------------------------------------
+# Conditions: a small tree. Leaves compare one indicator or require another rule's finding.
+
+COMPARISON_OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contains", "lacks")
+ORDER_OPS = ("lt", "lte", "gt", "gte")
+
+
+class Compare(Strict):
+    """`{indicator: ns.name, gte: 4}`: true when the answer satisfies the comparison."""
+
+    indicator: str
+    op: str
+    value: Any
+    tag: Literal["T", "P", "KE"] | None = None  # thesis value, proposed calibration, inference
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_yaml(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "op" in data:
+            return data
+        ops = [k for k in data if k in COMPARISON_OPS]
+        if len(ops) != 1:
+            raise ValueError(
+                f"a comparison needs exactly one operator of {', '.join(COMPARISON_OPS)}; "
+                f"got {sorted(k for k in data if k != 'indicator') or 'none'}"
+            )
+        rest = {k: v for k, v in data.items() if k != ops[0]}
+        return {**rest, "op": ops[0], "value": data[ops[0]]}
+
+    def describe(self) -> str:
+        symbol = {"eq": "==", "ne": "!=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+        op = symbol.get(self.op, self.op.replace("_", " "))
+        value = self.value
+        if isinstance(value, (list, tuple)):
+            value = "{" + ", ".join(str(v) for v in value) + "}"
+        elif isinstance(value, bool):
+            value = str(value).lower()
+        return f"{self.indicator} {op} {value}"
+
+
+class Known(Strict):
+    """`{known: ns.name}`: true when the indicator has an answer (used for evidence sets)."""
+
+    known: str
+
+    def describe(self) -> str:
+        return f"{self.known} is answered"
+
+
+class Finding(Strict):
+    """`{finding: node.x}`: true when rule `node.x` fired."""
+
+    finding: str
+
+    def describe(self) -> str:
+        return f"{self.finding} fired"
+
+
+class All(Strict):
+    all: tuple[Condition, ...] = Field(min_length=1)
+
+
+class AnyOf(Strict):
+    any: tuple[Condition, ...] = Field(min_length=1)
+
+
+class Not(Strict):
+    not_: Condition = Field(alias="not")
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class AtLeastSpec(Strict):
+    k: int = Field(ge=1)
+    of: tuple[Condition, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _k_fits(self) -> AtLeastSpec:
+        if self.k > len(self.of):
+            raise ValueError(f"at_least k={self.k} exceeds its {len(self.of)} conditions")
+        return self
+
+
+class AtLeast(Strict):
+    at_least: AtLeastSpec
+
+
+def _condition_kind(data: Any) -> str:
+    if isinstance(data, dict):
+        for key in ("all", "any", "not", "at_least", "finding", "known"):
+            if key in data:
+                return key
+        if "indicator" in data:
+            return "compare"
+        raise ValueError(
+            "a condition needs one of all, any, not, at_least, finding, known or indicator; "
+            f"got keys {sorted(data)}"
+        )
+    if isinstance(data, BaseModel):
+        return {
+            All: "all", AnyOf: "any", Not: "not", AtLeast: "at_least",
+            Finding: "finding", Known: "known", Compare: "compare",
+        }[type(data)]
+    raise ValueError(f"a condition must be a mapping, got {type(data).__name__}")
+
+
+from pydantic import Discriminator, Tag  # noqa: E402
+
+Condition = Annotated[
+    Union[
+        Annotated[All, Tag("all")],
+        Annotated[AnyOf, Tag("any")],
+        Annotated[Not, Tag("not")],
+        Annotated[AtLeast, Tag("at_least")],
+        Annotated[Finding, Tag("finding")],
+        Annotated[Known, Tag("known")],
+        Annotated[Compare, Tag("compare")],
+    ],
+    Discriminator(_condition_kind),
+]
+
+for _model in (All, AnyOf, Not, AtLeastSpec, AtLeast):
+    _model.model_rebuild()
+
+
+def children(cond: Any) -> tuple[Any, ...]:
+    if isinstance(cond, All):
+        return cond.all
+    if isinstance(cond, AnyOf):
+        return cond.any
+    if isinstance(cond, Not):
+        return (cond.not_,)
+    if isinstance(cond, AtLeast):
+        return cond.at_least.of
+    return ()
+
+
+def leaves(cond: Any) -> list[Any]:
+    """Every leaf (Compare, Known, Finding) of a condition tree, in order."""
+    kids = children(cond)
+    if not kids:
+        return [cond]
+    out: list[Any] = []
+    for kid in kids:
+        out.extend(leaves(kid))
+    return out
+
+
+class EvidenceSets(Strict):
+    """Formal and informal indicators a mismatch-type rule needs (at least one of each known)."""
+
+    formal: tuple[str, ...] = Field(min_length=1)
+    informal: tuple[str, ...] = Field(min_length=1)
+
+
+class Rule(Strict):
+    """A node or diagnosis of the knowledge map, with its condition and its explanation."""
+
+    id: str
+    title: str
+    layer: Layer
+    theme: str
+    function: Function
+    when: Condition
+    gate: Condition | None = None
+    gate_reason: str = ""  # printed when the gate is false
+    mismatch: bool = False  # needs formal and informal evidence (design rule R-2)
+    evidence: EvidenceSets | None = None
+    supporting: tuple[Compare, ...] = ()  # raises confidence; can never fire the rule
+    background: bool = False  # explanatory context: shown in stories, never as a finding
+    severity: Severity = Severity.MEDIUM
+    evidence_grade: str
+    mechanism: str
+    story: str
+    counter_examples: tuple[str, ...] = ()
+    directions: tuple[str, ...] = ()
+    questions: tuple[str, ...] = ()
+    citations: tuple[str, ...] = Field(min_length=1)
+    provided_by: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, v: str) -> str:
+        if not RULE_ID.match(v):
+            raise ValueError(f"rule id {v!r} must be 'node.<snake_case>' or 'dx.<snake_case>'")
+        return v
+
+    @field_validator("evidence_grade")
+    @classmethod
+    def _grade(cls, v: str) -> str:
+        parts = re.split(r"[+ ]+", v.replace("contested:", "").strip())
+        bad = [p for p in parts if p and p not in EVIDENCE_GRADES]
+        if bad or not any(parts):
+            raise ValueError(
+                f"evidence_grade {v!r}: use {', '.join(EVIDENCE_GRADES)} joined by '+'"
+            )
+        return v
+
+    @field_validator("mechanism", "story", "title")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be blank (design rule R-1: mechanism and story)")
+        return v.strip()
+
+    @model_validator(mode="after")
+    def _mismatch_needs_evidence(self) -> Rule:
+        if self.mismatch and self.evidence is None:
+            raise ValueError(
+                f"{self.id} is mismatch-type and needs 'evidence: {{formal: [...], informal: [...]}}'"
+            )
+        if self.evidence is not None and not self.mismatch:
+            raise ValueError(f"{self.id}: 'evidence' sets are only for mismatch: true rules")
+        return self
+
+    @property
+    def is_diagnosis(self) -> bool:
+        return self.layer == Layer.DIAGNOSIS
+
+
+EVIDENCE_GRADES = ("doc", "int", "inf", "blog", "ke")
+
+
+class Direction(Strict):
+    """A policy direction: an orientation, never an instrument prescription (R-6)."""
+
+    id: str
+    title: str
+    text: str
+    caveats: tuple[str, ...] = ()
+    kind: Literal["T7", "Tch", "Tint", "KE", "Tch/KE"]
+    audience: Literal["government", "international_partners", "researchers"] = "government"
+    answers: tuple[str, ...] = ()  # rule ids it responds to
+    citations: tuple[str, ...] = Field(min_length=1)
+    provided_by: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, v: str) -> str:
+        if not SNAKE_ID.match(v):
+            raise ValueError(f"direction id {v!r} must be snake_case")
+        return v
+
+
+UNIVERSAL_CAVEATS = (
+    "Mindsets are sticky: even well-aimed measures may meet resistance "
+    "(thesis §7.3 p.145, ll. 12386–12390).",
+    "Results may take decades, longer than the careers of those who start them "
+    "(thesis §7.3 p.146, ll. 12495–12503).",
+)
+
+
+class Tier(StrEnum):
+    A = "A"  # Soviet republics sharing the thesis's legacy and transition path
+    B = "B"
+    C = "C"  # contrast cases (e.g. the Baltic states)
+    D = "D"  # post-socialist, never in the USSR
+    E = "E"
+
+
+class Family(Strict):
+    """A country family contributed by a plugin: its tier drives confidence (MAP.md §9)."""
+
+    id: str
+    name: str
+    tier: Tier
+    description: str
+    countries: tuple[str, ...] = ()
+    provided_by: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, v: str) -> str:
+        if not SNAKE_ID.match(v):
+            raise ValueError(f"family id {v!r} must be snake_case")
+        return v
+
+
+class RulePack(Strict):
+    """A named set of rules from one plugin."""
+
+    name: str
+    rules: tuple[Rule, ...]

@@ -1,0 +1,148 @@
+"""Country profiles: answers to the indicator questions, each with its evidence.
+
+Unknown is a first-class answer (`unknown: true`): the analyst looked and found nothing,
+which the engine treats exactly like an unanswered question but the report shows apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .knowledge import Indicator, IndicatorType
+
+COUNTRY_CODE = re.compile(r"^[A-Z]{2,3}$")
+
+Value = bool | int | float | str | tuple[str, ...]
+
+
+class EvidenceGrade(StrEnum):
+    DOCUMENTED = "documented"  # official statistics, laws, IO reports, press
+    SURVEY = "survey"  # e.g. the WEF Executive Opinion Survey, BEEPS
+    INTERVIEW = "interview"  # an elite interview, often a single informant
+    EXPERT_JUDGEMENT = "expert_judgement"  # the analyst's or an author's inference
+    SECONDARY = "secondary"  # second-hand reports such as blog summaries
+
+
+class Answer(BaseModel):
+    """One answer. Either `value` is set, or `unknown` is true."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: Value | None = None
+    unknown: bool = False
+    source: str = ""
+    evidence: EvidenceGrade | None = None
+    as_of: int | None = Field(default=None, ge=1900, le=2100)
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _value_or_unknown(self) -> Answer:
+        if self.unknown and self.value is not None:
+            raise ValueError("an answer cannot have a value and be unknown")
+        if not self.unknown and self.value is None:
+            raise ValueError("an answer needs a value, or 'unknown: true'")
+        return self
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _sets_as_tuples(cls, v: Any) -> Any:
+        if isinstance(v, list):
+            return tuple(v)
+        return v
+
+    @property
+    def known(self) -> bool:
+        return not self.unknown
+
+
+class Profile(BaseModel):
+    """A country's answers at a date."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    country: str
+    name: str = ""
+    family: str = ""
+    as_of: dt.date | None = None
+    description: str = ""
+    answers: dict[str, Answer] = Field(default_factory=dict)
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, v: str) -> str:
+        if not COUNTRY_CODE.match(v):
+            raise ValueError(f"country {v!r} must be an ISO 3166 alpha-2 or alpha-3 code, e.g. KZ")
+        return v
+
+    def known_values(self) -> dict[str, Value]:
+        """Indicator id -> value for every answer that is known."""
+        return {k: a.value for k, a in self.answers.items() if a.known and a.value is not None}
+
+    def with_answers(self, changes: dict[str, Answer | None]) -> Profile:
+        """A copy with some answers replaced (None removes the answer)."""
+        answers = dict(self.answers)
+        for key, answer in changes.items():
+            if answer is None:
+                answers.pop(key, None)
+            else:
+                answers[key] = answer
+        return self.model_copy(update={"answers": answers})
+
+
+class AnswerError(ValueError):
+    """An answer does not fit its indicator."""
+
+
+def check_value(indicator: Indicator, value: Any) -> Value:
+    """Validate (and normalise) one value against its indicator; raise AnswerError if it does not fit."""
+    t = indicator.type
+    if t == IndicatorType.BOOL:
+        if not isinstance(value, bool):
+            raise AnswerError(f"{indicator.id} expects true or false, got {value!r}")
+        return value
+    if t == IndicatorType.ENUM:
+        if not isinstance(value, str) or value not in indicator.values:
+            raise AnswerError(
+                f"{indicator.id} expects one of {', '.join(indicator.values)}, got {value!r}"
+            )
+        return value
+    if t == IndicatorType.SET:
+        items = (value,) if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)):
+            raise AnswerError(f"{indicator.id} expects a list drawn from {', '.join(indicator.values)}")
+        bad = [v for v in items if v not in indicator.values]
+        if bad:
+            raise AnswerError(
+                f"{indicator.id}: {', '.join(map(repr, bad))} not among {', '.join(indicator.values)}"
+            )
+        return tuple(sorted(set(items), key=indicator.values.index))
+    if t == IndicatorType.TEXT:
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise AnswerError(f"{indicator.id} expects text, got {value!r}")
+        return str(value)
+    # numeric kinds
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise AnswerError(f"{indicator.id} expects a number, got {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise AnswerError(f"{indicator.id}: {value!r} is not a finite number")
+    if t in (IndicatorType.SCALE, IndicatorType.YEAR) and value != int(value):
+        raise AnswerError(f"{indicator.id} expects a whole number, got {value!r}")
+    lo, hi = indicator.bounds()
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        span = f"{_fmt(lo)}..{_fmt(hi)}"
+        raise AnswerError(f"{indicator.id}: {value!r} is outside the allowed range {span}")
+    if t in (IndicatorType.SCALE, IndicatorType.YEAR):
+        return int(value)
+    return value
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "any"
+    return str(int(x)) if float(x).is_integer() else str(x)

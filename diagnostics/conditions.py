@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
@@ -128,6 +128,14 @@ class LeafResult:
     leaf: Leaf
     value: TV
     actual: Any = None  # the answer's value, or the finding's status
+    negated: bool = False  # the leaf sits under an odd number of `not`s
+
+    def describe(self) -> str:
+        """The comparison as it held (or failed) in context, with `not` folded in."""
+        leaf = self.leaf
+        if self.negated and isinstance(leaf, Compare):
+            leaf = leaf.model_copy(update={"op": NEGATE_OP[leaf.op]})
+        return leaf.describe()
 
 
 @dataclass
@@ -173,7 +181,11 @@ def evaluate(
     if isinstance(cond, Not):
         inner = evaluate(cond.not_, values, finding_status)
         flip = {TV.TRUE: TV.FALSE, TV.FALSE: TV.TRUE, TV.UNKNOWN: TV.UNKNOWN}[inner.value]
-        return Evaluation(flip, inner.false_leaves, inner.true_leaves, inner.unknown_leaves)
+
+        def neg(items: list[LeafResult]) -> list[LeafResult]:
+            return [replace(lf, negated=not lf.negated) for lf in items]
+
+        return Evaluation(flip, neg(inner.false_leaves), neg(inner.true_leaves), neg(inner.unknown_leaves))
     kids = [evaluate(c, values, finding_status) for c in children(cond)]
     n_true = sum(k.value is TV.TRUE for k in kids)
     n_unknown = sum(k.value is TV.UNKNOWN for k in kids)

@@ -122,7 +122,8 @@ class KnowledgeBase:
                     if n > MAX_PATTERNS:
                         problems.append(Problem(w, r.id, f"one alternative needs {n} facts; the engine allows {MAX_PATTERNS}"))
                         break
-                if not all(_benchmark_free(conj, ind) for conj in compiled[r.id]):
+                # Context (L0) nodes are gates, never findings, so R-4 does not apply to them.
+                if r.layer != Layer.CONTEXT and not all(_benchmark_free(conj, ind) for conj in compiled[r.id]):
                     problems.append(Problem(w, r.id, "an alternative rests only on outcome or benchmark indicators "
                                                      "(design rule R-4: a benchmark gap is never a finding alone)"))
         for d in dirs.values():

@@ -212,23 +212,20 @@ class AtLeast(Strict):
     at_least: AtLeastSpec
 
 
-def _condition_kind(data: Any) -> str:
+def _condition_kind(data: Any) -> str | None:
     if isinstance(data, dict):
         for key in ("all", "any", "not", "at_least", "finding", "known"):
             if key in data:
                 return key
         if "indicator" in data:
             return "compare"
-        raise ValueError(
-            "a condition needs one of all, any, not, at_least, finding, known or indicator; "
-            f"got keys {sorted(data)}"
-        )
+        return None
     if isinstance(data, BaseModel):
         return {
             All: "all", AnyOf: "any", Not: "not", AtLeast: "at_least",
             Finding: "finding", Known: "known", Compare: "compare",
         }[type(data)]
-    raise ValueError(f"a condition must be a mapping, got {type(data).__name__}")
+    return None
 
 
 from pydantic import Discriminator, Tag  # noqa: E402
@@ -243,7 +240,14 @@ Condition = Annotated[
         Annotated[Known, Tag("known")],
         Annotated[Compare, Tag("compare")],
     ],
-    Discriminator(_condition_kind),
+    Discriminator(
+        _condition_kind,
+        custom_error_type="invalid_condition",
+        custom_error_message=(
+            "a condition must be a mapping with one of all, any, not, at_least, "
+            "finding, known or indicator"
+        ),
+    ),
 ]
 
 for _model in (All, AnyOf, Not, AtLeastSpec, AtLeast):
@@ -393,6 +397,7 @@ class Family(Strict):
     tier: Tier
     description: str
     countries: tuple[str, ...] = ()
+    country_tiers: dict[str, Tier] = Field(default_factory=dict)  # per-country override
     provided_by: str = ""
 
     @field_validator("id")
@@ -401,6 +406,9 @@ class Family(Strict):
         if not SNAKE_ID.match(v):
             raise ValueError(f"family id {v!r} must be snake_case")
         return v
+
+    def tier_of(self, country: str) -> Tier:
+        return self.country_tiers.get(country, self.tier)
 
 
 class RulePack(Strict):

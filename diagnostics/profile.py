@@ -61,6 +61,17 @@ class Answer(BaseModel):
         return not self.unknown
 
 
+class DataCaution(BaseModel):
+    """A recorded doubt about a figure (MAP.md §10.2): shown in the brief's annex, never fixed silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    text: str
+    source: str = ""
+    indicators: tuple[str, ...] = ()
+
+
 class Profile(BaseModel):
     """A country's answers at a date."""
 
@@ -72,6 +83,7 @@ class Profile(BaseModel):
     as_of: dt.date | None = None
     description: str = ""
     answers: dict[str, Answer] = Field(default_factory=dict)
+    data_cautions: list[DataCaution] = Field(default_factory=list)
 
     @field_validator("country")
     @classmethod

@@ -1,0 +1,398 @@
+"""Assessing a profile: findings with status, confidence, trace ("how") and "why not".
+
+`Assessor` runs the forward-chaining engine (durable-rules) and the reference evaluator over
+the same knowledge base. durable-rules decides what fires; the evaluator supplies the
+three-valued statuses of everything else, and the two are required to agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from . import __version__
+from .conditions import LeafResult
+from .errors import DataError, EngineError
+from .evaluator import ReferenceEvaluator, RuleOutcome, Status
+from .kb import KnowledgeBase, did_you_mean
+from .knowledge import Compare, EvidenceKind, Finding, IndicatorType, Known, Layer, Rule, Tier
+from .profile import Answer, AnswerError, EvidenceGrade, Profile, check_value
+
+SCHEMA_VERSION = 1
+CONFIDENCE_ORDER = ["low", "medium", "high"]
+
+Confidence = Literal["high", "medium", "low"]
+
+
+class TraceStep(BaseModel):
+    """One premise a finding used: an answer (with its evidence) or another finding."""
+
+    kind: Literal["answer", "finding"]
+    condition: str
+    indicator: str | None = None
+    value: Any = None
+    source: str = ""
+    evidence: str | None = None
+    as_of: int | None = None
+    rule: str | None = None
+
+
+class FindingResult(BaseModel):
+    rule: str
+    title: str
+    layer: str
+    theme: str
+    function: str
+    status: Status
+    severity: str
+    confidence: Confidence | None = None
+    confidence_reasons: list[str] = Field(default_factory=list)
+    trace: list[TraceStep] = Field(default_factory=list)  # how it fired
+    why_not: list[str] = Field(default_factory=list)  # failing conditions
+    missing: list[str] = Field(default_factory=list)  # indicators that would decide it
+    waiting_on: list[str] = Field(default_factory=list)  # rules not yet assessable
+    missing_evidence: list[str] = Field(default_factory=list)  # mismatch side(s) absent
+    gate_reason: str = ""
+    supporting: list[str] = Field(default_factory=list)  # evidence+ comparisons that hold
+    rolls_up_to: list[str] = Field(default_factory=list)
+    directions: list[str] = Field(default_factory=list)
+    citations: list[str] = Field(default_factory=list)
+    background: bool = False
+
+
+class Coverage(BaseModel):
+    indicators: int
+    answered: int
+    unknown: int
+    unanswered: int
+    per_diagnosis: dict[str, list[str]] = Field(default_factory=dict)  # dx -> undecided indicators
+
+
+class AuditStamp(BaseModel):
+    package_version: str
+    knowledge_base: str
+    profile: str
+    engine: str
+    assessed_at: str
+    schema_version: int = SCHEMA_VERSION
+
+
+class Assessment(BaseModel):
+    """The JSON document `diagnose assess --json` prints (see docs/json-output.md)."""
+
+    country: str
+    name: str
+    family: str
+    tier: str | None
+    as_of: str | None
+    findings: list[FindingResult]
+    coverage: Coverage
+    imaginaries: list[str] = Field(default_factory=list)
+    audit: AuditStamp
+
+    def finding(self, rule_id: str) -> FindingResult:
+        for f in self.findings:
+            if f.rule == rule_id:
+                return f
+        raise KeyError(rule_id)
+
+    def status(self, rule_id: str) -> Status:
+        return self.finding(rule_id).status
+
+    def fired(self) -> list[str]:
+        return [f.rule for f in self.findings if f.status is Status.FIRED]
+
+    def diagnoses(self) -> list[FindingResult]:
+        return [f for f in self.findings if f.layer == Layer.DIAGNOSIS.value]
+
+
+# ---------------------------------------------------------------------------------------
+def validate_answers(profile: Profile, kb: KnowledgeBase, file: str | None = None) -> dict[str, Any]:
+    """Check every answer against its indicator; return id -> normalised known value."""
+    values: dict[str, Any] = {}
+    for ind_id, answer in profile.answers.items():
+        spec = kb.indicators.get(ind_id)
+        if spec is None:
+            raise DataError(f"unknown indicator {ind_id!r}{did_you_mean(ind_id, kb.indicators)}", file=file)
+        if answer.unknown or answer.value is None:
+            continue
+        try:
+            value = check_value(spec, answer.value)
+        except AnswerError as exc:
+            raise DataError(str(exc), file=file) from None
+        if not spec.display_only:
+            values[ind_id] = value
+    return values
+
+
+def profile_digest(profile: Profile) -> str:
+    text = json.dumps(profile.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class Assessor:
+    """Assess profiles against one knowledge base with a chosen backend."""
+
+    def __init__(self, kb: KnowledgeBase, engine: str = "durable") -> None:
+        self.kb = kb
+        self.evaluator = ReferenceEvaluator(kb)
+        self.engine_name = engine
+        if engine == "durable":
+            from .engine import DurableEngine  # the only import of durable-rules
+
+            self.durable: Any = DurableEngine(kb)
+        elif engine == "reference":
+            self.durable = None
+        else:
+            raise DataError(f"unknown engine {engine!r}: use durable or reference")
+
+    def fired(self, values: Mapping[str, Any]) -> list[str]:
+        if self.durable is not None:
+            return list(self.durable.assess(values).fired)
+        return self.evaluator.fired(values)
+
+    def assess(self, profile: Profile, *, file: str | None = None,
+               now: dt.datetime | None = None) -> Assessment:
+        values = validate_answers(profile, self.kb, file)
+        outcomes = self.evaluator.evaluate(values)
+        if self.durable is not None:
+            result = self.durable.assess(values)
+            ref_fired = {r for r, o in outcomes.items() if o.status is Status.FIRED}
+            if set(result.fired) != ref_fired:
+                extra = sorted(set(result.fired) - ref_fired)
+                lost = sorted(ref_fired - set(result.fired))
+                raise EngineError(
+                    f"durable-rules and the reference evaluator disagree: only durable {extra}, "
+                    f"only reference {lost}"
+                )
+        family = self.kb.families.get(profile.family)
+        tier = family.tier_of(profile.country) if family else None
+        findings: dict[str, FindingResult] = {}
+        for rule_id, outcome in outcomes.items():
+            findings[rule_id] = self._finding(self.kb.rules[rule_id], outcome, profile, tier, findings)
+        ordered = sorted(findings.values(), key=_display_order)
+        answered = sum(1 for a in profile.answers.values() if a.known)
+        unknown = sum(1 for a in profile.answers.values() if a.unknown)
+        coverage = Coverage(
+            indicators=len(self.kb.indicators),
+            answered=answered,
+            unknown=unknown,
+            unanswered=len(self.kb.indicators) - answered - unknown,
+            per_diagnosis={f.rule: self.undecided(f.rule, outcomes)
+                           for f in ordered if f.layer == "diagnosis" and f.status is Status.NOT_ASSESSABLE},
+        )
+        stamp = AuditStamp(
+            package_version=__version__,
+            knowledge_base=self.kb.digest,
+            profile=profile_digest(profile),
+            engine=self.engine_name,
+            assessed_at=(now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
+        )
+        return Assessment(
+            country=profile.country,
+            name=profile.name or profile.country,
+            family=profile.family,
+            tier=tier.value if tier else None,
+            as_of=profile.as_of.isoformat() if profile.as_of else None,
+            findings=ordered,
+            coverage=coverage,
+            imaginaries=detect_imaginaries(profile),
+            audit=stamp,
+        )
+
+    def undecided(self, rule_id: str, outcomes: Mapping[str, RuleOutcome]) -> list[str]:
+        """Unknown indicators that could still decide a not-assessable rule, through its premises."""
+        seen: list[str] = []
+        stack = [rule_id]
+        visited: set[str] = set()
+        while stack:
+            rid = stack.pop()
+            if rid in visited:
+                continue
+            visited.add(rid)
+            o = outcomes[rid]
+            seen += [i for i in o.missing if i not in seen]
+            stack.extend(o.waiting_on)
+        return seen
+
+    # -----------------------------------------------------------------------------------
+    def _finding(self, rule: Rule, outcome: RuleOutcome, profile: Profile, tier: Tier | None,
+                 done: Mapping[str, FindingResult]) -> FindingResult:
+        f = FindingResult(
+            rule=rule.id, title=rule.title, layer=rule.layer.value, theme=rule.theme,
+            function=rule.function.value, status=outcome.status, severity=rule.severity.value,
+            missing=outcome.missing, waiting_on=outcome.waiting_on,
+            missing_evidence=outcome.missing_evidence,
+            rolls_up_to=self.kb.rolls_up_to.get(rule.id, []),
+            directions=list(rule.directions), citations=list(rule.citations),
+            background=rule.background,
+        )
+        if outcome.status is Status.NOT_APPLICABLE:
+            f.gate_reason = rule.gate_reason or "its context gate does not hold"
+            f.why_not = [_describe(lf, profile) for lf in outcome.false_leaves]
+        elif outcome.status is Status.NOT_FIRED:
+            f.why_not = [_describe(lf, profile) for lf in outcome.false_leaves]
+        elif outcome.status is Status.FIRED:
+            f.trace = [_step(lf, profile) for lf in outcome.true_leaves]
+            if rule.evidence is not None:
+                for i in (*rule.evidence.formal, *rule.evidence.informal):
+                    a = profile.answers.get(i)
+                    if a is not None and a.known:
+                        f.trace.append(_answer_step(i, a, f"{i} is answered (mismatch evidence)"))
+            values = {k: v for k, v in profile.known_values().items()}
+            from .conditions import compare
+
+            f.supporting = [c.describe() for c in rule.supporting
+                            if c.indicator in values and _safe_compare(compare, c, values)]
+            f.confidence, f.confidence_reasons = self._confidence(rule, f, profile, tier, done)
+        return f
+
+    def _confidence(self, rule: Rule, f: FindingResult, profile: Profile, tier: Tier | None,
+                    done: Mapping[str, FindingResult]) -> tuple[Confidence, list[str]]:
+        level = 2
+        reasons: list[str] = []
+        grades = set(rule.evidence_grade.replace("contested:", "").split("+"))
+        if "doc" in grades:
+            reasons.append(f"the rule rests on documented evidence in the thesis ({rule.evidence_grade})")
+        elif "int" in grades:
+            level = min(level, 1)
+            reasons.append(f"the rule rests on interviews without documents ({rule.evidence_grade})")
+        elif "blog" in grades:
+            level = 0
+            reasons.append("the rule rests mainly on a second-hand blog summary")
+        else:
+            level = min(level, 1)
+            reasons.append("the rule is the thesis author's interpretation")
+        used = [s for s in f.trace if s.kind == "answer"]
+        kinds = {s.evidence for s in used}
+        if EvidenceGrade.SECONDARY.value in kinds:
+            level = 0
+            reasons.append("an answer used comes from a second-hand report")
+        elif EvidenceGrade.EXPERT_JUDGEMENT.value in kinds:
+            level = min(level, 1)
+            reasons.append("an answer used is an expert judgement")
+        elif used and kinds <= {EvidenceGrade.INTERVIEW.value}:
+            level = min(level, 1)
+            reasons.append("the answers used come from interviews only")
+        if None in kinds and used:
+            level = min(level, 1)
+            reasons.append("an answer used has no evidence grade recorded")
+        premises = [done[s.rule] for s in f.trace if s.kind == "finding" and s.rule in done]
+        weakest = min((CONFIDENCE_ORDER.index(p.confidence) for p in premises if p.confidence), default=2)
+        if weakest < level:
+            level = weakest
+            reasons.append("a finding it builds on has lower confidence")
+        if f.supporting:
+            reasons.append("supporting evidence holds: " + "; ".join(f.supporting))
+        if tier is None:
+            level = min(level, 1)
+            reasons.append("the country family has no tier, so fit with the thesis case is unknown")
+        elif tier == Tier.C:
+            level = min(level, 1)
+            reasons.append("tier C: a contrast case whose legacy differs from the thesis case")
+        elif tier in (Tier.D, Tier.E):
+            level = 0
+            reasons.append(f"tier {tier.value}: outside the post-Soviet scope the thesis studied")
+        else:
+            reasons.append(f"tier {tier.value}: shares the legacy of the thesis case")
+        return CONFIDENCE_ORDER[level], reasons  # type: ignore[return-value]
+
+
+def _safe_compare(compare: Any, c: Compare, values: Mapping[str, Any]) -> bool:
+    try:
+        return bool(compare(c.op, values[c.indicator], c.value))
+    except TypeError:
+        return False
+
+
+def _answer_step(ind: str, a: Answer, condition: str) -> TraceStep:
+    return TraceStep(kind="answer", condition=condition, indicator=ind,
+                     value=list(a.value) if isinstance(a.value, tuple) else a.value,
+                     source=a.source, evidence=a.evidence.value if a.evidence else None, as_of=a.as_of)
+
+
+def _step(lf: LeafResult, profile: Profile) -> TraceStep:
+    leaf = lf.leaf
+    if isinstance(leaf, Finding):
+        return TraceStep(kind="finding", condition=leaf.describe(), rule=leaf.finding)
+    ind = leaf.indicator if isinstance(leaf, Compare) else leaf.known
+    return _answer_step(ind, profile.answers[ind], lf.describe())
+
+
+def _describe(lf: LeafResult, profile: Profile) -> str:
+    leaf = lf.leaf
+    if isinstance(leaf, Finding):
+        return f"needs {leaf.finding}, which did not fire"
+    if isinstance(leaf, Known):
+        return f"{leaf.known} is not answered"
+    actual = lf.actual
+    if isinstance(actual, tuple):
+        actual = "{" + ", ".join(actual) + "}"
+    elif isinstance(actual, bool):
+        actual = str(actual).lower()
+    return f"needs {lf.describe()}, but the answer is {actual}"
+
+
+def _display_order(f: FindingResult) -> tuple[int, int, str]:
+    layer_rank = {"diagnosis": 0, "manifestation": 1, "mechanism": 2, "policy": 3, "context": 4}
+    status_rank = {Status.FIRED: 0, Status.NOT_ASSESSABLE: 1, Status.NOT_APPLICABLE: 2, Status.NOT_FIRED: 3}
+    return layer_rank[f.layer], status_rank[f.status], f.rule
+
+
+def detect_imaginaries(profile: Profile) -> list[str]:
+    """Design rule R-8: every stated aspiration is listed as a candidate imaginary."""
+    out: list[str] = []
+    vision = profile.answers.get("strategy.aspirational_vision")
+    if vision is not None and vision.known and vision.value:
+        items = vision.value if isinstance(vision.value, tuple) else (vision.value,)
+        for v in items:
+            if v != "none":
+                out.append(f"official vision: {str(v).replace('_', ' ')} — what tangible plan backs it?")
+    claims = profile.answers.get("wto.io_success_claims")
+    if claims is not None and claims.known and claims.value is True:
+        out.append("international organisations credit accession with transforming the economy — "
+                   "what measured evidence backs the claim?")
+    return out
+
+
+def indicator_kinds(kb: KnowledgeBase) -> dict[str, EvidenceKind]:
+    return {i.id: i.evidence_kind for i in kb.indicators.values()}
+
+
+def parse_cli_value(kb: KnowledgeBase, ind_id: str, text: str) -> Answer | None:
+    """Parse `--set ns.name=VALUE` text into an Answer (None for 'unset'), or raise DataError."""
+    spec = kb.indicators.get(ind_id)
+    if spec is None:
+        raise DataError(f"unknown indicator {ind_id!r}{did_you_mean(ind_id, kb.indicators)}")
+    text = text.strip()
+    if text in ("unset", ""):
+        return None
+    if text == "unknown":
+        return Answer(unknown=True, note="set on the command line")
+    value: Any
+    try:
+        if spec.type == IndicatorType.BOOL:
+            low = text.lower()
+            if low not in ("true", "false", "yes", "no"):
+                raise AnswerError(f"{ind_id} expects true or false, got {text!r}")
+            value = low in ("true", "yes")
+        elif spec.type == IndicatorType.SET:
+            value = [v.strip() for v in text.strip("{}[]").split(",") if v.strip()]
+        elif spec.type in (IndicatorType.ENUM, IndicatorType.TEXT):
+            value = text
+        else:
+            try:
+                value = float(text)
+            except ValueError:
+                raise AnswerError(f"{ind_id} expects a number, got {text!r}") from None
+            if value.is_integer() and spec.type in (IndicatorType.SCALE, IndicatorType.YEAR):
+                value = int(value)
+        value = check_value(spec, value)
+    except AnswerError as exc:
+        raise DataError(str(exc)) from None
+    return Answer(value=value, evidence=EvidenceGrade.EXPERT_JUDGEMENT, note="what-if value")

@@ -1,0 +1,1 @@
+"""CLI commands for scenario analysis (what-if, compare, sensitivity, next, sweep)."""

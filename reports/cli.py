@@ -1,0 +1,1 @@
+"""CLI command `diagnose brief`."""

@@ -112,19 +112,26 @@ class Assessment(BaseModel):
 
 
 # ---------------------------------------------------------------------------------------
-def validate_answers(profile: Profile, kb: KnowledgeBase, file: str | None = None) -> dict[str, Any]:
-    """Check every answer against its indicator; return id -> normalised known value."""
+def validate_answers(profile: Profile, kb: KnowledgeBase, file: str | None = None,
+                     lines: Mapping[Any, int] | None = None) -> dict[str, Any]:
+    """Check every answer against its indicator; return id -> normalised known value.
+
+    `lines` (key path -> line, from yamlio.load_data) lets errors name the line.
+    """
+    lines = lines or {}
     values: dict[str, Any] = {}
     for ind_id, answer in profile.answers.items():
         spec = kb.indicators.get(ind_id)
         if spec is None:
-            raise DataError(f"unknown indicator {ind_id!r}{did_you_mean(ind_id, kb.indicators)}", file=file)
+            raise DataError(f"answers: unknown indicator {ind_id!r}{did_you_mean(ind_id, kb.indicators)}",
+                            file=file, line=lines.get(("answers", ind_id)))
         if answer.unknown or answer.value is None:
             continue
         try:
             value = check_value(spec, answer.value)
         except AnswerError as exc:
-            raise DataError(str(exc), file=file) from None
+            line = lines.get(("answers", ind_id, "value")) or lines.get(("answers", ind_id))
+            raise DataError(str(exc), file=file, line=line) from None
         if not spec.display_only:
             values[ind_id] = value
     return values
@@ -157,8 +164,8 @@ class Assessor:
         return self.evaluator.fired(values)
 
     def assess(self, profile: Profile, *, file: str | None = None,
-               now: dt.datetime | None = None) -> Assessment:
-        values = validate_answers(profile, self.kb, file)
+               now: dt.datetime | None = None, lines: Mapping[Any, int] | None = None) -> Assessment:
+        values = validate_answers(profile, self.kb, file, lines)
         outcomes = self.evaluator.evaluate(values)
         if self.durable is not None:
             result = self.durable.assess(values)

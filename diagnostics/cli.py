@@ -85,11 +85,17 @@ pass_settings = click.make_pass_decorator(Settings)
 
 
 # -------------------------------------------------------------------------------------
+# Line maps of the profile files read in this process, so that value errors found later
+# (against the indicator catalogue) can still name the line.
+PROFILE_LINES: dict[str, dict[Any, int]] = {}
+
+
 def load_profile_file(path: Path) -> Profile:
     from .profile import Profile
     from .yamlio import load_data, parse_model
 
     data, lines = load_data(path)
+    PROFILE_LINES[str(path)] = lines
     if not isinstance(data, dict):
         from .errors import DataError
 
@@ -115,7 +121,7 @@ def resolve_profile(settings: Settings, ref: str) -> tuple[Profile, str]:
 
 def assess_ref(settings: Settings, ref: str) -> tuple[Assessment, Profile]:
     profile, where = resolve_profile(settings, ref)
-    return settings.assessor().assess(profile, file=where), profile
+    return settings.assessor().assess(profile, file=where, lines=PROFILE_LINES.get(where)), profile
 
 
 def echo_json(data: Any) -> None:
@@ -176,7 +182,7 @@ def profile_validate(settings: Settings, file: Path) -> None:
     from .assessment import validate_answers
 
     p = load_profile_file(file)
-    validate_answers(p, settings.registry().kb, str(file))
+    validate_answers(p, settings.registry().kb, str(file), PROFILE_LINES.get(str(file)))
     known = sum(1 for a in p.answers.values() if a.known)
     unknown = sum(1 for a in p.answers.values() if a.unknown)
     click.echo(f"{file}: valid profile for {p.country}: {known} answers, {unknown} unknown")
@@ -234,6 +240,37 @@ def rules_show(settings: Settings, rule_id: str, as_json: bool) -> None:
     from .render import print_rule
 
     print_rule(rule, kb)
+
+
+@rules.command("check")
+@click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@pass_settings
+def rules_check(settings: Settings, folder: Path) -> None:
+    """Validate a knowledge folder (indicators/, nodes/, directions/) against the loaded base.
+
+    Plugin authors run this on their own folder: its records are checked together with
+    the thesis knowledge base, so references to core rules and indicators resolve.
+    """
+    from .kb import KnowledgeBase, load_direction_file, load_indicator_file, load_rule_file
+
+    base = settings.registry().kb
+    origin: dict[str, str] = {}
+    found: dict[str, list[Any]] = {"indicators": [], "nodes": [], "directions": []}
+    loaders = {"indicators": load_indicator_file, "nodes": load_rule_file, "directions": load_direction_file}
+    for sub, loader in loaders.items():
+        for path in sorted((folder / sub).glob("*.yaml")):
+            records = loader(path)
+            found[sub] += records
+            origin.update({r.id: str(path) for r in records})
+    own = {k: {r.id for r in v} for k, v in found.items()}
+    kb = KnowledgeBase.build(
+        [i for i in base.indicators.values() if i.id not in own["indicators"]] + found["indicators"],
+        [r for r in base.rules.values() if r.id not in own["nodes"]] + found["nodes"],
+        [d for d in base.directions.values() if d.id not in own["directions"]] + found["directions"],
+        origin=origin,
+    )
+    click.echo(f"{folder}: ok: {len(found['indicators'])} indicators, {len(found['nodes'])} rules, "
+               f"{len(found['directions'])} directions (knowledge base now {len(kb.rules)} rules)")
 
 
 @main.command()

@@ -20,7 +20,7 @@ NEGATE_OP = {
     "in": "not_in", "not_in": "in", "contains": "lacks", "lacks": "contains",
 }
 
-MAX_DISJUNCTS = 512
+MAX_DISJUNCTS = 4096
 
 
 class TooComplex(ValueError):

@@ -29,9 +29,10 @@ from typing import Any
 
 from durable import engine as durable_engine
 
-from .errors import EngineError
-from .kb import KnowledgeBase
-from .knowledge import Compare, Finding, Indicator, IndicatorType, Known
+from .conditions import dnf, push_not
+from .errors import EngineError, KnowledgeError
+from .kb import MAX_PATTERNS, KnowledgeBase
+from .knowledge import All, AnyOf, Compare, Finding, Indicator, IndicatorType, Known, Rule
 
 RULESET = "diagnostics"
 SENTINEL = "__session__"
@@ -39,10 +40,9 @@ SENTINEL = "__session__"
 
 @dataclass(frozen=True)
 class Firing:
-    """One activation: which rule fired, through which alternative, on which facts."""
+    """One activation: which rule fired, on which answers and findings."""
 
     rule_id: str
-    alternative: int
     answers: dict[str, Any]  # indicator id -> value matched
     findings: tuple[str, ...]  # rule ids whose findings were matched
 
@@ -92,33 +92,81 @@ def _test(c: Compare) -> dict[str, Any]:
     return {op: {"value": _jsonable(v)}}
 
 
-def compile_ruleset(kb: KnowledgeBase) -> tuple[dict[str, Any], dict[str, tuple[str, int]]]:
-    """The durable-rules definition, and durable rule name -> (rule id, alternative)."""
+def _pattern_list(conj: tuple[Any, ...]) -> list[dict[str, Any]]:
+    """One durable pattern per fact the alternative joins."""
+    by_indicator: dict[str, list[dict[str, Any]]] = {}
+    findings: list[str] = []
+    auxes: list[str] = []
+    for leaf in conj:
+        if isinstance(leaf, Compare):
+            by_indicator.setdefault(leaf.indicator, []).append(_test(leaf))
+        elif isinstance(leaf, Known):
+            by_indicator.setdefault(leaf.known, [])
+        elif isinstance(leaf, Finding) and leaf.finding not in findings:
+            findings.append(leaf.finding)
+        elif isinstance(leaf, _Aux) and leaf.key not in auxes:
+            auxes.append(leaf.key)
+    # durable-rules never joins a fact with itself, so all tests on one indicator share a pattern.
+    patterns: list[dict[str, Any]] = []
+    for i, (ind, tests) in enumerate(by_indicator.items()):
+        patterns.append({f"a{i}": {"$and": [{"type": "answer"}, {"ind": ind}, *tests]}})
+    for j, target in enumerate(findings):
+        patterns.append({f"f{j}": {"$and": [{"type": "finding"}, {"rule": target}]}})
+    for k, key in enumerate(auxes):
+        patterns.append({f"x{k}": {"$and": [{"type": "aux"}, {"key": key}]}})
+    return patterns
+
+
+@dataclass(frozen=True)
+class _Aux:
+    """A derived helper fact standing for one top-level part of a rule's condition."""
+
+    key: str
+
+
+def _parts(rule: Rule) -> list[Any]:
+    """The conjuncts of gate ∧ evidence ∧ when, negation pushed into the comparisons."""
+    parts: list[Any] = []
+    if rule.gate is not None:
+        parts.append(push_not(rule.gate))
+    if rule.evidence is not None:
+        parts.append(AnyOf(any=tuple(Known(known=i) for i in rule.evidence.formal)))
+        parts.append(AnyOf(any=tuple(Known(known=i) for i in rule.evidence.informal)))
+    when = push_not(rule.when)
+    parts.extend(when.all if isinstance(when, All) else (when,))
+    return parts
+
+
+def compile_ruleset(kb: KnowledgeBase) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
+    """The durable-rules definition, and durable rule name -> (kind, id) of what it derives.
+
+    Each rule becomes one main durable rule. A top-level part of its condition that has
+    several alternatives (an `any`, an `at_least`, an evidence set) becomes auxiliary rules
+    deriving a helper fact, instead of multiplying the main rule out: a full expansion
+    would link one alpha node to more beta nodes than durable-rules allows (256).
+    """
     definition: dict[str, Any] = {
         SENTINEL: {"all": [{"m": {"type": SENTINEL}}], "run": SENTINEL},
     }
-    names: dict[str, tuple[str, int]] = {}
-    for rule_id, alternatives in kb.compiled.items():
-        for n, conj in enumerate(alternatives):
-            by_indicator: dict[str, list[dict[str, Any]]] = {}
-            findings: list[str] = []
-            for leaf in conj:
-                if isinstance(leaf, Compare):
-                    by_indicator.setdefault(leaf.indicator, []).append(_test(leaf))
-                elif isinstance(leaf, Known):
-                    by_indicator.setdefault(leaf.known, [])
-                elif isinstance(leaf, Finding) and leaf.finding not in findings:
-                    findings.append(leaf.finding)
-            # One pattern per fact: durable-rules never joins a fact with itself, so two
-            # tests on one indicator must share a pattern.
-            patterns: list[dict[str, Any]] = []
-            for i, (ind, tests) in enumerate(by_indicator.items()):
-                patterns.append({f"a{i}": {"$and": [{"type": "answer"}, {"ind": ind}, *tests]}})
-            for j, target in enumerate(findings):
-                patterns.append({f"f{j}": {"$and": [{"type": "finding"}, {"rule": target}]}})
-            name = f"{rule_id}#{n}"
-            definition[name] = {"all": patterns, "run": name}
-            names[name] = (rule_id, n)
+    names: dict[str, tuple[str, str]] = {}
+    for rule_id, rule in kb.rules.items():
+        main: list[Any] = []
+        for n, part in enumerate(_parts(rule)):
+            alternatives = dnf(part)
+            if len(alternatives) == 1:
+                main.extend(alternatives[0])
+                continue
+            key = f"{rule_id}/{n}"
+            for m, conj in enumerate(alternatives):
+                name = f"{key}#{m}"
+                definition[name] = {"all": _pattern_list(conj), "run": name}
+                names[name] = ("aux", key)
+            main.append(_Aux(key))
+        definition[rule_id] = {"all": _pattern_list(tuple(main)), "run": rule_id}
+        names[rule_id] = ("finding", rule_id)
+    for name, spec in definition.items():
+        if len(spec["all"]) > MAX_PATTERNS:
+            raise KnowledgeError(f"{name}: joins {len(spec['all'])} facts; durable-rules allows {MAX_PATTERNS}")
     return definition, names
 
 
@@ -164,8 +212,9 @@ class DurableEngine:
         self._used = {i for i, rules in kb.feeds.items() if rules}
 
     def _make_action(self, name: str) -> Any:
-        rule_id, alternative = self._names[name]
-        fact_id = f"d:{rule_id}"
+        kind, target = self._names[name]
+        fact = {"id": f"d:{target}", "type": "finding", "rule": target} if kind == "finding" else {
+            "id": f"x:{target}", "type": "aux", "key": target}
 
         def action(c: Any) -> None:
             session = self._current
@@ -173,16 +222,19 @@ class DurableEngine:
                 return
             try:
                 matched = c._m or {}
-                answers = {f["ind"]: session.values.get(f["ind"]) for a, f in matched.items() if a.startswith("a")}
-                found = tuple(f["rule"] for a, f in matched.items() if a.startswith("f"))
-                session.firings.append(Firing(rule_id, alternative, answers, found))
-                if len(session.firings) > session.cap:
+                session.count += 1
+                if session.count > session.cap:
                     raise EngineError(f"more than {session.cap} firings: runaway chain")
-                if rule_id in session.derived:
-                    return  # another alternative already derived this finding
-                session.derived.append(rule_id)
+                if target in session.seen:
+                    return  # another alternative already derived this fact
+                session.seen.add(target)
+                if kind == "finding":
+                    answers = {f["ind"]: session.values.get(f["ind"]) for a, f in matched.items() if a[0] == "a"}
+                    found = tuple(f["rule"] for a, f in matched.items() if a[0] == "f")
+                    session.firings.append(Firing(target, answers, found))
+                    session.derived.append(target)
                 try:
-                    c.assert_fact({"id": fact_id, "type": "finding", "rule": rule_id})
+                    c.assert_fact(dict(fact))
                 except durable_engine.MessageNotHandledException:
                     pass  # no rule consumes this finding: nothing to chain
                 except durable_engine.MessageObservedException:
@@ -234,5 +286,7 @@ class _Session:
     values: dict[str, Any]
     cap: int
     derived: list[str] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+    count: int = 0
     firings: list[Firing] = field(default_factory=list)
     errors: list[BaseException] = field(default_factory=list)

@@ -189,8 +189,10 @@ def print_rule(rule: Rule, kb: KnowledgeBase) -> None:
 
 def print_rule_list(rules: Sequence[Rule]) -> None:
     table = Table(title=f"{len(rules)} rules", show_lines=False)
-    for col in ("id", "title", "layer", "function", "severity"):
-        table.add_column(col)
+    table.add_column("id", no_wrap=True)
+    table.add_column("title", overflow="fold")
+    for col in ("layer", "function", "severity"):
+        table.add_column(col, no_wrap=True)
     for r in rules:
         table.add_row(r.id, r.title, r.layer.value, r.function.value, r.severity.value)
     console().print(table)

@@ -35,7 +35,7 @@ class _NoAliasLoader(yaml.SafeLoader):
 
 
 def _construct(node: yaml.Node, lines: dict[Path_, int], path: Path_) -> Any:
-    lines[path] = node.start_mark.line + 1
+    lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -44,6 +44,7 @@ def _construct(node: yaml.Node, lines: dict[Path_, int], path: Path_) -> Any:
                 raise DataError("a mapping key must be a plain value", line=key_node.start_mark.line + 1)
             if key in out:
                 raise DataError(f"duplicate key {key!r}", line=key_node.start_mark.line + 1)
+            lines[(*path, key)] = key_node.start_mark.line + 1  # errors point at the key
             out[key] = _construct(value_node, lines, (*path, key))
         return out
     if isinstance(node, yaml.SequenceNode):

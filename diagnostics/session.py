@@ -1,0 +1,509 @@
+"""Guided-assessment sessions: an analyst's answers on disk, saved after every change.
+
+The TUI (`diagnose tui`) drives this model; it imports no textual, so tests and scripts use
+it directly. Every change is written with :func:`diagnostics.yamlio.atomic_write`, so a
+crash or a kill loses at most the answer still being typed.
+
+An assessment file (``*.assessment.yaml``) is the profile plus where the analyst stood:
+
+    format: policy-diagnostics-assessment
+    version: 1
+    started_from: KZ          # the country profile that pre-filled the answers, or "blank"
+    current: rd.gerd_share    # the question on screen, so a session resumes where it stopped
+    profile: {country: KZ, answers: {...}}
+    set_aside: {}             # answers the current knowledge base no longer accepts
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import DataError
+from .kb import KnowledgeBase
+from .knowledge import Function, Indicator, IndicatorType
+from .profile import Answer, AnswerError, Profile, Value, check_value
+from .yamlio import atomic_write, load_data, parse_model, read_text
+
+FORMAT = "policy-diagnostics-assessment"
+FORMAT_VERSION = 1
+DATA_DIR_ENV = "DIAGNOSE_DATA_DIR"
+APP_NAME = "policy-diagnostics"
+SUFFIX = ".assessment.yaml"
+MAX_RECENT = 12
+
+# Navigator groups: the three government functions, then context and cross-cutting together.
+FUNCTION_GROUPS: tuple[tuple[str, str, tuple[Function, ...]], ...] = (
+    ("allocator", "Allocator", (Function.ALLOCATOR,)),
+    ("regulator", "Regulator", (Function.REGULATOR,)),
+    ("coordinator", "Coordinator", (Function.COORDINATOR,)),
+    ("context", "Context and cross-cutting", (Function.CONTEXT, Function.CROSS_CUTTING)),
+)
+
+
+def data_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where sessions live: $DIAGNOSE_DATA_DIR, else the platform's user data folder."""
+    env = os.environ if env is None else env
+    override = env.get(DATA_DIR_ENV, "").strip()
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME))
+
+
+def _now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # the C dumper keeps autosave cheap
+
+
+def _dump(data: Any, header: str = "") -> str:
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return header + text
+
+
+def profile_data(profile: Profile) -> dict[str, Any]:
+    """A profile as plain YAML-ready data, omitting empty fields."""
+    data = profile.model_dump(mode="json", exclude_defaults=True)
+    data.setdefault("country", profile.country)
+    return data
+
+
+# ---------------------------------------------------------------------------------------
+# Questions: the indicator catalogue in navigator order.
+
+@dataclass(frozen=True)
+class TopicGroup:
+    topic: str
+    questions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class QuestionGroup:
+    id: str
+    title: str
+    topics: tuple[TopicGroup, ...]
+
+    @property
+    def questions(self) -> list[str]:
+        return [q for t in self.topics for q in t.questions]
+
+
+def question_groups(kb: KnowledgeBase) -> list[QuestionGroup]:
+    """Indicators grouped by government function, then topic, in catalogue order."""
+    out = []
+    for gid, title, functions in FUNCTION_GROUPS:
+        topics: dict[str, list[str]] = {}
+        for ind in kb.indicators.values():
+            if ind.function in functions:
+                topics.setdefault(ind.topic, []).append(ind.id)
+        if topics:
+            out.append(QuestionGroup(gid, title, tuple(TopicGroup(t, tuple(q)) for t, q in topics.items())))
+    return out
+
+
+def question_order(kb: KnowledgeBase) -> list[str]:
+    return [q for g in question_groups(kb) for q in g.questions]
+
+
+# ---------------------------------------------------------------------------------------
+# Parsing what an analyst types. Messages name no indicator id: they appear under the field.
+
+_TRUE = {"true", "yes", "y", "1"}
+_FALSE = {"false", "no", "n", "0"}
+
+
+def parse_value(indicator: Indicator, text: str) -> Value:
+    """Turn typed text into a checked value for `indicator`; raise AnswerError with a short reason."""
+    raw = text.strip()
+    t = indicator.type
+    if not raw:
+        raise AnswerError("type a value, or mark the question unknown")
+    if t == IndicatorType.BOOL:
+        low = raw.lower()
+        if low not in _TRUE | _FALSE:
+            raise AnswerError("answer yes or no")
+        return low in _TRUE
+    if t == IndicatorType.ENUM:
+        if raw not in indicator.values:
+            raise AnswerError(f"choose one of: {', '.join(indicator.values)}")
+        return raw
+    if t == IndicatorType.SET:
+        items = [v.strip() for v in raw.strip("{}[]").split(",") if v.strip()]
+        bad = [v for v in items if v not in indicator.values]
+        if bad:
+            raise AnswerError(f"not an option: {', '.join(bad)}")
+        return check_value(indicator, items)
+    if t == IndicatorType.TEXT:
+        return raw
+    cleaned = raw.replace("\u202f", "").replace("\u00a0", "").replace("_", "").replace(" ", "")
+    percent = cleaned.endswith("%")
+    if percent:
+        cleaned = cleaned[:-1]
+    try:
+        number = float(cleaned)
+    except ValueError:
+        raise AnswerError(f"{raw!r} is not a number") from None
+    if not math.isfinite(number):
+        raise AnswerError(f"{raw!r} is not a finite number")
+    if percent:
+        if t not in (IndicatorType.SHARE, IndicatorType.RANK_FRAC):
+            raise AnswerError("a percentage only fits a share; type the number itself")
+        number /= 100
+    if t in (IndicatorType.SCALE, IndicatorType.YEAR):
+        if not number.is_integer():
+            raise AnswerError("type a whole number")
+        value: int | float = int(number)
+    else:
+        value = int(number) if number.is_integer() and "." not in cleaned and "e" not in cleaned.lower() else number
+    lo, hi = indicator.bounds()
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise AnswerError(f"{_num(value)} is outside the allowed range {range_text(indicator)}")
+    return check_value(indicator, value)
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "any"
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def range_text(indicator: Indicator) -> str:
+    """'0–1', '≥ 0', '1800–2100' or '' for the allowed range of a numeric indicator."""
+    lo, hi = indicator.bounds()
+    if lo is not None and hi is not None:
+        return f"{_num(lo)}–{_num(hi)}"
+    if lo is not None:
+        return f"≥ {_num(lo)}"
+    if hi is not None:
+        return f"≤ {_num(hi)}"
+    return ""
+
+
+def parse_year(text: str) -> int | None:
+    """The as-of year of an answer: blank for none, else a whole year in 1900–2100."""
+    raw = text.strip()
+    if not raw:
+        return None
+    if not re.fullmatch(r"\d{4}", raw):
+        raise AnswerError("the as-of year is four digits, e.g. 2019")
+    year = int(raw)
+    if not 1900 <= year <= 2100:
+        raise AnswerError("the as-of year must lie in 1900–2100")
+    return year
+
+
+def format_value(indicator: Indicator | None, value: Any) -> str:
+    """A value as an analyst would type it back."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) if value else "(none)"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if value is None:
+        return ""
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------
+class SessionFile(BaseModel):
+    """The on-disk shape of an assessment file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["policy-diagnostics-assessment"] = FORMAT
+    version: int = FORMAT_VERSION
+    started_from: str = "blank"
+    current: str | None = None
+    created: str = ""
+    updated: str = ""
+    knowledge_base: str = ""
+    profile: Profile
+    set_aside: dict[str, Answer] = Field(default_factory=dict)
+
+
+@dataclass
+class Progress:
+    answered: int
+    unknown: int
+    total: int
+
+    @property
+    def done(self) -> int:
+        return self.answered + self.unknown
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+
+def is_assessment_file(data: Any) -> bool:
+    return isinstance(data, dict) and data.get("format") == FORMAT
+
+
+def read_profile_or_session(path: Path) -> tuple[Profile, SessionFile | None]:
+    """Read a plain profile file or an assessment file; raise DataError naming the line."""
+    data, lines = load_data(path)
+    if is_assessment_file(data):
+        doc: SessionFile = parse_model(SessionFile, data, path, lines)
+        if doc.version > FORMAT_VERSION:
+            raise DataError(f"written by a newer version (format {doc.version}); update policy-diagnostics",
+                            file=path)
+        return doc.profile, doc
+    if not isinstance(data, dict) or "country" not in data:
+        raise DataError("neither an assessment file nor a profile (no 'country')", file=path, line=1)
+    return parse_model(Profile, data, path, lines), None
+
+
+class AssessmentSession:
+    """One analyst's assessment of one country, autosaved to `path` after every change."""
+
+    def __init__(self, kb: KnowledgeBase, profile: Profile, path: Path, *, started_from: str = "blank",
+                 current: str | None = None, created: str = "", updated: str = "",
+                 set_aside: dict[str, Answer] | None = None) -> None:
+        self.kb = kb
+        self.path = path
+        self.started_from = started_from
+        self.created = created or _now()
+        self.updated = updated or self.created
+        self.set_aside: dict[str, Answer] = dict(set_aside or {})
+        self.notes: list[str] = []  # what was set aside on opening, for the UI to show once
+        self.order = question_order(kb)
+        self._index = {q: i for i, q in enumerate(self.order)}
+        self.profile = self._admit(profile)
+        self.current = current if current in self._index else (self.order[0] if self.order else None)
+
+    # -- construction -----------------------------------------------------------------
+    @classmethod
+    def create(cls, kb: KnowledgeBase, profile: Profile, folder: Path, *,
+               started_from: str = "blank") -> AssessmentSession:
+        """A new session file under `folder/assessments`, saved at once."""
+        path = unique_path(folder / "assessments", profile.country)
+        session = cls(kb, profile, path, started_from=started_from)
+        session.current = session.first_open() or session.current
+        session.save()
+        return session
+
+    @classmethod
+    def open(cls, kb: KnowledgeBase, path: Path) -> AssessmentSession:
+        """Reopen an assessment file exactly where it was left."""
+        profile, doc = read_profile_or_session(path)
+        if doc is None:
+            raise DataError("this is a plain profile, not an assessment: import it instead", file=path)
+        return cls(kb, profile, path, started_from=doc.started_from, current=doc.current,
+                   created=doc.created, updated=doc.updated, set_aside=doc.set_aside)
+
+    @classmethod
+    def import_file(cls, kb: KnowledgeBase, source: Path, folder: Path) -> AssessmentSession:
+        """Copy a profile or assessment file into a new session; the source is never modified."""
+        profile, doc = read_profile_or_session(source)
+        path = unique_path(folder / "assessments", profile.country)
+        session = cls(kb, profile, path, started_from=doc.started_from if doc else f"import:{source.name}",
+                      current=doc.current if doc else None,
+                      set_aside=doc.set_aside if doc else None)
+        if doc is None:
+            session.current = session.first_open() or session.current
+        session.save()
+        return session
+
+    def _admit(self, profile: Profile) -> Profile:
+        """Keep every answer: those the knowledge base rejects are set aside, not dropped."""
+        keep: dict[str, Answer] = {}
+        for ind_id, answer in profile.answers.items():
+            spec = self.kb.indicators.get(ind_id)
+            if spec is None:
+                self.set_aside[ind_id] = answer
+                self.notes.append(f"{ind_id}: no longer in the knowledge base; answer set aside")
+                continue
+            if answer.known:
+                try:
+                    answer = answer.model_copy(update={"value": check_value(spec, answer.value)})
+                except AnswerError as exc:
+                    self.set_aside[ind_id] = answer
+                    self.notes.append(f"{exc}; answer set aside")
+                    continue
+            keep[ind_id] = answer
+        return profile.model_copy(update={"answers": keep})
+
+    # -- state --------------------------------------------------------------------------
+    def answer(self, ind_id: str) -> Answer | None:
+        return self.profile.answers.get(ind_id)
+
+    def state(self, ind_id: str) -> Literal["answered", "unknown", "open"]:
+        a = self.profile.answers.get(ind_id)
+        if a is None:
+            return "open"
+        return "unknown" if a.unknown else "answered"
+
+    def progress(self, questions: list[str] | None = None) -> Progress:
+        qs = self.order if questions is None else questions
+        answered = unknown = 0
+        for q in qs:
+            s = self.state(q)
+            answered += s == "answered"
+            unknown += s == "unknown"
+        return Progress(answered, unknown, len(qs))
+
+    def first_open(self, after: str | None = None) -> str | None:
+        start = self._index.get(after, -1) + 1 if after else 0
+        for q in self.order[start:] + self.order[:start]:
+            if self.state(q) == "open":
+                return q
+        return None
+
+    def neighbour(self, ind_id: str | None, step: int) -> str | None:
+        if not self.order:
+            return None
+        i = self._index.get(ind_id or "", -1)
+        return self.order[max(0, min(len(self.order) - 1, i + step))]
+
+    # -- changes (each one saved at once) ----------------------------------------------
+    def check(self, ind_id: str, answer: Answer) -> Answer:
+        """The answer with its value normalised; AnswerError if it does not fit."""
+        spec = self.kb.indicators.get(ind_id)
+        if spec is None:
+            raise AnswerError(f"unknown question {ind_id!r}")
+        if answer.known:
+            return answer.model_copy(update={"value": check_value(spec, answer.value)})
+        return answer
+
+    def set_answer(self, ind_id: str, answer: Answer) -> Answer:
+        answer = self.check(ind_id, answer)
+        self.profile = self.profile.with_answers({ind_id: answer})
+        self.set_aside.pop(ind_id, None)
+        self.current = ind_id
+        self.save()
+        return answer
+
+    def clear_answer(self, ind_id: str) -> None:
+        if ind_id in self.profile.answers:
+            self.profile = self.profile.with_answers({ind_id: None})
+            self.save()
+
+    def apply(self, changes: Mapping[str, Answer | None]) -> None:
+        """Several answers at once (e.g. keeping a what-if), saved in one write."""
+        checked = {k: (self.check(k, a) if a is not None else None) for k, a in changes.items()}
+        self.profile = self.profile.with_answers(checked)
+        self.save()
+
+    def goto(self, ind_id: str) -> None:
+        if ind_id not in self._index:
+            raise DataError(f"unknown question {ind_id!r}")
+        if ind_id != self.current:
+            self.current = ind_id
+            self.save()
+
+    def to_file(self) -> SessionFile:
+        return SessionFile(started_from=self.started_from, current=self.current, created=self.created,
+                           updated=self.updated, knowledge_base=self.kb.digest, profile=self.profile,
+                           set_aside=self.set_aside)
+
+    def dumps(self) -> str:
+        data = self.to_file().model_dump(mode="json", exclude_defaults=True)
+        data = {"format": FORMAT, "version": FORMAT_VERSION, **data}
+        data["profile"] = profile_data(self.profile)
+        header = "# policy-diagnostics assessment, autosaved by `diagnose tui` after every answer.\n"
+        return _dump(data, header)
+
+    def save(self) -> None:
+        self.updated = _now()
+        atomic_write(self.path, self.dumps())
+
+    def export_profile(self, dest: Path) -> Path:
+        """Write the answers as a plain profile that `diagnose assess FILE` reads."""
+        header = (f"# {self.profile.name or self.profile.country}: profile exported from "
+                  f"{self.path.name} on {_now()}\n")
+        if dest.suffix.lower() == ".json":
+            text = json.dumps(profile_data(self.profile), indent=2, ensure_ascii=False) + "\n"
+        else:
+            text = _dump(profile_data(self.profile), header)
+        atomic_write(dest, text)
+        return dest
+
+    def title(self) -> str:
+        name = self.profile.name or self.profile.country
+        return f"{name} ({self.profile.country})" if name != self.profile.country else name
+
+
+def unique_path(folder: Path, country: str) -> Path:
+    """`KZ.assessment.yaml`, else `KZ-2.assessment.yaml`, ...: readable and deterministic."""
+    folder.mkdir(parents=True, exist_ok=True)
+    n = 1
+    while True:
+        stem = country if n == 1 else f"{country}-{n}"
+        path = folder / f"{stem}{SUFFIX}"
+        if not path.exists():
+            return path
+        n += 1
+
+
+# ---------------------------------------------------------------------------------------
+class RecentEntry(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    path: str
+    country: str
+    name: str = ""
+    updated: str = ""
+    answered: int = 0
+    total: int = 0
+
+
+@dataclass
+class RecentList:
+    """The recently used assessments, newest first, kept in `recent.json` in the data folder."""
+
+    folder: Path
+    entries: list[RecentEntry] = field(default_factory=list)
+
+    @property
+    def file(self) -> Path:
+        return self.folder / "recent.json"
+
+    @classmethod
+    def load(cls, folder: Path) -> RecentList:
+        out = cls(folder)
+        try:
+            raw = json.loads(read_text(out.file)) if out.file.exists() else []
+        except (DataError, json.JSONDecodeError):
+            raw = []  # a damaged list only costs the shortcuts, never an assessment
+        for item in raw if isinstance(raw, list) else []:
+            try:
+                entry = RecentEntry.model_validate(item)
+            except ValidationError:
+                continue
+            if Path(entry.path).exists():
+                out.entries.append(entry)
+        return out
+
+    def touch(self, session: AssessmentSession) -> None:
+        p = session.progress()
+        entry = RecentEntry(path=str(session.path), country=session.profile.country,
+                            name=session.profile.name, updated=session.updated,
+                            answered=p.done, total=p.total)
+        self.entries = [entry] + [e for e in self.entries if e.path != entry.path]
+        del self.entries[MAX_RECENT:]
+        self.save()
+
+    def forget(self, path: Path) -> None:
+        self.entries = [e for e in self.entries if e.path != str(path)]
+        self.save()
+
+    def save(self) -> None:
+        atomic_write(self.file, json.dumps([e.model_dump() for e in self.entries], indent=2) + "\n")
+
+    def latest(self) -> Path | None:
+        return Path(self.entries[0].path) if self.entries else None

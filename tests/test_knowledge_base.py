@@ -1,0 +1,147 @@
+"""The thesis knowledge base: counts, citations inside the thesis, no copied text, design rules."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from diagnostics.citations import check_citation, parse_citation, thesis_sections
+from diagnostics.errors import KnowledgeError
+from diagnostics.kb import KnowledgeBase
+from diagnostics.knowledge import Layer, Rule
+
+from conftest import ROOT, thesis_path
+
+TOP_LEVEL = [
+    "dx.formal_informal_mismatch", "dx.imaginary_driven_policy", "dx.borrowed_instruments",
+    "dx.state_procurement_distortion", "dx.fdi_spillover_failure",
+    "dx.regulatory_burden_and_corruption", "dx.wto_plus_accession_burden",
+    "dx.allocator_function_failure", "dx.regulator_function_failure",
+    "dx.coordinator_function_failure", "dx.catch_up_failure",
+]
+
+
+def test_counts(kb: KnowledgeBase) -> None:
+    thesis_rules = [r for r in kb.rules.values() if r.provided_by.startswith("thesis")]
+    nodes = [r for r in thesis_rules if r.id.startswith("node.")]
+    assert len(kb.indicators) >= 100
+    assert len(nodes) >= 69
+    assert sorted(r.id for r in thesis_rules if r.layer == Layer.DIAGNOSIS) == sorted(TOP_LEVEL)
+    assert len([d for d in kb.directions.values() if d.provided_by.startswith("thesis")]) == 42
+    layers = {layer: sum(1 for r in nodes if r.layer == layer) for layer in Layer}
+    assert layers[Layer.CONTEXT] == 14 and layers[Layer.MECHANISM] == 28 and layers[Layer.MANIFESTATION] == 14
+
+
+def test_every_rule_has_mechanism_story_citation_and_direction(kb: KnowledgeBase) -> None:
+    for r in kb.rules.values():
+        assert r.mechanism and r.story and r.citations, r.id
+        if r.layer != Layer.CONTEXT and not r.background:
+            assert r.directions, r.id
+            assert all(d in kb.directions for d in r.directions), r.id
+
+
+@pytest.fixture(scope="module")
+def sections() -> dict[str, tuple[int, int]]:
+    path = thesis_path()
+    if path is None:
+        pytest.skip("thesis text not found beside the repository (set DIAGNOSE_THESIS)")
+    return thesis_sections(path)
+
+
+def test_thesis_sections_are_read_from_the_text(sections) -> None:
+    assert sections["4.5"][0] == 5086 and sections["4.5"][1] == 5611
+    assert sections["4.2"][0] == 3679
+    assert len([k for k in sections if k != "Abstract"]) == 40  # chapters 1–7: 3+6+6+7+7+7+4
+
+
+def test_every_citation_lies_inside_its_section(kb: KnowledgeBase, sections) -> None:
+    cites = [(r.id, c) for r in kb.rules.values() for c in r.citations]
+    cites += [(d.id, c) for d in kb.directions.values() for c in d.citations]
+    cites += [(i.id, c) for i in kb.indicators.values() for c in i.citations]
+    assert len(cites) > 300
+    problems = [f"{rid}: {p}" for rid, c in cites if (p := check_citation(parse_citation(c), sections, 19))]
+    assert problems == []
+
+
+def test_a_citation_outside_its_section_is_caught(sections) -> None:
+    assert check_citation(parse_citation("§4.5 p.61 (ll. 5346–5371)"), sections, 19) is None
+    assert "outside §4.5" in (check_citation(parse_citation("§4.5 p.61 (ll. 4000–4010)"), sections, 19) or "")
+
+
+WORD = re.compile(r"[a-z0-9']+")
+
+
+def test_no_text_in_rules_repeats_the_thesis() -> None:
+    path = thesis_path()
+    if path is None:
+        pytest.skip("thesis text not found")
+    words = WORD.findall(path.read_text(encoding="utf-8", errors="replace").lower())
+    shingles = {tuple(words[i : i + 12]) for i in range(len(words) - 11)}
+    copied = []
+    files = list((ROOT / "rules").rglob("*.yaml")) + list((ROOT / "plugins").rglob("*.yaml"))
+    assert len(files) > 20
+    for f in files:
+        ws = WORD.findall(f.read_text(encoding="utf-8").lower())
+        runs = [" ".join(ws[i : i + 12]) for i in range(len(ws) - 11) if tuple(ws[i : i + 12]) in shingles]
+        if runs:
+            copied.append(f"{f.name}: {runs[0]}")
+    assert copied == []
+
+
+def _rebuild(kb: KnowledgeBase, extra: list[Rule]) -> KnowledgeBase:
+    return KnowledgeBase.build(list(kb.indicators.values()), [*kb.rules.values(), *extra], list(kb.directions.values()))
+
+
+def _rule(**kw) -> Rule:
+    base = dict(id="node.test_extra", title="Extra", layer="mechanism", theme="test", function="regulator",
+                evidence_grade="doc", mechanism="m", story="s", directions=["change_official_attitudes"],
+                citations=["§5.4 p.87 (ll. 7554–7566)"])
+    return Rule.model_validate(base | kw)
+
+
+def test_benchmark_gap_alone_is_rejected(kb: KnowledgeBase) -> None:
+    with pytest.raises(KnowledgeError, match="R-4"):
+        _rebuild(kb, [_rule(when={"indicator": "rd.gerd_pct_gdp", "lt": 1.0})])
+
+
+def test_negation_over_a_finding_is_rejected(kb: KnowledgeBase) -> None:
+    with pytest.raises(KnowledgeError, match="'not' may only wrap indicator comparisons"):
+        _rebuild(kb, [_rule(when={"all": [{"indicator": "wto.bargaining_power", "lte": 2},
+                                          {"not": {"finding": "node.wto_plus_demands"}}]})])
+
+
+def test_unreachable_rule_is_rejected(kb: KnowledgeBase) -> None:
+    with pytest.raises(KnowledgeError, match="unreachable"):
+        _rebuild(kb, [_rule(when={"all": [{"indicator": "wto.bargaining_power", "lte": 1},
+                                          {"indicator": "wto.bargaining_power", "gte": 3}]})])
+
+
+def test_duplicate_rule_id_is_rejected(kb: KnowledgeBase) -> None:
+    with pytest.raises(KnowledgeError, match="duplicate rule id"):
+        _rebuild(kb, [_rule(id="node.wto_plus_demands", when={"indicator": "wto.bargaining_power", "lte": 2})])
+
+
+def test_mismatch_evidence_must_have_matching_kinds(kb: KnowledgeBase) -> None:
+    with pytest.raises(KnowledgeError, match="evidence.informal lists"):
+        _rebuild(kb, [_rule(layer="manifestation", theme="formal_informal_mismatch", mismatch=True,
+                            evidence={"formal": ["strategy.reform_mode"], "informal": ["rd.gerd_pct_gdp"]},
+                            when={"indicator": "wto.bargaining_power", "lte": 2})])
+
+
+def test_too_many_facts_in_one_alternative_is_rejected(kb: KnowledgeBase) -> None:
+    ids = [i for i, spec in kb.indicators.items() if spec.type.value == "bool"][:17]
+    with pytest.raises(KnowledgeError, match="allows 16"):
+        _rebuild(kb, [_rule(when={"all": [{"indicator": i, "eq": True} for i in ids]})])
+
+
+def test_why_ask_lists_the_rules_an_indicator_feeds(kb: KnowledgeBase) -> None:
+    assert "node.technology_park_failure" in kb.feeds["tech_parks.top_down_capex"]
+    assert "dx.formal_informal_mismatch" in kb.rolls_up_to["node.near_market_research_deficit"]
+
+
+def test_rules_folder_layout() -> None:
+    assert sorted(p.name for p in (ROOT / "rules" / "nodes").glob("*.yaml")) == [
+        "l0_context.yaml", "l1_policy.yaml", "l2_mechanisms.yaml", "l3_manifestations.yaml", "l4_diagnoses.yaml"]
+    assert Path(ROOT / "rules" / "directions" / "directions.yaml").exists()

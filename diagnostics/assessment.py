@@ -289,7 +289,7 @@ class Assessor:
         if None in kinds and used:
             level = min(level, 1)
             reasons.append("an answer used has no evidence grade recorded")
-        premises = [done[s.rule] for s in f.trace if s.kind == "finding" and s.rule in done]
+        premises = [done[s.rule] for s in f.trace if s.kind == "finding" and s.rule is not None and s.rule in done]
         weakest = min((CONFIDENCE_ORDER.index(p.confidence) for p in premises if p.confidence), default=2)
         if weakest < level:
             level = weakest

@@ -256,7 +256,8 @@ def rules_check(settings: Settings, folder: Path) -> None:
     base = settings.registry().kb
     origin: dict[str, str] = {}
     found: dict[str, list[Any]] = {"indicators": [], "nodes": [], "directions": []}
-    loaders = {"indicators": load_indicator_file, "nodes": load_rule_file, "directions": load_direction_file}
+    loaders: dict[str, Any] = {
+        "indicators": load_indicator_file, "nodes": load_rule_file, "directions": load_direction_file}
     for sub, loader in loaders.items():
         for path in sorted((folder / sub).glob("*.yaml")):
             records = loader(path)

@@ -238,7 +238,7 @@ class DurableEngine:
                 except durable_engine.MessageNotHandledException:
                     pass  # no rule consumes this finding: nothing to chain
                 except durable_engine.MessageObservedException:
-                    raise EngineError(f"fact id collision while deriving {rule_id}") from None
+                    raise EngineError(f"fact id collision while deriving {target}") from None
             except BaseException as exc:  # durable-rules would swallow it
                 session.errors.append(exc)
 

@@ -79,30 +79,20 @@ class KnowledgeBase:
         def where(record_id: str, provided_by: str) -> str:
             return origin.get(record_id) or provided_by or "knowledge base"
 
-        ind: dict[str, Indicator] = {}
-        for i in indicators:
-            if i.id in ind:
-                problems.append(Problem(where(i.id, i.provided_by), i.id,
-                                        f"duplicate indicator id (also from {ind[i.id].provided_by or 'another file'})"))
-            ind[i.id] = i
-        rl: dict[str, Rule] = {}
-        for r in rules:
-            if r.id in rl:
-                problems.append(Problem(where(r.id, r.provided_by), r.id,
-                                        f"duplicate rule id (also from {rl[r.id].provided_by or 'another file'})"))
-            rl[r.id] = r
-        dirs: dict[str, Direction] = {}
-        for d in directions:
-            if d.id in dirs:
-                problems.append(Problem(where(d.id, d.provided_by), d.id,
-                                        f"duplicate direction id (also from {dirs[d.id].provided_by or 'another file'})"))
-            dirs[d.id] = d
-        fams: dict[str, Family] = {}
-        for f in families:
-            if f.id in fams:
-                problems.append(Problem(where(f.id, f.provided_by), f.id,
-                                        f"duplicate family id (also from {fams[f.id].provided_by})"))
-            fams[f.id] = f
+        def index(records: Sequence[Any], kind: str) -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for rec in records:
+                if rec.id in out:
+                    also = out[rec.id].provided_by or "another file"
+                    problems.append(Problem(where(rec.id, rec.provided_by), rec.id,
+                                            f"duplicate {kind} id (also from {also})"))
+                out[rec.id] = rec
+            return out
+
+        ind: dict[str, Indicator] = index(indicators, "indicator")
+        rl: dict[str, Rule] = index(rules, "rule")
+        dirs: dict[str, Direction] = index(directions, "direction")
+        fams: dict[str, Family] = index(families, "family")
 
         compiled: dict[str, list[Conjunction]] = {}
         graph: dict[str, set[str]] = {}
@@ -120,7 +110,8 @@ class KnowledgeBase:
                 for conj in compiled[r.id]:
                     n = len(_patterns(conj))
                     if n > MAX_PATTERNS:
-                        problems.append(Problem(w, r.id, f"one alternative needs {n} facts; the engine allows {MAX_PATTERNS}"))
+                        problems.append(Problem(
+                            w, r.id, f"one alternative needs {n} facts; the engine allows {MAX_PATTERNS}"))
                         break
                 # Context (L0) nodes are gates, never findings, so R-4 does not apply to them.
                 if r.layer != Layer.CONTEXT and not all(_benchmark_free(conj, ind) for conj in compiled[r.id]):

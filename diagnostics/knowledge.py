@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 INDICATOR_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 RULE_ID = re.compile(r"^(node|dx)\.[a-z][a-z0-9_]*$")
@@ -228,18 +228,14 @@ def _condition_kind(data: Any) -> str | None:
     return None
 
 
-from pydantic import Discriminator, Tag  # noqa: E402
-
 Condition = Annotated[
-    Union[
-        Annotated[All, Tag("all")],
-        Annotated[AnyOf, Tag("any")],
-        Annotated[Not, Tag("not")],
-        Annotated[AtLeast, Tag("at_least")],
-        Annotated[Finding, Tag("finding")],
-        Annotated[Known, Tag("known")],
-        Annotated[Compare, Tag("compare")],
-    ],
+    Annotated[All, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[Not, Tag("not")]
+    | Annotated[AtLeast, Tag("at_least")]
+    | Annotated[Finding, Tag("finding")]
+    | Annotated[Known, Tag("known")]
+    | Annotated[Compare, Tag("compare")],
     Discriminator(
         _condition_kind,
         custom_error_type="invalid_condition",

@@ -88,6 +88,7 @@ def _env_list(env: Mapping[str, str], key: str) -> set[str] | None:
 
 
 def _version_of(module: Any, dist: str | None = None) -> str:
+    """The distribution's version, else the module's __version__, else the core's."""
     if dist:
         try:
             from importlib.metadata import version
@@ -210,7 +211,8 @@ def load_registry(
 
     collected: list[_Collected] = []
     for name, source, target, dist in candidates:
-        report = PluginReport(name=name, version="", source=source)
+        report = PluginReport(name=name, version=_version_of(None, dist) if source != "direct" else "",
+                              source=source)
         reports.append(report)
         if name in block or (allow is not None and source != "builtin" and name not in allow):
             report.status, report.error = "disabled", "disabled by DIAGNOSE_*_PLUGINS"

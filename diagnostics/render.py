@@ -171,8 +171,8 @@ def print_rule(rule: Rule, kb: KnowledgeBase) -> None:
     out.print(f"\n[bold]Mechanism[/bold]\n{rule.mechanism}\n\n[bold]Kazakhstan story[/bold]\n{rule.story}")
     if rule.counter_examples:
         out.print("\n[bold]Counter-examples[/bold]")
-        for c in rule.counter_examples:
-            out.print(f"  • {c}")
+        for example in rule.counter_examples:
+            out.print(f"  • {example}")
     roots = kb.rolls_up_to.get(rule.id, [])
     if roots:
         out.print(f"\n[bold]Rolls up to[/bold]: {', '.join(roots)}")
@@ -213,10 +213,13 @@ def print_plugins(reports: Sequence[Any]) -> None:
     for col in ("name", "version", "source", "status", "hooks", "records"):
         table.add_column(col, overflow="fold")
     for r in reports:
-        status = r.status if r.status == "ok" else f"{r.status}: {r.error}"
         recs = ", ".join(f"{k} {v}" for k, v in r.records.items())
-        table.add_row(r.name, r.version, r.source, status, str(len(r.hooks)), recs)
-    console().print(table)
+        table.add_row(r.name, r.version or "—", r.source, r.status, str(len(r.hooks)), recs)
+    out = console()
+    out.print(table)
+    for r in reports:
+        if r.error:
+            out.print(f"[red]{r.name}[/red]: {r.error}")
 
 
 def print_families(fams: Sequence[Family]) -> None:

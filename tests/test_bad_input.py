@@ -26,11 +26,14 @@ def run(*args: str) -> tuple[int, str, str]:
         ("malformed.json", "malformed.json:1: malformed JSON"),
         ("wrong_type.yaml", "wrong_type.yaml:4: context.former_soviet_republic expects true or false"),
         ("out_of_range.yaml", "out_of_range.yaml:4: wto.bargaining_power: 7 is outside the allowed range 1..5"),
-        ("unknown_indicator.yaml", "unknown_indicator.yaml:3: answers: unknown indicator 'wto.bargaining_powr' (did you mean 'wto.bargaining_power'?"),
+        ("unknown_indicator.yaml",
+         "unknown_indicator.yaml:3: answers: unknown indicator 'wto.bargaining_powr' "
+         "(did you mean 'wto.bargaining_power'?"),
         ("alias_bomb.yaml", "alias_bomb.yaml:2: YAML aliases (*name) are not allowed"),
         ("not_utf8.yaml", "not_utf8.yaml:2: not UTF-8 text"),
         ("empty.yaml", "empty.yaml: the file is empty"),
-        ("unknown_field.yaml", "unknown_field.yaml:5: answers.context.former_soviet_republic.colour: unknown field"),
+        ("unknown_field.yaml",
+         "unknown_field.yaml:5: answers.context.former_soviet_republic.colour: unknown field"),
     ],
 )
 def test_bad_profile_gives_one_line_and_exit_2(name: str, expected: str) -> None:
@@ -86,7 +89,8 @@ def test_rule_referencing_unknown_rule(tmp_path: Path) -> None:
 def test_rule_cycle_is_reported(tmp_path: Path) -> None:
     folder = _write_pack(tmp_path / "pack", "rules:" + RULE.format(
         id="node.extra_a", when="{all: [{finding: node.extra_b}, {indicator: wto.bargaining_power, lte: 2}]}")
-        + RULE.format(id="node.extra_b", when="{all: [{finding: node.extra_a}, {indicator: wto.bargaining_power, lte: 3}]}"))
+        + RULE.format(id="node.extra_b",
+                      when="{all: [{finding: node.extra_a}, {indicator: wto.bargaining_power, lte: 3}]}"))
     code, _, err = run("rules", "check", str(folder))
     assert code == 2
     assert "rules form a cycle" in err and "node.extra_a" in err

@@ -17,6 +17,7 @@ from diagnostics.evaluator import ReferenceEvaluator
 from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import Compare, Indicator, IndicatorType
 
+
 def _interesting_values(kb: KnowledgeBase) -> dict[str, list[Any]]:
     """Per indicator, the thresholds the rules compare against, plus neighbours and bounds."""
     points: dict[str, set[Any]] = {i: set() for i in kb.indicators}
@@ -99,7 +100,7 @@ def test_five_thousand_assessments_in_one_process(engines, strategies) -> None:
     rng = random.Random(7)
     keys = sorted(strategies)
     fired_total = 0
-    for n in range(5000):
+    for _ in range(5000):
         chosen = rng.sample(keys, k=rng.randint(0, len(keys)))
         values = {k: _cheap(durable.kb.indicators[k], rng) for k in chosen}
         fired_total += len(durable.assess(values).fired)

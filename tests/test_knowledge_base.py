@@ -6,13 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, thesis_path
 
 from diagnostics.citations import check_citation, parse_citation, thesis_sections
 from diagnostics.errors import KnowledgeError
 from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import Layer, Rule
-
-from conftest import ROOT, thesis_path
 
 TOP_LEVEL = [
     "dx.formal_informal_mismatch", "dx.imaginary_driven_policy", "dx.borrowed_instruments",

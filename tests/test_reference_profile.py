@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from conftest import FIXTURES, read_profile
 
 from diagnostics.evaluator import Status
 from diagnostics.knowledge import Layer
 from diagnostics.profile import Answer, Profile
-
-from conftest import FIXTURES, read_profile
 
 DIAGNOSES = [
     "dx.formal_informal_mismatch", "dx.imaginary_driven_policy", "dx.borrowed_instruments",

@@ -1,0 +1,564 @@
+"""The workspace's three panels: question navigator, question pane and findings panel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.validation import ValidationResult, Validator
+from textual.widget import Widget
+from textual.widgets import (
+    Checkbox,
+    Collapsible,
+    Input,
+    Label,
+    Markdown,
+    ProgressBar,
+    RadioButton,
+    RadioSet,
+    Select,
+    SelectionList,
+    Static,
+    Switch,
+    Tree,
+)
+from textual.widgets.tree import TreeNode
+
+from diagnostics.assessment import Assessment
+from diagnostics.evaluator import Status
+from diagnostics.kb import KnowledgeBase
+from diagnostics.knowledge import Indicator, IndicatorType, Layer
+from diagnostics.profile import Answer, AnswerError, EvidenceGrade
+from diagnostics.session import format_value, parse_value, parse_year, question_groups, range_text
+
+from .explain import STATUS_GLYPH, STATUS_LABEL, STATUS_STYLE
+
+MARK = {"answered": ("✓", "green"), "unknown": ("?", "yellow"), "open": ("·", "dim")}
+SCALE_HINT = "1 = absent or hostile · 5 = very high or strong"
+
+# The commit callback: (indicator id, answer or None to clear) -> error text, or None if stored.
+Commit = Callable[[str, Answer | None], str | None]
+
+
+class Field(Input):
+    """An Input that does not blink in headless runs, so snapshots are stable."""
+
+    def on_mount(self) -> None:
+        if self.app.is_headless:
+            self.cursor_blink = False
+
+
+class AnswerValidator(Validator):
+    def __init__(self, spec: Indicator) -> None:
+        super().__init__()
+        self.spec = spec
+
+    def validate(self, value: str) -> ValidationResult:
+        if not value.strip():
+            return self.success()  # blank is "not answered", never stored
+        try:
+            parse_value(self.spec, value)
+        except AnswerError as exc:
+            return self.failure(str(exc))
+        return self.success()
+
+
+class YearValidator(Validator):
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            parse_year(value)
+        except AnswerError as exc:
+            return self.failure(str(exc))
+        return self.success()
+
+
+# ---------------------------------------------------------------------------------------
+class Navigator(Vertical):
+    """Questions grouped by government function and topic, with progress marks."""
+
+    class Picked(Message):
+        def __init__(self, indicator: str) -> None:
+            super().__init__()
+            self.indicator = indicator
+
+    def __init__(self, kb: KnowledgeBase, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.kb = kb
+        self.groups = question_groups(kb)
+        self._leaf: dict[str, TreeNode[str]] = {}
+        self._parents: dict[str, list[tuple[TreeNode[str], str, list[str]]]] = {}
+        self._state: Callable[[str], str] = lambda q: "open"
+        self._changed: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="nav-progress-text")
+        yield ProgressBar(total=100, show_eta=False, show_percentage=False, id="nav-progress")
+        tree: Tree[str] = Tree("Questions", id="nav-tree")
+        tree.show_root = False
+        tree.guide_depth = 2
+        for g in self.groups:
+            gnode = tree.root.add(g.title, data=f"group:{g.id}", expand=False)
+            for t in g.topics:
+                tnode = gnode.add(t.topic, data=f"topic:{g.id}:{t.topic}", expand=False)
+                for q in t.questions:
+                    self._leaf[q] = tnode.add_leaf(self.kb.indicators[q].question, data=q)
+                    self._parents[q] = [(gnode, g.title, g.questions), (tnode, t.topic, list(t.questions))]
+        yield tree
+
+    @property
+    def tree(self) -> Tree[str]:
+        return self.query_one("#nav-tree", Tree)
+
+    def refresh_marks(self, state: Callable[[str], str], changed: set[str] | None = None,
+                      only: str | None = None) -> None:
+        """Relabel every question (or just `only` and its parents) from `state(indicator)`."""
+        self._state = state
+        self._changed = changed or set()
+        targets = [only] if only else list(self._leaf)
+        parents: dict[int, tuple[TreeNode[str], str, list[str]]] = {}
+        for q in targets:
+            self._leaf[q].set_label(self._leaf_label(q))
+            for p in self._parents[q]:
+                parents[id(p[0])] = p
+        for node, title, qs in parents.values():
+            done = sum(1 for q in qs if state(q) != "open")
+            node.set_label(Text.assemble(title, (f" {done}/{len(qs)}", "dim")))
+        all_qs = list(self._leaf)
+        done = sum(1 for q in all_qs if state(q) != "open")
+        self.query_one("#nav-progress-text", Static).update(f"Answered {done} of {len(all_qs)}")
+        bar = self.query_one("#nav-progress", ProgressBar)
+        bar.update(total=max(1, len(all_qs)), progress=done)
+
+    def _leaf_label(self, q: str) -> Text:
+        glyph, style = MARK[self._state(q)]
+        if q in self._changed:
+            glyph, style = "≠", "bold magenta"
+        return Text.assemble((glyph + " ", style), self.kb.indicators[q].question)
+
+    def show(self, indicator: str) -> None:
+        """Put the cursor on a question, opening its group and topic."""
+        node = self._leaf.get(indicator)
+        if node is None:
+            return
+        parent = node.parent
+        while parent is not None:
+            parent.expand()
+            parent = parent.parent
+        tree = self.tree
+        tree.call_after_refresh(tree.move_cursor, node)
+
+    @on(Tree.NodeSelected, "#nav-tree")
+    def _picked(self, event: Tree.NodeSelected[str]) -> None:
+        data = event.node.data
+        if data and not data.startswith(("group:", "topic:")):
+            event.stop()
+            self.post_message(self.Picked(data))
+
+
+# ---------------------------------------------------------------------------------------
+class QuestionPane(VerticalScroll):
+    """One question with the input that fits its type, its evidence fields and "why asked"."""
+
+    can_focus = False
+    BLANK_EVIDENCE: ClassVar[Any] = Select.BLANK
+
+    def __init__(self, kb: KnowledgeBase, commit: Commit, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.kb = kb
+        self.commit = commit
+        self.indicator: str | None = None
+        self.answer: Answer | None = None
+        self.position = ""
+        self.why = ""
+        self._baseline: Any = None  # the value the widgets showed last: events equal to it are echoes
+
+    # -- building --------------------------------------------------------------------
+    def show(self, indicator: str, answer: Answer | None, position: str, why: str) -> None:
+        self.indicator = indicator
+        self.answer = answer
+        self.position = position
+        self.why = why
+        self.remove_children()
+        self.mount_all(list(self._widgets()))
+        self.scroll_home(animate=False)
+
+    @property
+    def spec(self) -> Indicator:
+        assert self.indicator is not None
+        return self.kb.indicators[self.indicator]
+
+    def _widgets(self) -> list[Widget]:
+        spec, a = self.spec, self.answer
+        known = a is not None and a.known
+        out: list[Widget] = [
+            Static(self.position, id="q-position"),
+            Static(Text(spec.question), id="q-text"),
+        ]
+        if spec.help:
+            out.append(Static(Text(spec.help), id="q-help"))
+        out.append(self._value_widget(known))
+        hint = self._hint()
+        if hint:
+            out.append(Static(hint, id="q-hint"))
+        out.append(Static("", id="q-error"))
+        out.append(Static(self._state_text(), id="q-state"))
+        out.append(Checkbox("Unknown: looked, found nothing", a is not None and a.unknown,
+                            id="q-unknown", compact=True))
+        ev = a.evidence.value if a is not None and a.evidence else Select.BLANK
+        out.append(Horizontal(Label("Source ", classes="field-label"),
+                              Field(a.source if a else "", placeholder="document, survey, person…",
+                                    id="q-source", compact=True), classes="field-row"))
+        out.append(Horizontal(Label("Evidence", classes="field-label"),
+                              Select([(g.value.replace("_", " "), g.value) for g in EvidenceGrade],
+                                     value=ev, prompt="grade…", id="q-evidence", compact=True),
+                              classes="field-row"))
+        out.append(Horizontal(Label("As of  ", classes="field-label"),
+                              Field(str(a.as_of) if a and a.as_of else "", placeholder="year",
+                                    validators=[YearValidator()], id="q-asof", compact=True),
+                              Label(" Note ", classes="field-label"),
+                              Field(a.note if a else "", placeholder="", id="q-note", compact=True),
+                              classes="field-row"))
+        out.append(Collapsible(Markdown(self.why, id="q-why-text"), title="Why is this asked?",
+                               collapsed=True, id="q-why"))
+        return out
+
+    def _value_widget(self, known: bool) -> Widget:
+        spec, a = self.spec, self.answer
+        value = a.value if a is not None and known else None
+        t = spec.type
+        if t == IndicatorType.BOOL:
+            self._baseline = value if known else False
+            return Horizontal(Switch(bool(value), id="q-value"),
+                              Label(" yes" if value else " no", id="q-switch-label"), id="q-bool")
+        if t == IndicatorType.SCALE:
+            self._baseline = value
+            buttons = [RadioButton(str(n), value=(value == n)) for n in range(1, 6)]
+            return RadioSet(*buttons, id="q-value", compact=True)
+        if t == IndicatorType.ENUM:
+            self._baseline = value if known else Select.BLANK
+            return Select([(v.replace("_", " "), v) for v in spec.values],
+                          value=value if known else Select.BLANK, prompt="choose…",
+                          id="q-value", compact=True)
+        if t == IndicatorType.SET:
+            chosen = set(value or ())
+            self._baseline = tuple(value) if known else None
+            return SelectionList[str](*[(v.replace("_", " "), v, v in chosen) for v in spec.values],
+                                      id="q-value", compact=True)
+        self._baseline = format_value(spec, value) if known else ""
+        placeholder = {IndicatorType.YEAR: "year, e.g. 2015", IndicatorType.TEXT: "text"}.get(
+            t, "number" + (f" in {spec.unit}" if spec.unit else ""))
+        return Field(self._baseline, placeholder=placeholder, validators=[AnswerValidator(spec)],
+                     validate_on=["changed", "submitted", "blur"], id="q-value", compact=True)
+
+    def _hint(self) -> str:
+        spec = self.spec
+        if spec.type == IndicatorType.SCALE:
+            return SCALE_HINT
+        if spec.type == IndicatorType.SET:
+            return "Space toggles an option; Ctrl+S records the selection, even if empty"
+        bits = []
+        if spec.unit:
+            bits.append(f"unit: {spec.unit}")
+        if spec.type in (IndicatorType.NUMBER, IndicatorType.SHARE, IndicatorType.RANK_FRAC,
+                         IndicatorType.YEAR):
+            r = range_text(spec)
+            if r:
+                bits.append(f"range {r}")
+        if spec.type == IndicatorType.SHARE:
+            bits.append("35% is read as 0.35")
+        if spec.type == IndicatorType.RANK_FRAC:
+            bits.append("rank ÷ number ranked; 1 = worst")
+        return " · ".join(bits)
+
+    def _state_text(self) -> Text:
+        a = self.answer
+        if a is None:
+            return Text("Not answered yet", style="dim")
+        if a.unknown:
+            return Text("Recorded as unknown", style="yellow")
+        unit = f" {self.spec.unit}" if self.spec.unit else ""
+        return Text.assemble(("Recorded: ", "green"), format_value(self.spec, a.value) + unit)
+
+    def focus_value(self) -> None:
+        for w in self.query("#q-value"):
+            w.focus()
+            break
+
+    # -- reading the widgets ----------------------------------------------------------
+    def _meta(self) -> dict[str, Any]:
+        ev = self.query_one("#q-evidence", Select).value
+        return {
+            "source": self.query_one("#q-source", Input).value.strip(),
+            "evidence": EvidenceGrade(ev) if isinstance(ev, str) else None,
+            "as_of": parse_year(self.query_one("#q-asof", Input).value),
+            "note": self.query_one("#q-note", Input).value.strip(),
+        }
+
+    def _widget_value(self) -> Any:
+        """The value the input shows, parsed; None when nothing is entered."""
+        w = self.query_one("#q-value")
+        if isinstance(w, Switch):
+            return w.value
+        if isinstance(w, RadioSet):
+            return (w.pressed_index + 1) if w.pressed_index >= 0 else None
+        if isinstance(w, Select):
+            return w.value if isinstance(w.value, str) else None
+        if isinstance(w, SelectionList):
+            return tuple(w.selected)
+        assert isinstance(w, Input)
+        return parse_value(self.spec, w.value) if w.value.strip() else None
+
+    def _error(self, message: str) -> None:
+        self.query_one("#q-error", Static).update(Text(message, style="bold red") if message else "")
+
+    def _store(self, answer: Answer | None) -> bool:
+        assert self.indicator is not None
+        err = self.commit(self.indicator, answer)
+        if err:
+            self._error(err)
+            return False
+        self._error("")
+        self.answer = answer if answer is None else self.commit_result(answer)
+        self.query_one("#q-state", Static).update(self._state_text())
+        unknown = self.query_one("#q-unknown", Checkbox)
+        want = self.answer is not None and self.answer.unknown
+        if unknown.value != want:
+            with self.prevent(Checkbox.Changed):
+                unknown.value = want
+        return True
+
+    def commit_result(self, answer: Answer) -> Answer:
+        return answer  # the workspace may normalise further; the pane shows what it sent
+
+    def record_value(self, value: Any) -> bool:
+        """Store a value with the evidence fields; False (and an inline message) if it does not fit."""
+        try:
+            meta = self._meta()
+        except AnswerError as exc:
+            self._error(str(exc))
+            return False
+        ok = self._store(Answer(value=value, **meta))
+        if ok:
+            self._baseline = value if not isinstance(self.query_one("#q-value"), Input) \
+                else format_value(self.spec, value)
+        return ok
+
+    def record(self) -> bool:
+        """Ctrl+S: store whatever the input shows now."""
+        try:
+            value = self._widget_value()
+        except AnswerError as exc:
+            self._error(str(exc))
+            return False
+        if value is None:
+            self._error("nothing to record: enter a value or mark the question unknown")
+            return False
+        return self.record_value(value)
+
+    def flush(self) -> str | None:
+        """Before leaving the question: store typed text that was not yet recorded."""
+        if self.indicator is None:
+            return None
+        w = self.query("#q-value").first()
+        if isinstance(w, Input) and w.value.strip() != str(self._baseline).strip():
+            if not w.value.strip():
+                return None
+            try:
+                value = parse_value(self.spec, w.value)
+            except AnswerError as exc:
+                return f"not saved: {exc}"
+            if not self.record_value(value):
+                return "not saved"
+        elif self.answer is not None:
+            return self._flush_meta()
+        return None
+
+    def _flush_meta(self) -> str | None:
+        a = self.answer
+        if a is None:
+            return None
+        try:
+            meta = self._meta()
+        except AnswerError as exc:
+            return f"not saved: {exc}"
+        current = {"source": a.source, "evidence": a.evidence, "as_of": a.as_of, "note": a.note}
+        if meta != current:
+            self._store(a.model_copy(update=meta))
+        return None
+
+    # -- events ------------------------------------------------------------------------
+    @on(Switch.Changed, "#q-value")
+    def _switch(self, event: Switch.Changed) -> None:
+        self.query_one("#q-switch-label", Label).update(" yes" if event.value else " no")
+        if event.value != self._baseline:  # equal means an echo of what is already shown
+            self.record_value(event.value)
+
+    @on(RadioSet.Changed, "#q-value")
+    def _scale(self, event: RadioSet.Changed) -> None:
+        value = event.index + 1
+        if value != self._baseline:
+            self.record_value(value)
+
+    @on(Select.Changed, "#q-value")
+    def _enum(self, event: Select.Changed) -> None:
+        if event.value == self._baseline:
+            return
+        if isinstance(event.value, str):
+            self.record_value(event.value)
+        elif self.answer is not None and self.answer.known:
+            self._baseline = Select.BLANK
+            self._store(None)
+
+    @on(SelectionList.SelectionToggled, "#q-value")
+    def _set(self, event: SelectionList.SelectionToggled[str]) -> None:
+        event.stop()
+        self.record_value(tuple(event.selection_list.selected))
+
+    @on(Input.Changed, "#q-value")
+    @on(Input.Changed, "#q-asof")
+    def _typing(self, event: Input.Changed) -> None:
+        vr = event.validation_result
+        self._error("" if vr is None or vr.is_valid else "; ".join(vr.failure_descriptions))
+
+    @on(Input.Submitted, "#q-value")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self._commit_text(event.value)
+
+    @on(Input.Blurred, "#q-value")
+    def _blurred(self, event: Input.Blurred) -> None:
+        if self.indicator is not None and event.value.strip() != str(self._baseline).strip():
+            self._commit_text(event.value)
+
+    def _commit_text(self, text: str) -> None:
+        if not text.strip():
+            if self.answer is not None and self.answer.known:
+                self._baseline = ""
+                self._store(None)  # emptying the field clears the answer
+            return
+        try:
+            value = parse_value(self.spec, text)
+        except AnswerError as exc:
+            self._error(str(exc))
+            return
+        self.record_value(value)
+
+    @on(Checkbox.Changed, "#q-unknown")
+    def _unknown(self, event: Checkbox.Changed) -> None:
+        if event.value:
+            try:
+                meta = self._meta()
+            except AnswerError as exc:
+                self._error(str(exc))
+                return
+            self._store(Answer(unknown=True, **meta))
+        elif self.answer is not None and self.answer.unknown:
+            self._store(None)
+
+    @on(Input.Submitted, "#q-source, #q-asof, #q-note")
+    @on(Input.Blurred, "#q-source, #q-asof, #q-note")
+    @on(Select.Changed, "#q-evidence")
+    def _meta_changed(self, event: Message) -> None:
+        if self.indicator is None or self.answer is None:
+            return
+        err = self._flush_meta()
+        if err:
+            self._error(err)
+
+
+# ---------------------------------------------------------------------------------------
+class FindingsPanel(Vertical):
+    """Root causes with their manifestations beneath, relabelled after every answer."""
+
+    class Updated(Message):
+        """Posted after the labels show a new assessment (tests and the bench wait on it)."""
+
+        def __init__(self, version: int) -> None:
+            super().__init__()
+            self.version = version
+
+    class Open(Message):
+        def __init__(self, rule: str) -> None:
+            super().__init__()
+            self.rule = rule
+
+    def __init__(self, kb: KnowledgeBase, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.kb = kb
+        self.version = 0
+        self.assessment: Assessment | None = None
+        self._nodes: dict[str, list[TreeNode[str]]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static("Assessing…", id="findings-summary")
+        tree: Tree[str] = Tree("Findings", id="findings-tree")
+        tree.show_root = False
+        tree.auto_expand = False  # Enter opens the explanation; Space folds
+        tree.guide_depth = 2
+        for dx in self.kb.diagnoses():
+            if dx.background:
+                continue
+            node = tree.root.add(dx.title, data=dx.id, expand=True)
+            self._nodes.setdefault(dx.id, []).append(node)
+            for rid, rule in self.kb.rules.items():
+                if (rule.layer == Layer.MANIFESTATION and not rule.background
+                        and dx.id in self.kb.rolls_up_to.get(rid, [])):
+                    self._nodes.setdefault(rid, []).append(node.add_leaf(rule.title, data=rid))
+            if not node.children:
+                node.allow_expand = False
+        yield tree
+
+    @property
+    def tree(self) -> Tree[str]:
+        return self.query_one("#findings-tree", Tree)
+
+    def highlighted(self) -> str | None:
+        node = self.tree.cursor_node
+        return node.data if node is not None else None
+
+    def show(self, assessment: Assessment, base: Assessment | None = None) -> None:
+        """Relabel from an assessment; with `base` (what-if), mark what changed against it."""
+        self.assessment = assessment
+        before = {f.rule: f for f in base.findings} if base is not None else {}
+        counts = {s: 0 for s in Status}
+        for f in assessment.findings:
+            nodes = self._nodes.get(f.rule)
+            if not nodes:
+                continue
+            if f.layer == Layer.DIAGNOSIS.value:
+                counts[f.status] += 1
+            glyph = STATUS_GLYPH[f.status]
+            conf = {"high": " H", "medium": " M", "low": " L"}.get(f.confidence or "", "")
+            old = before.get(f.rule)
+            mark = ""
+            if old is not None and old.status != f.status:
+                mark = "▲ " if f.status is Status.FIRED else "▼ " if old.status is Status.FIRED else "≠ "
+            label = Text.assemble((mark, "bold magenta"), (glyph + " ", STATUS_STYLE[f.status]),
+                                  (f.title, "bold" if f.status is Status.FIRED else ""), (conf, "dim"))
+            for node in nodes:
+                node.set_label(label)
+        total = sum(counts.values())
+        summary = Text.assemble(
+            ("● ", STATUS_STYLE[Status.FIRED]), f"{counts[Status.FIRED]} fired  ",
+            ("? ", STATUS_STYLE[Status.NOT_ASSESSABLE]), f"{counts[Status.NOT_ASSESSABLE]} open  ",
+            ("– ", STATUS_STYLE[Status.NOT_APPLICABLE]), f"{counts[Status.NOT_APPLICABLE]} n/a",
+            (f"  of {total}", "dim"),
+        )
+        self.query_one("#findings-summary", Static).update(summary)
+        self.version += 1
+        self.post_message(self.Updated(self.version))
+
+    def status_of(self, rule: str) -> str:
+        if self.assessment is None:
+            return ""
+        return STATUS_LABEL[self.assessment.finding(rule).status]
+
+    @on(Tree.NodeSelected, "#findings-tree")
+    def _open(self, event: Tree.NodeSelected[str]) -> None:
+        event.stop()
+        if event.node.data:
+            self.post_message(self.Open(event.node.data))

@@ -85,6 +85,13 @@ class BriefMeta(Model):
     annexes: bool = Field(True, description="Render the annexes; false gives the main body only.")
 
 
+class Ref(Model):
+    """A reference to another finding of the brief."""
+
+    id: str
+    title: str
+
+
 class StoryPart(Model):
     """A part of the Kazakhstan story: a top-level diagnosis, or a context condition."""
 
@@ -129,7 +136,6 @@ class ChainLink(Model):
     title: str
     layer: str
     confidence: str | None
-    builds_on: list[str] = Field(description="Ids of the shown findings it rests on directly.")
 
 
 class Chain(Model):
@@ -138,11 +144,7 @@ class Chain(Model):
     manifestations: list[ChainLink]
     mechanisms: list[ChainLink]
     policies: list[ChainLink]
-    diagnoses: list[str] = Field(description="Other diagnoses this one builds on.")
-
-    @property
-    def size(self) -> int:
-        return len(self.manifestations) + len(self.mechanisms) + len(self.policies)
+    diagnoses: list[Ref] = Field(description="Other diagnoses this one builds on.")
 
 
 class DiagnosisEntry(Model):
@@ -178,8 +180,8 @@ class NodeEntry(Model):
     confidence_reasons: list[str]
     story: str
     mechanism: str
-    feeds: list[str] = Field(description="Ids of the diagnoses whose chain it belongs to.")
-    builds_on: list[str]
+    feeds: list[Ref] = Field(description="The diagnoses whose chain it belongs to.")
+    builds_on: list[Ref] = Field(description="The findings it rests on directly.")
     evidence: list[AnswerUsed]
     citations: list[str]
 
@@ -194,7 +196,7 @@ class DirectionEntry(Model):
     kind: str
     kind_note: str
     audience: str
-    responds_to: list[str] = Field(description="Ids of the diagnoses it responds to.")
+    responds_to: list[Ref] = Field(description="The diagnoses it responds to.")
     citations: list[str]
 
 
@@ -261,6 +263,7 @@ class GraphNode(Model):
     title: str
     layer: str
     role: str = Field(description="root, diagnosis, outcome, or the layer of a node.")
+    rests_on: list[Ref] = Field(description="The findings it rests on (the edges into it).")
 
 
 class GraphEdge(Model):
@@ -436,6 +439,10 @@ def _answers_used(steps: Iterable[TraceStep], kb: KnowledgeBase, profile: Profil
             note=answer.note if answer else "",
         )
     return list(out.values())
+
+
+def _ref(f: FindingResult) -> Ref:
+    return Ref(id=f.rule, title=f.title)
 
 
 def _premises(f: FindingResult) -> list[str]:
@@ -636,13 +643,12 @@ def build_context(
         for n in sorted(below, key=lambda n: rule_order[n.rule]):
             if not _shown(n) or n.layer not in links:
                 continue
-            feeds.setdefault(n.rule, []).append(f.rule)
-            links[n.layer].append(ChainLink(
-                id=n.rule, title=n.title, layer=n.layer, confidence=n.confidence,
-                builds_on=[p for p in _premises(n) if p in by_id and _shown(by_id[p])]))
+            feeds.setdefault(n.rule, []).append(Ref(id=f.rule, title=f.title))
+            links[n.layer].append(ChainLink(id=n.rule, title=n.title, layer=n.layer, confidence=n.confidence))
         chain = Chain(manifestations=links["manifestation"], mechanisms=links["mechanism"],
                       policies=links["policy"],
-                      diagnoses=[p for p in _premises(f) if p in by_id and by_id[p].layer == "diagnosis"])
+                      diagnoses=[_ref(by_id[p]) for p in _premises(f)
+                                 if p in by_id and by_id[p].layer == "diagnosis"])
         diagnoses.append(DiagnosisEntry(
             id=f.rule, title=f.title, role=_role(f, by_id, roots),  # type: ignore[arg-type]
             theme=f.theme, function=f.function, severity=f.severity,
@@ -659,17 +665,17 @@ def build_context(
             confidence_reasons=list(n.confidence_reasons),
             story=kb.rules[n.rule].story, mechanism=kb.rules[n.rule].mechanism,
             feeds=feeds[n.rule],
-            builds_on=[p for p in _premises(n) if p in by_id and _shown(by_id[p])],
+            builds_on=[_ref(by_id[p]) for p in _premises(n) if p in by_id and _shown(by_id[p])],
             evidence=_answers_used(n.trace, kb, profile), citations=list(n.citations),
         )
         for n in sorted((by_id[r] for r in feeds), key=lambda n: (rule_order[n.rule]))
     ]
 
     # Directions of the fired diagnoses, first-mentioned first; caveats stay with each (R-6).
-    responds: dict[str, list[str]] = {}
+    responds: dict[str, list[Ref]] = {}
     for d in diagnoses:
         for did in d.directions:
-            responds.setdefault(did, []).append(d.id)
+            responds.setdefault(did, []).append(Ref(id=d.id, title=d.title))
     directions = []
     for did, targets in responds.items():
         spec = kb.directions.get(did)
@@ -731,11 +737,12 @@ def build_context(
 
     shown_ids = [d.id for d in diagnoses] + [n.id for n in nodes]
     roles = {d.id: d.role for d in diagnoses}
+    in_graph = set(shown_ids)
     graph = CausalGraph(
-        nodes=[GraphNode(id=i, title=by_id[i].title, layer=by_id[i].layer, role=roles.get(i, by_id[i].layer))
+        nodes=[GraphNode(id=i, title=by_id[i].title, layer=by_id[i].layer, role=roles.get(i, by_id[i].layer),
+                         rests_on=[_ref(by_id[p]) for p in _premises(by_id[i]) if p in in_graph])
                for i in shown_ids],
-        edges=[GraphEdge(source=p, target=i) for i in shown_ids for p in _premises(by_id[i])
-               if p in roles or p in feeds],
+        edges=[GraphEdge(source=p, target=i) for i in shown_ids for p in _premises(by_id[i]) if p in in_graph],
     )
 
     plugins = []
@@ -843,11 +850,11 @@ def build_comparison(
                         + ".")
     messages.append("Differences in evidence, not only in reality, can drive differences in findings.")
 
-    responds: dict[str, list[str]] = {}
+    responds: dict[str, list[Ref]] = {}
     for r in rows:
         if any(c.status == "fired" for c in r.cells):
             for did in kb.rules[r.id].directions:
-                responds.setdefault(did, []).append(r.id)
+                responds.setdefault(did, []).append(Ref(id=r.id, title=r.title))
     directions = [
         DirectionEntry(id=did, title=kb.directions[did].title, text=kb.directions[did].text,
                        caveats=list(kb.directions[did].caveats), kind=kb.directions[did].kind,

@@ -27,7 +27,7 @@ from typing import Any
 from .assessment import Assessment, Assessor, FindingResult, parse_cli_value, validate_answers
 from .conditions import LeafResult, compare
 from .errors import DataError
-from .evaluator import ReferenceEvaluator, RuleOutcome, Status, evaluate_rule
+from .evaluator import ReferenceEvaluator, RuleOutcome, Status
 from .kb import KnowledgeBase, did_you_mean
 from .knowledge import (
     All,
@@ -837,87 +837,237 @@ class Sensitivity:
                 "fired": [f.as_json() for f in self.fired], "not_assessable": [o.as_json() for o in self.open]}
 
 
-def _support(kb: KnowledgeBase, rule_id: str, values: Mapping[str, Any],
-             status: Mapping[str, Status]) -> dict[str, list[LeafResult]]:
-    """Indicator -> comparisons a fired rule rests on, through the findings it uses.
+Cut = frozenset[str]
 
-    Kleene logic keeps a true condition true while these leaves keep their truth values,
-    so only a change to one of these indicators can make the rule stop firing.
-    """
-    out: dict[str, list[LeafResult]] = {}
-    seen: set[str] = set()
-    stack = [rule_id]
-    while stack:
-        rid = stack.pop()
-        if rid in seen:
-            continue
-        seen.add(rid)
-        for lf in evaluate_rule(kb.rules[rid], values, status).true_leaves:
-            leaf = lf.leaf
-            if isinstance(leaf, Compare):
-                out.setdefault(leaf.indicator, []).append(lf)
-            elif isinstance(leaf, Finding):
-                stack.append(leaf.finding)
+
+def _minimal(sets: Iterable[Cut]) -> list[Cut]:
+    items = list(sets)
+    if len(items) <= 1:
+        return items
+    out: list[Cut] = []
+    for c in sorted(set(items), key=len):
+        if not any(k <= c for k in out):
+            out.append(c)
     return out
+
+
+def _product(parts: Sequence[list[Cut]], limit: int) -> list[Cut]:
+    acc: list[Cut] = [frozenset()]
+    for part in parts:
+        acc = _minimal([a | b for a in acc for b in part if len(a | b) <= limit])
+        if not acc:
+            break
+    return acc
+
+
+@dataclass
+class _Node:
+    kind: str  # cmp | known | finding | not | all | any | at_least
+    tv: Cond
+    kids: tuple[_Node, ...] = ()
+    leaf: Any = None
+    k: int = 0
+
+
+def _tree(cond: Any) -> _Node:
+    tv = _compile(cond)
+    if isinstance(cond, Compare):
+        return _Node("cmp", tv, leaf=cond)
+    if isinstance(cond, Known):
+        return _Node("known", tv, leaf=cond)
+    if isinstance(cond, Finding):
+        return _Node("finding", tv, leaf=cond)
+    if isinstance(cond, Not):
+        return _Node("not", tv, (_tree(cond.not_),))
+    if isinstance(cond, All):
+        return _Node("all", tv, tuple(_tree(c) for c in cond.all))
+    if isinstance(cond, AnyOf):
+        return _Node("any", tv, tuple(_tree(c) for c in cond.any))
+    if isinstance(cond, AtLeast):
+        return _Node("at_least", tv, tuple(_tree(c) for c in cond.at_least.of), k=cond.at_least.k)
+    raise TypeError(f"not a condition: {cond!r}")
+
+
+Events = dict[str, dict[tuple[int, bool], tuple[Compare, bool]]]  # indicator -> premises that held
+_Entry = tuple[list[Cut], Events]
+
+
+class _Cuts:
+    """Optimistic minimal cut sets of a fired rule in one state, of at most `limit` answers.
+
+    Treat the condition in negation normal form as a monotone function of its leaves; a
+    set of answers is a cut when changing them so that every premise on them fails would
+    stop the rule firing. Any real set of changes that stops it contains such a cut (only
+    premises that held can fail), so searching only among members of cuts misses nothing;
+    whether the concrete values really do it is then checked by evaluation.
+    """
+
+    def __init__(self, trees: Mapping[str, tuple[_Node | None, _Node]], values: Mapping[str, Any],
+                 status: Mapping[str, Status], fixed: set[str], limit: int,
+                 flippable: Callable[[Compare], bool], inherited: Mapping[str, _Entry] | None = None) -> None:
+        self.trees, self.values, self.status = trees, values, status
+        self.fixed, self.limit, self.flippable = fixed, limit, flippable
+        self.memo: dict[str, _Entry] = dict(inherited or {})
+        self._sink: Events = {}
+
+    def rule(self, rule_id: str) -> _Entry:
+        hit = self.memo.get(rule_id)
+        if hit is None:
+            outer, self._sink = self._sink, {}
+            gate, when = self.trees[rule_id]
+            found = self.node(when, T, False)
+            if gate is not None:
+                found = found + self.node(gate, T, False)
+            hit = (_minimal(found), self._sink)
+            self._sink = outer
+            self.memo[rule_id] = hit
+        return hit
+
+    def node(self, n: _Node, want: int, negated: bool) -> list[Cut]:
+        """Cuts that move node `n` off its current value `want` (T or F)."""
+        v, s = self.values, self.status
+        if n.kind == "cmp":
+            leaf: Compare = n.leaf
+            if leaf.indicator in self.fixed or not self.flippable(leaf):
+                return []
+            self._sink.setdefault(leaf.indicator, {})[(id(leaf), negated)] = (leaf, negated)
+            return [frozenset((leaf.indicator,))]
+        if n.kind == "known":
+            return []  # changing a value never un-answers it
+        if n.kind == "finding":
+            if want != T:
+                return []
+            cuts, events = self.rule(n.leaf.finding)
+            for ind, held in events.items():
+                self._sink.setdefault(ind, {}).update(held)
+            return cuts
+        if n.kind == "not":
+            return self.node(n.kids[0], 2 - want, not negated)
+        kids = [(kid, kid.tv(v, s)) for kid in n.kids]
+        same = [kid for kid, t in kids if t == want]
+        if n.kind == "at_least":
+            n_true = sum(t == T for _, t in kids)
+            n_unknown = sum(t == U for _, t in kids)
+            m = n_true - n.k + 1 if want == T else n.k - n_true - n_unknown
+            if m <= 0 or m > len(same):
+                return []
+            per = [self.node(kid, want, negated) for kid in same]
+            out: list[Cut] = []
+            for combo in itertools.combinations(per, m):
+                out += _product(combo, self.limit)
+            return _minimal(out)
+        if (n.kind == "all") == (want == T):  # one kid leaving `want` is enough
+            return _minimal([c for kid in same for c in self.node(kid, want, negated)])
+        return _product([self.node(kid, want, negated) for kid in same], self.limit)
+
+    def inherit(self, changed: str, limit: int, closures: Mapping[str, frozenset[str]]) -> dict[str, _Entry]:
+        """Entries still valid after `changed` is flipped: rules that cannot see it."""
+        return {rid: ([c for c in cuts if len(c) <= limit], ev) for rid, (cuts, ev) in self.memo.items()
+                if changed not in closures[rid]}
+
+
+def _describe(leaf: Compare, negated: bool) -> str:
+    return LeafResult(leaf, T if not negated else F, negated=negated).describe()  # type: ignore[arg-type]
 
 
 def counterfactuals(kb: KnowledgeBase, rule_id: str, values: Mapping[str, Any], *,
                     max_size: int = 2, budget: int = 20_000,
                     base_status: Mapping[str, Status] | None = None) -> FiredSensitivity:
-    """The minimal sets of answer changes (≤ max_size answers) after which `rule_id` stops firing."""
+    """The minimal sets of answer changes (≤ max_size answers) after which `rule_id` stops firing.
+
+    Minimal means no smaller set of the same answers would do it with any values. The
+    search walks only answers that belong to a cut of the current state (see `_Cuts`),
+    flips each to the value classes that make one of its premises fail, and checks each
+    candidate with the fast evaluator.
+    """
     fe = fast_evaluator(kb)
     status0 = dict(base_status) if base_status is not None else fe.statuses(values)
     title = kb.rules[rule_id].title
     if status0[rule_id] is not Status.FIRED:
         return FiredSensitivity(rule_id, title, [], True, 0)
-    found: dict[frozenset[str], Counterfactual] = {}
+    trees, closures = _trees(kb)
+    classes: dict[tuple[str, str], list[ValueClass]] = {}
+
+    def classes_of(ind: str, current: Any) -> list[ValueClass]:
+        key = (ind, repr(current))
+        if key not in classes:
+            classes[key] = value_classes(kb, ind, current)[1:]
+        return classes[key]
+
+    flips: dict[int, bool] = {}
+
+    def flippable(leaf: Compare) -> bool:
+        hit = flips.get(id(leaf))
+        if hit is None:
+            current = values[leaf.indicator]
+            held = _truth([leaf], current)
+            hit = any(_truth([leaf], vc.value) != held for vc in classes_of(leaf.indicator, current))
+            flips[id(leaf)] = hit
+        return hit
+
+    found: dict[Cut, Counterfactual] = {}
     visited: set[frozenset[tuple[str, str]]] = set()
     evaluated = 0
     complete = True
 
-    def covered(keys: frozenset[str]) -> bool:
-        return any(k <= keys for k in found)
-
-    def search(vals: dict[str, Any], status: dict[str, Status], chosen: tuple[Flip, ...]) -> None:
+    def search(vals: dict[str, Any], status: dict[str, Status], chosen: tuple[Flip, ...],
+               inherited: Mapping[str, _Entry]) -> None:
         nonlocal evaluated, complete
-        sup = _support(kb, rule_id, vals, status)
         names = {f.indicator for f in chosen}
-        for ind, held in sup.items():
-            if ind in names:
-                continue
+        room = max_size - len(chosen)
+        cuts = _Cuts(trees, vals, status, names, room, flippable, inherited)
+        candidates, events = cuts.rule(rule_id)
+        order = list(dict.fromkeys(i for c in candidates for i in sorted(c)))
+        for ind in order:
             keys = frozenset(names | {ind})
-            if covered(keys):
+            if any(k <= keys for k in found):
                 continue
             current = vals[ind]
-            for vc in value_classes(kb, ind, current)[1:]:
+            held = list(events.get(ind, {}).values())
+            for vc in classes_of(ind, current):
+                falsified = [_describe(leaf, neg) for leaf, neg in held
+                             if _truth([leaf], vc.value) != _truth([leaf], current)]
+                if not falsified:
+                    continue  # every premise on this answer still holds
                 tag = frozenset({*((f.indicator, repr(f.after)) for f in chosen), (ind, repr(vc.value))})
                 if tag in visited:
                     continue
                 visited.add(tag)
-                falsified = [lf.describe() for lf in held
-                             if isinstance(lf.leaf, Compare)
-                             and _truth([lf.leaf], vc.value) != _truth([lf.leaf], current)]
-                if not falsified:
-                    continue  # every premise on this answer still holds
                 if evaluated >= budget:
                     complete = False
                     return
                 evaluated += 1
                 new_vals = {**vals, ind: vc.value}
                 new_status = fe.update(status, new_vals, [ind])
-                flip = Flip(ind, values[ind], vc.value, vc.region, falsified)
+                flip = Flip(ind, values[ind], vc.value, vc.region, list(dict.fromkeys(falsified)))
                 if new_status[rule_id] is not Status.FIRED:
-                    if keys not in found:
-                        found[keys] = Counterfactual([*chosen, flip], new_status[rule_id])
-                elif len(chosen) + 1 < max_size:
-                    search(new_vals, new_status, (*chosen, flip))
-                if covered(keys):
+                    found.setdefault(keys, Counterfactual([*chosen, flip], new_status[rule_id]))
                     break
+                if room > 1:
+                    search(new_vals, new_status, (*chosen, flip), cuts.inherit(ind, room - 1, closures))
+                    if keys in found or any(k <= keys for k in found):
+                        break
 
-    search(dict(values), status0, ())
+    search(dict(values), status0, (), {})
     minimal = [cf for keys, cf in found.items() if not any(k < keys for k in found)]
     minimal.sort(key=lambda cf: (len(cf.changes), [c.indicator for c in cf.changes]))
     return FiredSensitivity(rule_id, title, minimal, complete, evaluated)
+
+
+_Trees = tuple[dict[str, tuple[_Node | None, _Node]], dict[str, frozenset[str]]]
+_TREES: dict[int, tuple[weakref.ref[KnowledgeBase], _Trees]] = {}
+
+
+def _trees(kb: KnowledgeBase) -> _Trees:
+    """Per rule: condition trees for cut search, and the indicators its status depends on."""
+    hit = _TREES.get(id(kb))
+    if hit is None or hit[0]() is not kb:
+        trees = {rid: (_tree(r.gate) if r.gate is not None else None, _tree(r.when))
+                 for rid, r in kb.rules.items()}
+        closures = {rid: frozenset(closure_indicators(kb, rid, supporting=False)) for rid in kb.rules}
+        hit = (weakref.ref(kb), (trees, closures))
+        _TREES[id(kb)] = hit
+    return hit[1]
 
 
 def deciders(kb: KnowledgeBase, rule_id: str, values: Mapping[str, Any],

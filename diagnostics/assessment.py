@@ -59,6 +59,7 @@ class FindingResult(BaseModel):
     missing_evidence: list[str] = Field(default_factory=list)  # mismatch side(s) absent
     gate_reason: str = ""
     supporting: list[str] = Field(default_factory=list)  # evidence+ comparisons that hold
+    evidence_kinds: list[str] = Field(default_factory=list)  # evidence grades of all answers beneath
     rolls_up_to: list[str] = Field(default_factory=list)
     directions: list[str] = Field(default_factory=list)
     citations: list[str] = Field(default_factory=list)
@@ -261,39 +262,43 @@ class Assessor:
 
     def _confidence(self, rule: Rule, f: FindingResult, profile: Profile, tier: Tier | None,
                     done: Mapping[str, FindingResult]) -> tuple[Confidence, list[str]]:
+        """The rubric of MAP.md §9: rule evidence, independent source types beneath, tier."""
         level = 2
         reasons: list[str] = []
         grades = set(rule.evidence_grade.replace("contested:", "").split("+"))
         if "doc" in grades:
-            reasons.append(f"the rule rests on documented evidence in the thesis ({rule.evidence_grade})")
+            reasons.append(f"the thesis documents this mechanism ({rule.evidence_grade})")
         elif "int" in grades:
-            level = min(level, 1)
-            reasons.append(f"the rule rests on interviews without documents ({rule.evidence_grade})")
+            level = 1
+            reasons.append(f"the thesis rests this on interviews without documents ({rule.evidence_grade})")
         elif "blog" in grades:
             level = 0
-            reasons.append("the rule rests mainly on a second-hand blog summary")
+            reasons.append("the thesis's support is mainly a second-hand blog summary")
         else:
-            level = min(level, 1)
-            reasons.append("the rule is the thesis author's interpretation")
-        used = [s for s in f.trace if s.kind == "answer"]
-        kinds = {s.evidence for s in used}
-        if EvidenceGrade.SECONDARY.value in kinds:
-            level = 0
-            reasons.append("an answer used comes from a second-hand report")
-        elif EvidenceGrade.EXPERT_JUDGEMENT.value in kinds:
-            level = min(level, 1)
-            reasons.append("an answer used is an expert judgement")
-        elif used and kinds <= {EvidenceGrade.INTERVIEW.value}:
-            level = min(level, 1)
-            reasons.append("the answers used come from interviews only")
-        if None in kinds and used:
-            level = min(level, 1)
-            reasons.append("an answer used has no evidence grade recorded")
+            level = 1
+            reasons.append("this link is the thesis author's interpretation")
         premises = [done[s.rule] for s in f.trace if s.kind == "finding" and s.rule is not None and s.rule in done]
-        weakest = min((CONFIDENCE_ORDER.index(p.confidence) for p in premises if p.confidence), default=2)
-        if weakest < level:
-            level = weakest
-            reasons.append("a finding it builds on has lower confidence")
+        beneath = {s.evidence or "ungraded" for s in f.trace if s.kind == "answer"}
+        for p in premises:
+            beneath.update(p.evidence_kinds)
+        f.evidence_kinds = sorted(beneath)
+        independent = beneath & {EvidenceGrade.DOCUMENTED.value, EvidenceGrade.SURVEY.value,
+                                 EvidenceGrade.INTERVIEW.value}
+        if not independent:
+            if EvidenceGrade.SECONDARY.value in beneath:
+                level = 0
+                reasons.append("the answers beneath come only from second-hand reports")
+            else:
+                level = min(level, 1)
+                reasons.append("the answers beneath are expert judgements or calibrations only")
+        elif len(independent) == 1:
+            level = min(level, 1)
+            reasons.append(f"the answers beneath come from one source type ({next(iter(independent))})")
+        else:
+            reasons.append("the answers beneath come from independent source types: " + ", ".join(sorted(independent)))
+        if any(p.confidence == "low" for p in premises):
+            level = min(level, 1)
+            reasons.append("a finding it builds on has low confidence")
         if f.supporting:
             reasons.append("supporting evidence holds: " + "; ".join(f.supporting))
         if tier is None:
@@ -304,7 +309,7 @@ class Assessor:
             reasons.append("tier C: a contrast case whose legacy differs from the thesis case")
         elif tier in (Tier.D, Tier.E):
             level = 0
-            reasons.append(f"tier {tier.value}: outside the post-Soviet scope the thesis studied")
+            reasons.append(f"tier {tier.value}: outside the post-Soviet scope the thesis studied (analogy only)")
         else:
             reasons.append(f"tier {tier.value}: shares the legacy of the thesis case")
         return CONFIDENCE_ORDER[level], reasons  # type: ignore[return-value]

@@ -338,5 +338,18 @@ def countries(settings: Settings, as_json: bool) -> None:
     print_countries(rows)
 
 
+# The brief command lives with the report code (diagnostics.reports); importing it here
+# registers it. It imports jinja2 only when run.
+from diagnostics.reports.cli import brief  # noqa: E402
+
+main.add_command(brief)
+
+
+# `diagnose tui` lives with the TUI (diagnostics.tui); it imports textual only when run.
+from diagnostics.tui.cli import tui  # noqa: E402
+
+main.add_command(tui)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

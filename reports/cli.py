@@ -1,1 +1,129 @@
-"""CLI command `diagnose brief`."""
+"""CLI command `diagnose brief`: a policy brief as Markdown, HTML or JSON.
+
+Registered on the `diagnose` group at the end of diagnostics/cli.py. jinja2 and the
+report modules are imported inside the command, so `diagnose --help` stays fast and the
+core never imports jinja2. This module must not import diagnostics.cli at import time:
+diagnostics.cli imports it, so the command takes the group's Settings with `click.pass_obj`
+(the object `pass_settings` would find) and imports the CLI helpers when it runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from diagnostics.assessment import Assessment
+    from diagnostics.cli import Settings
+    from diagnostics.profile import Profile
+
+SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json"}
+
+
+def load_assessed(settings: Settings, ref: str) -> tuple[Assessment, Profile | None]:
+    """A country code or profile file (assessed now), or a saved `diagnose assess --json` file."""
+    from diagnostics.cli import assess_ref
+
+    path = Path(ref)
+    if path.suffix.lower() == ".json" and path.is_file():
+        from diagnostics.yamlio import load_data, parse_model
+
+        data, lines = load_data(path)
+        if isinstance(data, dict) and "findings" in data and "audit" in data:
+            from diagnostics.assessment import Assessment, profile_digest
+
+            assessment = parse_model(Assessment, data, path, lines)
+            # Use the plugin's profile only if it is the one that was assessed.
+            profile = None
+            known = settings.registry().profiles.get(assessment.country)
+            if known is not None:
+                from diagnostics.cli import load_profile_file
+
+                candidate = load_profile_file(known.path)
+                if profile_digest(candidate) == assessment.audit.profile:
+                    profile = candidate
+            return assessment, profile
+    return assess_ref(settings, ref)
+
+
+@click.command()
+@click.argument("refs", nargs=-1, metavar="KZ|PROFILE|ASSESSMENT.json...")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]),
+              help="Output format (default: from the -o suffix, else md).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write to FILE instead of stdout.")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@click.option("--compare", is_flag=True, help="One comparison brief of two or more countries.")
+@click.option("--template-dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="Your own templates (brief.md.j2, brief.html.j2, ...), rendered in a sandbox.")
+@click.option("--audience", default="Committee members and staff", show_default=True,
+              help="Who the brief is for.")
+@click.option("--unit", default="Committee briefing staff", show_default=True, help="The issuing unit.")
+@click.option("--title", help="Brief title (default: from the country name).")
+@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Date printed on the brief (default: today).")
+@click.option("--no-annexes", is_flag=True, help="Main body only (no annexes).")
+@click.option("--schema", is_flag=True, help="Print the JSON Schema of the brief and exit.")
+@click.pass_obj
+def brief(settings: Settings, refs: tuple[str, ...], fmt: str | None, output: Path | None, force: bool,
+          compare: bool, template_dir: Path | None, audience: str, unit: str, title: str | None,
+          date_text: str | None, no_annexes: bool, schema: bool) -> None:
+    """Write a policy brief for a committee hearing.
+
+    REF is a country code (KZ), a profile file, or a saved `diagnose assess --json` file.
+    With --compare, give two or more: `diagnose brief --compare KZ KG EE`.
+    """
+    from diagnostics.errors import DataError
+
+    if schema:
+        from diagnostics.cli import echo_json
+
+        from .context import BriefContext, ComparisonContext
+
+        echo_json((ComparisonContext if compare else BriefContext).model_json_schema())
+        return
+    if not refs:
+        raise DataError("name a country code, a profile file or an assessment file (e.g. `diagnose brief KZ`)")
+    if compare and len(refs) < 2:
+        raise DataError("--compare needs at least two countries, e.g. `diagnose brief --compare KZ KG`")
+    if not compare and len(refs) > 1:
+        raise DataError(f"one brief at a time ({len(refs)} given); use --compare for a comparison brief")
+    if output is not None and output.exists() and not force:
+        raise DataError(f"{output} exists; add --force to overwrite it")
+    if fmt is None:
+        fmt = SUFFIX_FORMATS.get(output.suffix.lower(), "md") if output is not None else "md"
+    date = None
+    if date_text:
+        try:
+            date = dt.date.fromisoformat(date_text)
+        except ValueError:
+            raise DataError(f"--date {date_text!r} is not a date like 2025-03-31") from None
+
+    from .context import build_comparison, build_context
+    from .render import render_brief, render_comparison
+
+    registry = settings.registry()
+    if compare:
+        items = [load_assessed(settings, r) for r in refs]
+        ccontext = build_comparison(items, registry.kb, audience=audience, unit=unit, title=title, date=date)
+        if no_annexes:
+            ccontext.meta.annexes = False
+        text = render_comparison(ccontext, fmt, template_dir=template_dir)
+    else:
+        assessment, profile = load_assessed(settings, refs[0])
+        context = build_context(assessment, registry.kb, profile, registry, audience=audience, unit=unit,
+                                title=title, date=date)
+        if no_annexes:
+            context.meta.annexes = False
+        for notice in context.method.notices:
+            click.echo(f"warning: {notice}", err=True)
+        text = render_brief(context, fmt, template_dir=template_dir)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from diagnostics.yamlio import atomic_write
+
+    atomic_write(output, text)
+    click.echo(f"wrote {output} ({fmt}, {len(text.encode()):,} bytes)", err=True)

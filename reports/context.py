@@ -86,10 +86,11 @@ class BriefMeta(Model):
 
 
 class Ref(Model):
-    """A reference to another finding of the brief."""
+    """A reference to a finding or a direction of the brief."""
 
     id: str
     title: str
+    number: int | None = Field(None, description="For a diagnosis: its position in `diagnoses` (from 1).")
 
 
 class StoryPart(Model):
@@ -119,6 +120,8 @@ class AnswerUsed(Model):
     """One answer a finding used: the evidence line of the brief."""
 
     indicator: str
+    name: str = Field(description="A short name: the indicator id in words, e.g. 'near market incentives'.")
+    topic: str
     question: str
     value: Any
     value_text: str = Field(description="The value in words, with its unit.")
@@ -151,6 +154,7 @@ class DiagnosisEntry(Model):
     """A fired top-level diagnosis: a finding of the brief, with its chain."""
 
     id: str
+    number: int = Field(description="Position in `diagnoses`, from 1 (the brief's 3.n).")
     title: str
     role: Literal["root", "diagnosis", "outcome"] = Field(
         description="root (R-5), diagnosis, or outcome (builds on other diagnoses).")
@@ -164,7 +168,7 @@ class DiagnosisEntry(Model):
     confidence: str | None
     confidence_reasons: list[str]
     contrasts: list[str] = Field(description="Counter-examples and contrast cases.")
-    directions: list[str] = Field(description="Ids of policy directions (see `directions`).")
+    directions: list[Ref] = Field(description="Its policy directions (details in `directions`).")
     questions: list[str]
     citations: list[str]
     chain: Chain
@@ -429,6 +433,8 @@ def _answers_used(steps: Iterable[TraceStep], kb: KnowledgeBase, profile: Profil
         answer = profile.answers.get(s.indicator) if profile else None
         out[s.indicator] = AnswerUsed(
             indicator=s.indicator,
+            name=s.indicator.split(".", 1)[-1].replace("_", " "),
+            topic=spec.topic if spec else "",
             question=spec.question if spec else s.indicator,
             value=s.value,
             value_text=format_value(spec, s.value),
@@ -634,7 +640,12 @@ def build_context(
                                  rule_order[f.rule]))
 
     # Chains: every shown finding reached through the traces, grouped by layer (R-5).
-    feeds: dict[str, list[str]] = {}
+    number = {f.rule: n for n, f in enumerate(fired_dx, start=1)}
+
+    def dx_ref(rule_id: str) -> Ref:
+        return Ref(id=rule_id, title=by_id[rule_id].title, number=number[rule_id])
+
+    feeds: dict[str, list[Ref]] = {}
     diagnoses: list[DiagnosisEntry] = []
     for f in fired_dx:
         rule = kb.rules[f.rule]
@@ -643,19 +654,20 @@ def build_context(
         for n in sorted(below, key=lambda n: rule_order[n.rule]):
             if not _shown(n) or n.layer not in links:
                 continue
-            feeds.setdefault(n.rule, []).append(Ref(id=f.rule, title=f.title))
+            feeds.setdefault(n.rule, []).append(dx_ref(f.rule))
             links[n.layer].append(ChainLink(id=n.rule, title=n.title, layer=n.layer, confidence=n.confidence))
         chain = Chain(manifestations=links["manifestation"], mechanisms=links["mechanism"],
                       policies=links["policy"],
-                      diagnoses=[_ref(by_id[p]) for p in _premises(f)
-                                 if p in by_id and by_id[p].layer == "diagnosis"])
+                      diagnoses=[dx_ref(p) for p in _premises(f) if p in number])
         diagnoses.append(DiagnosisEntry(
-            id=f.rule, title=f.title, role=_role(f, by_id, roots),  # type: ignore[arg-type]
+            id=f.rule, number=number[f.rule], title=f.title,
+            role=_role(f, by_id, roots),  # type: ignore[arg-type]
             theme=f.theme, function=f.function, severity=f.severity,
             story=rule.story, mechanism=rule.mechanism,
             evidence=_answers_used(f.trace, kb, profile), supporting=list(f.supporting),
             confidence=f.confidence, confidence_reasons=list(f.confidence_reasons),
-            contrasts=list(rule.counter_examples), directions=list(f.directions),
+            contrasts=list(rule.counter_examples),
+            directions=[Ref(id=x, title=kb.directions[x].title) for x in f.directions if x in kb.directions],
             questions=list(rule.questions), citations=list(f.citations), chain=chain,
         ))
 
@@ -673,9 +685,9 @@ def build_context(
 
     # Directions of the fired diagnoses, first-mentioned first; caveats stay with each (R-6).
     responds: dict[str, list[Ref]] = {}
-    for d in diagnoses:
-        for did in d.directions:
-            responds.setdefault(did, []).append(Ref(id=d.id, title=d.title))
+    for f in fired_dx:
+        for did in f.directions:
+            responds.setdefault(did, []).append(dx_ref(f.rule))
     directions = []
     for did, targets in responds.items():
         spec = kb.directions.get(did)

@@ -7,7 +7,7 @@ from conftest import FIXTURES, read_profile
 
 from diagnostics.evaluator import Status
 from diagnostics.knowledge import Layer
-from diagnostics.profile import Answer, Profile
+from diagnostics.profile import Answer, EvidenceGrade, Profile
 
 DIAGNOSES = [
     "dx.formal_informal_mismatch", "dx.imaginary_driven_policy", "dx.borrowed_instruments",
@@ -104,3 +104,23 @@ def test_reference_backend_agrees_on_kz(reference_assessor, kz, kz_profile):
 def test_context_nodes_are_never_headlines(kz):
     heads = [f for f in kz.diagnoses()]
     assert all(f.layer == Layer.DIAGNOSIS.value for f in heads)
+
+
+def test_confidence_follows_tier_and_evidence(assessor, kz_profile):
+    kz = assessor.assess(kz_profile).finding("dx.formal_informal_mismatch")
+    assert kz.confidence == "high"
+    assert any("independent source types" in r for r in kz.confidence_reasons)
+    as_contrast = assessor.assess(kz_profile.model_copy(update={"family": "baltic_states", "country": "EE"}))
+    assert as_contrast.finding("dx.formal_informal_mismatch").confidence == "medium"
+    assert any("tier C" in r for r in as_contrast.finding("dx.formal_informal_mismatch").confidence_reasons)
+    judged = kz_profile.model_copy(update={"answers": {
+        k: a.model_copy(update={"evidence": EvidenceGrade.EXPERT_JUDGEMENT}) for k, a in kz_profile.answers.items()}})
+    f = assessor.assess(judged).finding("dx.formal_informal_mismatch")
+    assert f.confidence == "medium"
+    assert f.evidence_kinds == ["expert_judgement"]
+
+
+def test_unknown_family_caps_confidence(assessor, kz_profile):
+    result = assessor.assess(kz_profile.model_copy(update={"family": "", "country": "XK"}))
+    assert result.tier is None
+    assert result.finding("dx.formal_informal_mismatch").confidence == "medium"

@@ -1,0 +1,1 @@
+"""The Textual app behind `diagnose tui` (imported as `diagnostics.tui`)."""

@@ -1,58 +1,67 @@
-"""The one place where the TUI calls into optional core modules, with plain fallbacks.
+"""The one place where the TUI calls the scenario analysis and report code.
 
 `diagnostics.analysis` (question planner, what-if, compare, sensitivity) and
-`diagnostics.reports` (briefs) are written alongside the TUI. Each call below uses them when
-they are installed and otherwise does the simple thing itself. No textual here: the
-functions run in worker threads and in tests.
+`diagnostics.reports` (briefs) are used when installed; each call below otherwise does the
+simple thing itself (a re-assessment diff, a first-open-question planner, a single-change
+search). The results are turned into the small display records the screens show. No
+textual here: these run in worker threads and in tests.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from diagnostics.assessment import Assessment, Assessor, FindingResult, validate_answers
+from diagnostics.assessment import Assessment, Assessor, validate_answers
+from diagnostics.errors import DiagnosticsError
 from diagnostics.evaluator import Status
 from diagnostics.kb import KnowledgeBase
-from diagnostics.knowledge import Compare, IndicatorType, leaves
+from diagnostics.knowledge import Compare, IndicatorType, Layer, leaves
 from diagnostics.profile import Answer, Profile
+from diagnostics.session import format_value
 
 
-def optional(module: str, name: str) -> Callable[..., Any] | None:
-    """`module.name` if that module exists, else None (other import errors propagate)."""
+def optional(module: str, name: str) -> Any:
+    """`module.name` if that module exists, else None (errors inside the module propagate)."""
     try:
         mod = importlib.import_module(module)
     except ModuleNotFoundError as exc:
         if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
             return None
         raise
-    fn = getattr(mod, name, None)
-    return fn if callable(fn) else None
+    return getattr(mod, name, None)
 
 
 # ---------------------------------------------------------------------------------------
 # Suggested next question
 
+@dataclass(frozen=True)
+class Suggestion:
+    indicator: str
+    reason: str = ""
+
+
 def plan_next(kb: KnowledgeBase, profile: Profile, assessment: Assessment, order: list[str],
-              n: int = 1) -> list[str]:
-    """Indicator ids worth asking next, best first."""
+              n: int = 3) -> list[Suggestion]:
+    """Questions worth asking next, best first."""
     planner = optional("diagnostics.analysis", "plan_questions")
     if planner is not None:
-        picked = [_indicator_of(item) for item in planner(kb, profile, n)]
-        picked = [i for i in picked if i in kb.indicators and i not in profile.answers]
+        picked = [Suggestion(q.indicator, _plan_reason(kb, q.decides))
+                  for q in planner(kb, profile, n) if q.indicator not in profile.answers]
         if picked:
-            return picked[:n]
-    return fallback_plan(kb, profile, assessment, order, n)
+            return picked
+    return [Suggestion(q) for q in fallback_plan(kb, profile, assessment, order, n)]
 
 
-def _indicator_of(item: Any) -> str:
-    if isinstance(item, str):
-        return item
-    if isinstance(item, Mapping):
-        return str(item.get("indicator") or item.get("id") or "")
-    return str(getattr(item, "indicator", None) or getattr(item, "id", ""))
+def _plan_reason(kb: KnowledgeBase, decides: list[str]) -> str:
+    if not decides:
+        return "narrows open findings"
+    dx = [r for r in decides if kb.rules[r].layer == Layer.DIAGNOSIS]
+    first = kb.rules[(dx or decides)[0]].title
+    more = len(decides) - 1
+    return f"can settle “{first}”" + (f" and {more} more" if more else "")
 
 
 def fallback_plan(kb: KnowledgeBase, profile: Profile, assessment: Assessment, order: list[str],
@@ -63,13 +72,13 @@ def fallback_plan(kb: KnowledgeBase, profile: Profile, assessment: Assessment, o
         deciding.update(indicators)
     open_qs = [q for q in order if q not in profile.answers and not kb.indicators[q].display_only]
     picked = [q for q in open_qs if q in deciding]
-    if len(picked) < n:  # nothing undecided left: anything a rule reads, then the rest
+    if len(picked) < n:  # nothing undecided left: anything a rule reads
         picked += [q for q in open_qs if kb.feeds.get(q) and q not in picked]
     return picked[:n]
 
 
 # ---------------------------------------------------------------------------------------
-# Differences between two assessments or two sets of answers
+# What-if: differences between two assessments or two sets of answers
 
 @dataclass(frozen=True)
 class StatusChange:
@@ -90,7 +99,7 @@ class AnswerChange:
 
 
 def diff_assessments(before: Assessment, after: Assessment) -> list[StatusChange]:
-    """Findings whose status or confidence differs, diagnoses first."""
+    """Findings whose status or confidence differs, in display order (diagnoses first)."""
     old = {f.rule: f for f in before.findings}
     out = []
     for f in after.findings:
@@ -102,15 +111,11 @@ def diff_assessments(before: Assessment, after: Assessment) -> list[StatusChange
 
 
 def answer_changes(base: Profile, other: Profile, order: Iterable[str] = ()) -> list[AnswerChange]:
-    """Answers that differ in value or known-ness (metadata alone is not a change)."""
+    """Answers that differ in value or in being unknown (metadata alone is not a change)."""
     rank = {q: i for i, q in enumerate(order)}
     keys = sorted(set(base.answers) | set(other.answers), key=lambda k: (rank.get(k, len(rank)), k))
-    out = []
-    for k in keys:
-        a, b = base.answers.get(k), other.answers.get(k)
-        if _key(a) != _key(b):
-            out.append(AnswerChange(k, a, b))
-    return out
+    return [AnswerChange(k, base.answers.get(k), other.answers.get(k)) for k in keys
+            if _key(base.answers.get(k)) != _key(other.answers.get(k))]
 
 
 def _key(a: Answer | None) -> tuple[Any, ...]:
@@ -122,81 +127,114 @@ def _key(a: Answer | None) -> tuple[Any, ...]:
     return ("value", tuple(v) if isinstance(v, (list, tuple)) else v)
 
 
-def what_if(assessor: Assessor, profile: Profile, changes: Mapping[str, Answer | None],
-            base: Assessment | None = None) -> tuple[Assessment, list[StatusChange]]:
-    """Assess the profile with some answers changed, and what that changes."""
-    fn = optional("diagnostics.analysis", "what_if")
-    scenario = profile.with_answers(dict(changes))
-    after = assessor.assess(scenario)
-    before = base if base is not None else assessor.assess(profile)
+def what_if(assessor: Assessor, profile: Profile, changes: Mapping[str, Answer | None]) -> list[StatusChange]:
+    """What changing some answers of `profile` does to its findings."""
+    fn = optional("diagnostics.analysis", "whatif")
     if fn is not None:
-        return after, [_as_change(c) for c in fn(assessor, profile, dict(changes))]
-    return after, diff_assessments(before, after)
+        result = fn(assessor, profile, dict(changes))
+        return [StatusChange(c.rule, c.title, c.layer, c.before, c.after, c.before_confidence,
+                             c.after_confidence) for c in result.changes]
+    before = assessor.assess(profile)
+    after = assessor.assess(profile.with_answers(dict(changes)))
+    return diff_assessments(before, after)
 
 
-def _as_change(c: Any) -> StatusChange:
-    if isinstance(c, StatusChange):
-        return c
-    get = (c.get if isinstance(c, Mapping) else lambda k, d=None: getattr(c, k, d))
-    return StatusChange(get("rule"), get("title", get("rule")), get("layer", ""),
-                        _status(get("before")), _status(get("after")),
-                        get("before_confidence"), get("after_confidence"))
-
-
-def _status(v: Any) -> Status | None:
-    return Status(v) if v is not None else None
-
+# ---------------------------------------------------------------------------------------
+# Compare with another country
 
 @dataclass(frozen=True)
 class CompareRow:
     rule: str
     title: str
-    mine: FindingResult
-    theirs: FindingResult
+    layer: str
+    mine: tuple[Status, str | None]
+    theirs: tuple[Status, str | None]
+    drivers: tuple[tuple[str, str, str], ...] = ()  # (indicator, my answer, their answer)
 
     @property
     def differs(self) -> bool:
-        return self.mine.status != self.theirs.status
+        return self.mine != self.theirs
 
 
-def compare(mine: Assessment, theirs: Assessment, layers: tuple[str, ...] = ("diagnosis", "manifestation")
-            ) -> list[CompareRow]:
-    """Side-by-side statuses of the reportable findings of two assessments."""
-    other = {f.rule: f for f in theirs.findings}
-    return [CompareRow(f.rule, f.title, f, other[f.rule]) for f in mine.findings
-            if f.layer in layers and f.rule in other and not f.background]
+REPORTED_LAYERS = (Layer.DIAGNOSIS.value, Layer.MANIFESTATION.value)
+
+
+def compare(assessor: Assessor, mine: Profile, theirs: Profile) -> list[CompareRow]:
+    """Root causes and manifestations of two profiles side by side, with what drives differences."""
+    kb = assessor.kb
+    fn = optional("diagnostics.analysis", "compare_profiles")
+    if fn is not None:
+        result = fn(assessor, [(mine.country, mine), (theirs.country, theirs)], all_rules=True)
+        return [CompareRow(r.rule, r.title, r.layer, (r.cells[0].status, r.cells[0].confidence),
+                           (r.cells[1].status, r.cells[1].confidence),
+                           tuple((d.indicator, d.values[0], d.values[1]) for d in r.drivers))
+                for r in result.rows if r.layer in REPORTED_LAYERS and not kb.rules[r.rule].background]
+    a, b = assessor.assess(mine), assessor.assess(theirs)
+    other = {f.rule: f for f in b.findings}
+    return [CompareRow(f.rule, f.title, f.layer, (f.status, f.confidence),
+                       (other[f.rule].status, other[f.rule].confidence))
+            for f in a.findings if f.layer in REPORTED_LAYERS and not f.background and f.rule in other]
 
 
 # ---------------------------------------------------------------------------------------
-# Sensitivity: which single answer changes would change one finding's status
+# Sensitivity: which answer changes would change one finding's status
 
 @dataclass(frozen=True)
-class Flip:
-    indicator: str
-    before: Any  # None when unanswered
-    after: Any  # "unknown" when the answer is removed
+class SensRow:
+    changes: tuple[tuple[str, str, str], ...]  # (indicator, now, if)
     status: Status
 
 
+def sensitivity(assessor: Assessor, profile: Profile, rule_id: str) -> list[SensRow]:
+    """Answer changes that would change `rule_id`: counterfactuals for a fired finding,
+    deciding answers for an open one, single changes otherwise."""
+    kb = assessor.kb
+    fn = optional("diagnostics.analysis", "sensitivity")
+    if fn is not None:
+        result = fn(kb, profile, rules=[rule_id])
+        try:
+            item = result.for_rule(rule_id)
+        except KeyError:
+            item = None  # the analysis covers fired and open findings only
+        if item is not None and hasattr(item, "counterfactuals"):
+            return [SensRow(tuple((f.indicator, _shown(kb, f.indicator, f.before),
+                                   _region(f.indicator, f.region)) for f in c.changes), c.status)
+                    for c in item.counterfactuals]
+        if item is not None:
+            return [SensRow(((d.indicator, "not answered", _region(d.indicator, o.region)),), o.status)
+                    for d in item.deciders for o in d.outcomes if o.status is not Status.NOT_ASSESSABLE]
+    return single_changes(assessor, profile, rule_id)
+
+
+def _shown(kb: KnowledgeBase, ind: str, value: Any) -> str:
+    return "not answered" if value is None else format_value(kb.indicators.get(ind), value)
+
+
+def _region(ind: str, region: str) -> str:
+    return region.removeprefix(ind).strip() or region
+
+
 def rule_cone(kb: KnowledgeBase, rule_id: str) -> list[str]:
-    """Indicators read by the rule and every rule it builds on."""
-    seen_rules: set[str] = set()
+    """Indicators read by the rule and by every rule it builds on."""
+    premises: dict[str, list[str]] = {}
+    for dep, users in kb.used_by.items():
+        for u in users:
+            premises.setdefault(u, []).append(dep)
+    seen: set[str] = set()
     stack = [rule_id]
     out: list[str] = []
     while stack:
         rid = stack.pop()
-        if rid in seen_rules:
+        if rid in seen:
             continue
-        seen_rules.add(rid)
-        for ind in kb.rule_indicators(rid):
-            if ind not in out:
-                out.append(ind)
-        stack.extend(dep for dep, users in kb.used_by.items() if rid in users)
+        seen.add(rid)
+        out += [i for i in kb.rule_indicators(rid) if i not in out]
+        stack.extend(premises.get(rid, []))
     return out
 
 
 def candidate_values(kb: KnowledgeBase, ind_id: str, current: Any) -> list[Any]:
-    """Values worth trying for one indicator: each option, or just either side of each threshold."""
+    """Values worth trying: each option, or either side of each threshold a rule uses."""
     spec = kb.indicators[ind_id]
     t = spec.type
     if t == IndicatorType.BOOL:
@@ -214,56 +252,56 @@ def candidate_values(kb: KnowledgeBase, ind_id: str, current: Any) -> list[Any]:
     points: set[float] = set()
     for rule in kb.rules.values():
         for cond in (rule.when, rule.gate):
-            if cond is None:
-                continue
-            for lf in leaves(cond):
+            for lf in leaves(cond) if cond is not None else []:
                 if isinstance(lf, Compare) and lf.indicator == ind_id and isinstance(lf.value, (int, float)):
-                    step = 1 if t == IndicatorType.YEAR else max(abs(float(lf.value)) * 0.01, 1e-3)
-                    points.update({float(lf.value) - step, float(lf.value), float(lf.value) + step})
-    out: list[Any] = []
-    for p in sorted(points):
-        if (lo is not None and p < lo) or (hi is not None and p > hi):
-            continue
-        out.append(int(p) if t == IndicatorType.YEAR else p)
-    return out
+                    x = float(lf.value)
+                    step = 1.0 if t == IndicatorType.YEAR else max(abs(x) * 0.01, 1e-3)
+                    points.update({x - step, x, x + step})
+    return [int(p) if t == IndicatorType.YEAR else p for p in sorted(points)
+            if (lo is None or p >= lo) and (hi is None or p <= hi)]
 
 
-def sensitivity(assessor: Assessor, profile: Profile, rule_id: str) -> list[Flip]:
-    """Single-answer changes that would change the status of `rule_id`."""
-    fn = optional("diagnostics.analysis", "sensitivity")
-    if fn is not None:
-        return [f if isinstance(f, Flip) else Flip(f.indicator, f.before, f.after, Status(f.status))
-                for f in fn(assessor, profile, rule_id)]
+def single_changes(assessor: Assessor, profile: Profile, rule_id: str) -> list[SensRow]:
+    """Every single answer change (or making an answer unknown) that changes the rule's status."""
     kb = assessor.kb
     values = validate_answers(profile, kb)
     evaluate = assessor.evaluator.evaluate
     base = evaluate(values)[rule_id].status
-    flips: list[Flip] = []
+    rows: list[SensRow] = []
     for ind in rule_cone(kb, rule_id):
         current = values.get(ind)
         tries: list[Any] = [v for v in candidate_values(kb, ind, current) if v != current]
         if ind in values:
-            tries.append("unknown")
+            tries.append(None)  # None: the answer becomes unknown
         for v in tries:
-            trial = dict(values)
-            if v == "unknown":
-                trial.pop(ind)
-            else:
+            trial = {k: x for k, x in values.items() if k != ind}
+            if v is not None:
                 trial[ind] = v
             status = evaluate(trial)[rule_id].status
             if status != base:
-                flips.append(Flip(ind, current, v, status))
-    return flips
+                after = "unknown" if v is None else format_value(kb.indicators[ind], v)
+                rows.append(SensRow(((ind, _shown(kb, ind, current), after),), status))
+    return rows
 
 
 # ---------------------------------------------------------------------------------------
 # Briefs
 
-def render_brief(registry: Any, assessment: Assessment, profile: Profile, fmt: str = "md") -> str | None:
-    """The brief from diagnostics.reports in `fmt`, or None when that package is not there yet."""
-    render = optional("diagnostics.reports", "render_brief")
-    if render is None:
+@dataclass(frozen=True)
+class Brief:
+    text: str
+    full: bool  # False: a plain preview, because the report package could not render
+    note: str = ""
+
+
+def render_brief(registry: Any, assessment: Assessment, profile: Profile, fmt: str = "md") -> Brief | None:
+    """The brief from diagnostics.reports, or None when that package is not installed."""
+    build = optional("diagnostics.reports.context", "build_context")
+    render = optional("diagnostics.reports.render", "render_brief")
+    if build is None or render is None:
         return None
-    build = optional("diagnostics.reports", "build_context")
-    context: Any = build(assessment, registry) if build is not None else assessment
-    return str(render(context, fmt))
+    try:
+        context = build(assessment, registry.kb, profile, registry)
+        return Brief(render(context, fmt), True)
+    except DiagnosticsError as exc:
+        return Brief("", False, str(exc).splitlines()[0])

@@ -1,0 +1,382 @@
+"""The assessment workspace: navigator, question pane and live findings, plus what-if mode."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Checkbox, Collapsible, Footer, Header, Input, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from diagnostics.assessment import Assessment
+from diagnostics.profile import Answer, AnswerError, Profile
+from diagnostics.session import AssessmentSession, question_groups
+
+from . import bridge
+from .actions import WORKSPACE_ACTS, bindings
+from .explain import why_asked_markdown
+from .widgets import FindingsPanel, Navigator, QuestionPane
+
+if TYPE_CHECKING:
+    from diagnostics.registry import Registry
+
+    from .app import DiagnosticsApp
+
+
+class WorkspaceScreen(Screen[None]):
+    ACTS = WORKSPACE_ACTS
+    BINDINGS = bindings(WORKSPACE_ACTS)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+
+    def __init__(self, session: AssessmentSession, registry: Registry) -> None:
+        super().__init__()
+        self.session = session
+        self.registry = registry
+        self.kb = registry.kb
+        self.scenario: dict[str, Answer | None] | None = None  # what-if answers, never saved
+        self.assessment: Assessment | None = None
+        self.base_assessment: Assessment | None = None  # the saved answers' assessment in what-if
+        self.suggested: list[str] = []
+        self._version = 0
+        self._where = {q: (g.title, t.topic) for g in question_groups(self.kb) for t in g.topics
+                       for q in t.questions}
+
+    @property
+    def dapp(self) -> DiagnosticsApp:
+        return cast("DiagnosticsApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="banner")
+        with Horizontal(id="panes"):
+            yield Navigator(self.kb, id="nav")
+            yield QuestionPane(self.kb, self.commit, id="question")
+            yield FindingsPanel(self.kb, id="findings")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = self.session.title()
+        self._update_subtitle()
+        self.nav.refresh_marks(self.state)
+        if self.session.current:
+            self.goto(self.session.current, save=False)
+        self.reassess()
+
+    # -- parts ---------------------------------------------------------------------------
+    @property
+    def nav(self) -> Navigator:
+        return self.query_one(Navigator)
+
+    @property
+    def pane(self) -> QuestionPane:
+        return self.query_one(QuestionPane)
+
+    @property
+    def findings(self) -> FindingsPanel:
+        return self.query_one(FindingsPanel)
+
+    @property
+    def whatif_on(self) -> bool:
+        return self.scenario is not None
+
+    def profile(self) -> Profile:
+        """The answers on screen: the saved ones, with what-if changes over them."""
+        if self.scenario is None:
+            return self.session.profile
+        return self.session.profile.with_answers(self.scenario)
+
+    def answer_of(self, ind: str) -> Answer | None:
+        if self.scenario is not None and ind in self.scenario:
+            return self.scenario[ind]
+        return self.session.answer(ind)
+
+    def state(self, ind: str) -> str:
+        a = self.answer_of(ind)
+        return "open" if a is None else "unknown" if a.unknown else "answered"
+
+    def changed(self) -> set[str]:
+        return set(self.scenario or ())
+
+    def _update_subtitle(self) -> None:
+        mode = " · WHAT-IF (not saved)" if self.whatif_on else ""
+        self.sub_title = f"{self.session.path.name}{mode}"
+
+    # -- answering ------------------------------------------------------------------------
+    def commit(self, ind: str, answer: Answer | None) -> str | None:
+        """Record one answer (the pane calls this); the error text if it cannot be stored."""
+        try:
+            if self.scenario is not None:
+                checked = self.session.check(ind, answer) if answer is not None else None
+                if _same(checked, self.session.answer(ind)):
+                    self.scenario.pop(ind, None)
+                else:
+                    self.scenario[ind] = checked
+            elif answer is None:
+                self.session.clear_answer(ind)
+            else:
+                self.session.set_answer(ind, answer)
+        except AnswerError as exc:
+            return str(exc)
+        except OSError as exc:
+            self.notify(f"Could not save {self.session.path}: {exc.strerror}", severity="error", timeout=15)
+            return f"not saved: {exc.strerror}"
+        self.nav.refresh_marks(self.state, self.changed(), only=ind)
+        self._update_banner()
+        self.reassess()
+        return None
+
+    def goto(self, ind: str, *, save: bool = True, focus: bool = False) -> None:
+        if ind not in self.kb.indicators:
+            return
+        self.flush()
+        if save:
+            try:
+                self.session.goto(ind)
+            except OSError as exc:
+                self.notify(f"Could not save the position: {exc.strerror}", severity="warning")
+        else:
+            self.session.current = ind
+        group, topic = self._where.get(ind, ("", ""))
+        n = self.session.order.index(ind) + 1 if ind in self.session.order else 0
+        position = f"{group} › {topic} · {n} of {len(self.session.order)}"
+        self.pane.show(ind, self.answer_of(ind), position, why_asked_markdown(self.kb, ind, self.assessment))
+        self.nav.show(ind)
+        self._update_banner()
+        if focus:
+            self.call_after_refresh(self.pane.focus_value)
+
+    def flush(self) -> None:
+        """Store typed-but-unrecorded text of the current question before leaving it."""
+        err = self.pane.flush()
+        if err:
+            self.notify(f"{self.session.current}: {err}", severity="warning", timeout=8)
+
+    # -- assessing in a worker -----------------------------------------------------------
+    def reassess(self) -> None:
+        self._version += 1
+        base = self.session.profile if self.whatif_on and self.base_assessment is None else None
+        self._assess(self._version, self.profile(), base)
+
+    @work(thread=True, exclusive=True, group="assess", exit_on_error=False)
+    def _assess(self, version: int, profile: Profile, base: Profile | None) -> None:
+        worker = get_current_worker()
+        assessor = self.dapp.assessor
+        result = assessor.assess(profile)
+        base_result = assessor.assess(base) if base is not None else None
+        suggested = bridge.plan_next(self.kb, profile, result, self.session.order, n=3)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show, version, result, base_result, suggested)
+
+    def _show(self, version: int, result: Assessment, base: Assessment | None,
+              suggested: list[str]) -> None:
+        if base is not None:
+            self.base_assessment = base
+        if version != self._version:
+            return  # a newer answer is already being assessed
+        self.assessment = result
+        self.suggested = suggested
+        self.findings.show(result, self.base_assessment if self.whatif_on else None)
+        self._update_banner()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.group in ("assess", "tool"):
+            self.notify(f"Assessment failed: {event.worker.error}", severity="error", timeout=15)
+
+    def _update_banner(self) -> None:
+        banner = self.query_one("#banner", Static)
+        if self.whatif_on:
+            n = len(self.scenario or ())
+            banner.update(f"WHAT-IF: {n} changed answer{'s' if n != 1 else ''}, not saved · "
+                          "d diff · k keep · w leave")
+            banner.add_class("-whatif")
+            return
+        banner.remove_class("-whatif")
+        nxt = next((q for q in self.suggested if q != self.session.current), None)
+        if nxt is None:
+            banner.update("No open question can change a root cause now.")
+        else:
+            banner.update(f"Next (Ctrl+N): {self.kb.indicators[nxt].question}")
+
+    # -- events ---------------------------------------------------------------------------
+    @on(Navigator.Picked)
+    def _picked(self, event: Navigator.Picked) -> None:
+        self.goto(event.indicator, focus=True)
+
+    @on(FindingsPanel.Open)
+    def _open_finding(self, event: FindingsPanel.Open) -> None:
+        self.open_finding(event.rule)
+
+    # -- actions ----------------------------------------------------------------------------
+    def action_next_suggested(self) -> None:
+        nxt = next((q for q in self.suggested if q != self.session.current), None)
+        if nxt is None:
+            nxt = self.session.first_open(after=self.session.current)
+        if nxt is None:
+            self.notify("Every question is answered.")
+            return
+        self.goto(nxt, focus=True)
+
+    def action_step(self, step: int) -> None:
+        target = self.session.neighbour(self.session.current, step)
+        if target:
+            self.goto(target, focus=True)
+
+    def action_record(self) -> None:
+        self.pane.record()
+
+    def action_leave_field(self) -> None:
+        if isinstance(self.focused, Input):
+            self.nav.tree.focus()
+
+    def action_toggle_unknown(self) -> None:
+        box = self.pane.query("#q-unknown").first(Checkbox)
+        box.toggle()
+
+    def action_why(self) -> None:
+        why = self.pane.query("#q-why").first(Collapsible)
+        why.collapsed = not why.collapsed
+        if not why.collapsed:
+            self.call_after_refresh(self.pane.scroll_to_widget, why)
+
+    def action_focus_navigator(self) -> None:
+        self.nav.tree.focus()
+
+    def action_focus_answer(self) -> None:
+        self.pane.focus_value()
+
+    def action_focus_findings(self) -> None:
+        self.findings.tree.focus()
+
+    def action_explain(self) -> None:
+        rule = self.findings.highlighted()
+        if rule is None:
+            self.notify("Highlight a finding first (f goes to the findings).")
+            return
+        self.open_finding(rule)
+
+    def open_finding(self, rule: str) -> None:
+        from .dialogs import FindingScreen
+
+        if self.assessment is None:
+            return
+        self.push_screen_finding(FindingScreen(self.kb, self.assessment, self.profile(), rule))
+
+    def push_screen_finding(self, screen: Screen[str | None]) -> None:
+        def answer_missing(ind: str | None) -> None:
+            if ind:
+                self.goto(ind, focus=True)
+
+        self.app.push_screen(screen, answer_missing)
+
+    def action_whatif(self) -> None:
+        from .dialogs import ConfirmScreen
+
+        if self.scenario is None:
+            self.flush()
+            self.scenario = {}
+            self.base_assessment = self.assessment
+            self._after_mode_change()
+            self.notify("What-if: answers you change now are not saved. Press w to leave, k to keep.")
+            return
+        if not self.scenario:
+            self._leave_whatif()
+            return
+
+        def done(discard: bool | None) -> None:
+            if discard:
+                self._leave_whatif()
+
+        n = len(self.scenario)
+        self.app.push_screen(ConfirmScreen(f"Discard {n} what-if change{'s' if n != 1 else ''}?",
+                                           yes="Discard", no="Stay"), done)
+
+    def _leave_whatif(self) -> None:
+        self.scenario = None
+        self.base_assessment = None
+        self._after_mode_change()
+
+    def _after_mode_change(self) -> None:
+        self._update_subtitle()
+        self.nav.refresh_marks(self.state, self.changed())
+        if self.session.current:
+            self.goto(self.session.current, save=False)
+        self.reassess()
+
+    def action_diff(self) -> None:
+        from .dialogs import DiffScreen
+
+        if self.scenario is None:
+            self.notify("Start what-if mode first (w).")
+            return
+        changes = bridge.answer_changes(self.session.profile, self.profile(), self.session.order)
+        statuses = (bridge.diff_assessments(self.base_assessment, self.assessment)
+                    if self.base_assessment is not None and self.assessment is not None else [])
+
+        def done(keep: bool | None) -> None:
+            if keep:
+                self.action_keep_whatif()
+
+        self.app.push_screen(DiffScreen(self.kb, changes, statuses), done)
+
+    def action_keep_whatif(self) -> None:
+        if self.scenario is None:
+            self.notify("Start what-if mode first (w).")
+            return
+        try:
+            self.session.apply(self.scenario)
+        except (AnswerError, OSError) as exc:
+            self.notify(f"Could not keep the what-if answers: {exc}", severity="error")
+            return
+        n = len(self.scenario)
+        self._leave_whatif()
+        self.notify(f"Saved {n} what-if answer{'s' if n != 1 else ''}.")
+
+    def action_compare(self) -> None:
+        from .dialogs import CompareScreen
+
+        if self.assessment is None:
+            return
+        self.app.push_screen(CompareScreen(self.registry, self.assessment, self.profile()))
+
+    def action_sensitivity(self) -> None:
+        from .dialogs import SensitivityScreen
+
+        rule = self.findings.highlighted()
+        if rule is None:
+            self.notify("Highlight a finding first (f goes to the findings).")
+            return
+        self.app.push_screen(SensitivityScreen(self.kb, self.profile(), rule))
+
+    def action_brief(self) -> None:
+        from .dialogs import BriefScreen
+
+        if self.assessment is None:
+            return
+        self.app.push_screen(BriefScreen(self.registry, self.assessment, self.profile(),
+                                         self.dapp.data, self.session.path))
+
+    def action_export(self) -> None:
+        from .dialogs import ExportScreen
+
+        self.flush()
+        default = self.dapp.data / "exports" / f"{self.session.path.name.removesuffix('.assessment.yaml')}.profile.yaml"
+
+        def done(path: object) -> None:
+            if path is not None:
+                self.notify(f"Exported the answers to {path}")
+
+        self.app.push_screen(ExportScreen(self.session, default), done)
+
+    def action_close(self) -> None:
+        self.flush()
+        self.dapp.close_session()
+        self.dismiss()
+
+
+def _same(a: Answer | None, b: Answer | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a.model_dump() == b.model_dump()

@@ -46,6 +46,7 @@ class FindingResult(BaseModel):
     rule: str
     title: str
     layer: str
+    role: str | None = None  # root_cause | diagnosis | function_rollup | outcome (top level only)
     theme: str
     function: str
     status: Status
@@ -232,7 +233,7 @@ class Assessor:
     def _finding(self, rule: Rule, outcome: RuleOutcome, profile: Profile, tier: Tier | None,
                  done: Mapping[str, FindingResult]) -> FindingResult:
         f = FindingResult(
-            rule=rule.id, title=rule.title, layer=rule.layer.value, theme=rule.theme,
+            rule=rule.id, title=rule.title, layer=rule.layer.value, role=rule.role, theme=rule.theme,
             function=rule.function.value, status=outcome.status, severity=rule.severity.value,
             missing=outcome.missing, waiting_on=outcome.waiting_on,
             missing_evidence=outcome.missing_evidence,
@@ -350,10 +351,14 @@ def _describe(lf: LeafResult, profile: Profile) -> str:
     return f"needs {lf.describe()}, but the answer is {actual}"
 
 
-def _display_order(f: FindingResult) -> tuple[int, int, str]:
+ROLE_ORDER = {"root_cause": 0, "diagnosis": 1, "function_rollup": 2, "outcome": 3, None: 4}
+
+
+def _display_order(f: FindingResult) -> tuple[int, int, int, str]:
+    """Roots first, then diagnoses, roll-ups and the outcome; then findings by layer (R-5)."""
     layer_rank = {"diagnosis": 0, "manifestation": 1, "mechanism": 2, "policy": 3, "context": 4}
     status_rank = {Status.FIRED: 0, Status.NOT_ASSESSABLE: 1, Status.NOT_APPLICABLE: 2, Status.NOT_FIRED: 3}
-    return layer_rank[f.layer], status_rank[f.status], f.rule
+    return layer_rank[f.layer], ROLE_ORDER[f.role], status_rank[f.status], f.rule
 
 
 def detect_imaginaries(profile: Profile) -> list[str]:

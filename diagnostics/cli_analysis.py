@@ -1,1 +1,323 @@
-"""CLI commands for scenario analysis (what-if, compare, sensitivity, next, sweep)."""
+"""CLI commands for scenario analysis (what-if, compare, sensitivity, next, sweep).
+
+Only click is imported at module level, so `diagnose --help` stays fast; the analysis
+code, the engine and rich are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from .cli import Settings
+
+STATUS_LABEL = {
+    "fired": ("FIRED", "bold red"),
+    "not_assessable": ("not assessable", "yellow"),
+    "not_applicable": ("not applicable", "dim"),
+    "not_fired": ("not fired", "green"),
+}
+
+
+def _settings(ctx: click.Context) -> Settings:
+    from .cli import Settings
+
+    return ctx.find_object(Settings)  # type: ignore[return-value]
+
+
+def _status(status: str, confidence: str | None = None) -> str:
+    label, style = STATUS_LABEL[status]
+    conf = f" ({confidence})" if confidence else ""
+    return f"[{style}]{label}[/{style}]{conf}"
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+# -------------------------------------------------------------------------------------
+@click.command("whatif")
+@click.argument("profile")
+@click.option("--set", "sets", multiple=True, required=True, metavar="ns.name=VALUE",
+              help="Change one answer (repeatable). VALUE may be 'unknown' or 'unset'.")
+@click.option("--json", "as_json", is_flag=True, help="Print the difference as JSON.")
+@click.pass_context
+def whatif(ctx: click.Context, profile: str, sets: tuple[str, ...], as_json: bool) -> None:
+    """Re-assess PROFILE with some answers changed and show what differs.
+
+    Both runs are fresh assessments. Example:
+    `diagnose whatif KZ --set procurement.share_of_gov_expenditure=0.2`
+    """
+    from .analysis import parse_sets
+    from .analysis import whatif as run_whatif
+    from .cli import echo_json, resolve_profile
+
+    settings = _settings(ctx)
+    kb = settings.registry().kb
+    changes = parse_sets(kb, sets)
+    prof, where = resolve_profile(settings, profile)
+    result = run_whatif(settings.assessor(), prof, changes, file=where)
+    if as_json:
+        echo_json(result.as_json())
+        return
+    out = _console()
+    out.print(f"[bold]What if[/bold] — {result.after.name} ({result.country})")
+    for s in result.settings:
+        out.print(f"  • {s.indicator}: {s.before} → [bold]{s.after}[/bold]")
+    if not result.changes:
+        out.print("\nNo diagnosis or finding changes status or confidence.")
+        return
+    for heading, items in (("Diagnoses", result.diagnoses()),
+                           ("Findings beneath", [c for c in result.changes if c.layer != "diagnosis"])):
+        if not items:
+            continue
+        out.print(f"\n[bold]{heading}[/bold]")
+        for c in items:
+            verb = {"appears": "now fires", "disappears": "no longer fires",
+                    "status": "changes status", "confidence": "changes confidence"}[c.kind]
+            out.print(f"  {c.title} [dim]{c.rule} · {c.layer}[/dim] — {verb}: "
+                      f"{_status(c.before.value, c.before_confidence)} → "
+                      f"{_status(c.after.value, c.after_confidence)}")
+            if c.inputs:
+                out.print(f"    [dim]because of: {', '.join(c.inputs)}[/dim]")
+            for line in c.explanation[:4]:
+                out.print(f"    · {line}")
+    fired_before = sum(1 for d in result.before.diagnoses() if d.status.value == "fired")
+    fired_after = sum(1 for d in result.after.diagnoses() if d.status.value == "fired")
+    out.print(f"\nDiagnoses fired: {fired_before} → {fired_after} of {len(result.after.diagnoses())}")
+
+
+# -------------------------------------------------------------------------------------
+@click.command("compare")
+@click.argument("profiles", nargs=-1, required=True)
+@click.option("--all", "all_rules", is_flag=True, help="Compare every rule, not only diagnoses.")
+@click.option("--json", "as_json", is_flag=True, help="Print the matrix as JSON.")
+@click.pass_context
+def compare(ctx: click.Context, profiles: tuple[str, ...], all_rules: bool, as_json: bool) -> None:
+    """Compare diagnoses across PROFILES (country codes or files), e.g. `compare KZ KG EE`."""
+    from .analysis import compare_profiles
+    from .cli import echo_json, resolve_profile
+    from .errors import DataError
+
+    if len(profiles) < 2:
+        raise DataError("compare needs at least two profiles, e.g. `diagnose compare KZ EE`")
+    settings = _settings(ctx)
+    loaded = []
+    labels: list[str] = []
+    for ref in profiles:
+        prof, where = resolve_profile(settings, ref)
+        label = prof.country if ref.upper() == prof.country else Path(ref).stem
+        base, n = label, 2
+        while label in labels:
+            label, n = f"{base}#{n}", n + 1
+        labels.append(label)
+        loaded.append((label, prof))
+    result = compare_profiles(settings.assessor(), loaded, all_rules=all_rules)
+    if as_json:
+        echo_json(result.as_json())
+        return
+    from rich.table import Table
+
+    out = _console()
+    table = Table(title="diagnoses × profiles" if not all_rules else "rules × profiles")
+    table.add_column("rule", overflow="fold")
+    for col in result.columns:
+        table.add_column(col, no_wrap=True)
+    for row in result.rows:
+        name = row.rule if all_rules else row.rule.removeprefix("dx.")
+        table.add_row(("* " if row.differs else "  ") + name,
+                      *(_status(c.status.value, c.confidence) for c in row.cells))
+    out.print(table)
+    differing = [r for r in result.rows if r.differs and r.drivers]
+    if differing:
+        out.print("\n[bold]Answers that drive the differences[/bold] (* rows)")
+    for row in differing:
+        out.print(f"  [bold]{row.rule}[/bold]")
+        for d in row.drivers[:6]:
+            vals = " | ".join(f"{c}: {v}" for c, v in zip(result.columns, d.values, strict=True))
+            out.print(f"    {d.indicator}: {vals}")
+        if len(row.drivers) > 6:
+            out.print(f"    [dim]and {len(row.drivers) - 6} more (see --json)[/dim]")
+
+
+# -------------------------------------------------------------------------------------
+@click.command("sensitivity")
+@click.argument("profile")
+@click.option("--max-size", type=click.IntRange(1, 3), default=3, show_default=True,
+              help="Largest set of answer changes to search.")
+@click.option("--rule", "rules", multiple=True, help="Only these rules (repeatable); default: diagnoses.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def sensitivity(ctx: click.Context, profile: str, max_size: int, rules: tuple[str, ...],
+                as_json: bool) -> None:
+    """Counterfactuals: which answer changes would un-fire each fired diagnosis, and which
+    unknown answers would decide each not-assessable one."""
+    from .analysis import sensitivity as run_sensitivity
+    from .cli import echo_json, resolve_profile
+
+    settings = _settings(ctx)
+    kb = settings.registry().kb
+    chosen = [_rule_id(kb, r) for r in rules] or None
+    prof, where = resolve_profile(settings, profile)
+    result = run_sensitivity(kb, prof, max_size=max_size, rules=chosen)
+    if as_json:
+        echo_json(result.as_json())
+        return
+    out = _console()
+    out.print(f"[bold]Sensitivity[/bold] of {prof.name or prof.country} ({prof.country}), "
+              f"change sets of up to {max_size} answers")
+    for f in result.fired:
+        out.print(f"\n[bold]{f.title}[/bold] [dim]{f.rule}[/dim] — {_status('fired')}")
+        if not f.counterfactuals:
+            out.print(f"  robust: no set of ≤ {max_size} answer changes stops it firing")
+        for cf in f.counterfactuals[:8]:
+            parts = [f"{c.indicator} {_show(c.before)} → {_show(c.after)} [dim]({c.region})[/dim]"
+                     for c in cf.changes]
+            out.print(f"  • {' and '.join(parts)} ⇒ {_status(cf.status.value)}")
+        if len(f.counterfactuals) > 8:
+            out.print(f"  [dim]and {len(f.counterfactuals) - 8} more sets (see --json)[/dim]")
+        if not f.complete:
+            out.print("  [yellow]search budget reached: the list may be incomplete[/yellow]")
+    for o in result.open:
+        out.print(f"\n[bold]{o.title}[/bold] [dim]{o.rule}[/dim] — {_status('not_assessable')}")
+        for d in o.deciders[:8]:
+            ways = []
+            if d.fires_if:
+                ways.append("fires if " + " or ".join(d.fires_if))
+            if d.clears_if:
+                ways.append("does not fire if " + " or ".join(d.clears_if))
+            out.print(f"  • {d.indicator}: {'; '.join(ways)}")
+        if len(o.deciders) > 8:
+            out.print(f"  [dim]and {len(o.deciders) - 8} more (see --json)[/dim]")
+        if o.also_needed:
+            more = f" and {len(o.also_needed) - 8} more" if len(o.also_needed) > 8 else ""
+            out.print(f"  [dim]cannot decide it alone: {', '.join(o.also_needed[:8])}{more}[/dim]")
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, tuple):
+        return "{" + ", ".join(v) + "}"
+    return str(v)
+
+
+def _rule_id(kb: Any, rule_id: str) -> str:
+    from .errors import DataError
+    from .kb import did_you_mean
+
+    if not rule_id.startswith(("node.", "dx.")):
+        rule_id = next((p + rule_id for p in ("dx.", "node.") if p + rule_id in kb.rules), rule_id)
+    if rule_id not in kb.rules:
+        raise DataError(f"unknown rule {rule_id!r}{did_you_mean(rule_id, kb.rules)}")
+    return rule_id
+
+
+# -------------------------------------------------------------------------------------
+@click.command("next")
+@click.argument("profile")
+@click.option("-n", "count", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="How many questions to list.")
+@click.option("--include-unknown", is_flag=True, help="Also suggest questions answered 'unknown'.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def next_question(ctx: click.Context, profile: str, count: int, include_unknown: bool, as_json: bool) -> None:
+    """Rank PROFILE's unanswered questions by how much they can still decide."""
+    from .analysis import plan_questions
+    from .cli import echo_json, resolve_profile
+
+    settings = _settings(ctx)
+    kb = settings.registry().kb
+    prof, _ = resolve_profile(settings, profile)
+    ranked = plan_questions(kb, prof, count, include_unknown=include_unknown)
+    if as_json:
+        echo_json([q.as_json() for q in ranked])
+        return
+    out = _console()
+    if not ranked:
+        out.print("Nothing left to decide: every rule is settled or no open rule needs an answer.")
+        return
+    out.print(f"[bold]Next questions[/bold] for {prof.name or prof.country} ({prof.country})")
+    for i, q in enumerate(ranked, 1):
+        out.print(f"{i:>2}. [bold]{q.indicator}[/bold] [dim]score {q.score:.2f}[/dim]\n    {q.question}\n"
+                  f"    [dim]{q.reason}[/dim]")
+
+
+# -------------------------------------------------------------------------------------
+@click.command("sweep")
+@click.argument("spec", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write rows here (.jsonl or .csv).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]),
+              help="Row format; default from the output suffix, JSON Lines on stdout.")
+@click.option("--all", "all_rules", is_flag=True, help="Report every rule, not only diagnoses.")
+@click.option("--no-cache", is_flag=True,
+              help="Assess every scenario even when an earlier one is indistinguishable.")
+@click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
+@click.pass_context
+def sweep(ctx: click.Context, spec: Path, output: Path | None, fmt: str | None, all_rules: bool,
+          no_cache: bool, no_progress: bool) -> None:
+    """Assess every scenario of SPEC (a YAML file; see docs/scenario-analysis.md)."""
+    import os
+    import sys
+    import tempfile
+
+    from .analysis import (
+        RowWriter,
+        SweepRunner,
+        load_sweep_spec,
+        output_format,
+        spec_profile_path,
+        spec_set_keys,
+    )
+    from .cli import resolve_profile
+
+    settings = _settings(ctx)
+    kb = settings.registry().kb
+    row_format = output_format(output, fmt)
+    plan = load_sweep_spec(spec, kb)
+    profiles = {}
+    for ref in plan.profiles:
+        profiles[ref], _ = resolve_profile(settings, spec_profile_path(plan, ref))
+    rules = list(kb.rules) if all_rules else plan.rules
+    runner = SweepRunner(settings.assessor(), rules, cache=not no_cache)
+    total = plan.size()
+
+    tmp: str | None = None
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+        stream: Any = os.fdopen(fd, "w", encoding="utf-8", newline="")
+    else:
+        stream = sys.stdout
+    try:
+        writer = RowWriter(stream, row_format, runner.rules, spec_set_keys(plan))
+        if no_progress:
+            for row in runner.run(plan, profiles):
+                writer.write(row)
+        else:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            with Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                          console=Console(stderr=True), transient=False) as bar:
+                task = bar.add_task("sweep", total=total)
+                for n, row in enumerate(runner.run(plan, profiles), 1):
+                    writer.write(row)
+                    if n % 50 == 0 or n == total:
+                        bar.update(task, completed=n)
+        if tmp is not None:
+            stream.close()
+            os.replace(tmp, output)  # type: ignore[arg-type]
+            tmp = None
+    finally:
+        if tmp is not None:
+            stream.close()
+            Path(tmp).unlink(missing_ok=True)
+    where = f" to {output}" if output else ""
+    click.echo(f"{total} scenarios written{where} ({row_format}); "
+               f"{runner.assessed} distinct assessments", err=True)

@@ -295,6 +295,8 @@ class Rule(Strict):
     evidence: EvidenceSets | None = None
     supporting: tuple[Compare, ...] = ()  # raises confidence; can never fire the rule
     background: bool = False  # explanatory context: shown in stories, never as a finding
+    # For top-level rules: how a brief presents them (design rule R-5: roots first).
+    role: Literal["root_cause", "diagnosis", "function_rollup", "outcome"] | None = None
     severity: Severity = Severity.MEDIUM
     evidence_grade: str
     mechanism: str
@@ -343,6 +345,12 @@ class Rule(Strict):
     @property
     def is_diagnosis(self) -> bool:
         return self.layer == Layer.DIAGNOSIS
+
+    @model_validator(mode="after")
+    def _role_only_for_diagnoses(self) -> Rule:
+        if self.role is not None and self.layer != Layer.DIAGNOSIS:
+            raise ValueError(f"{self.id}: 'role' is only for diagnosis-layer rules")
+        return self
 
 
 EVIDENCE_GRADES = ("doc", "int", "inf", "blog", "ke")

@@ -32,58 +32,68 @@ def _status(f: FindingResult) -> str:
     return f"[{style}]{label}[/{style}]{conf}"
 
 
+ROLE_HEADINGS = {
+    "root_cause": "Root causes",
+    "diagnosis": "Diagnoses",
+    "function_rollup": "Government functions",
+    "outcome": "Outcome",
+    None: "Other top-level findings",
+}
+
+
+def premises(f: FindingResult, by_id: dict[str, FindingResult]) -> list[FindingResult]:
+    """The findings a finding rests on directly, without context gates or background nodes."""
+    found = [by_id[s.rule] for s in f.trace if s.kind == "finding" and s.rule in by_id]
+    shown = [c for c in found if not c.background]
+    # Context gates add little under a diagnosis, unless they are all it rests on (e.g. WTO-plus).
+    substantive = [c for c in shown if c.layer != "context"] or shown
+    return list({c.rule: c for c in substantive}.values())
+
+
 def print_assessment(a: Assessment, kb: KnowledgeBase, show_all: bool = False) -> None:
+    """Roots first, each top-level finding with what it rests on one level down (R-5)."""
     out = console()
     tier = f" · tier {a.tier}" if a.tier else ""
     out.print(f"[bold]{a.name}[/bold] ({a.country}) · family {a.family or '—'}{tier} · as of {a.as_of or '—'}")
     c = a.coverage
     out.print(f"Answers: {c.answered} known, {c.unknown} unknown, {c.unanswered} not asked "
-              f"(of {c.indicators} indicators)\n")
+              f"(of {c.indicators} indicators)")
     by_id = {f.rule: f for f in a.findings}
+    heading = object()
     for dx in a.diagnoses():
         if dx.status is Status.NOT_FIRED and not show_all:
             continue
+        if dx.role != heading:
+            heading = dx.role
+            out.print(f"\n[bold underline]{ROLE_HEADINGS[dx.role]}[/bold underline]")
         tree = Tree(f"[bold]{dx.title}[/bold] [dim]{dx.rule}[/dim] — {_status(dx)}")
         if dx.status is Status.FIRED:
-            _grow(tree, dx, by_id, kb, depth=0, seen=set())
+            for p in premises(dx, by_id):
+                tree.add(f"{p.title} [dim]{p.rule} · {p.layer} · {p.confidence}[/dim]")
+            for step in dx.trace:
+                if step.kind == "answer" and "mismatch evidence" not in step.condition:
+                    tree.add(f"[cyan]{step.condition}[/cyan] [dim]← {step.value} ({step.source or 'no source'})[/dim]")
             tree.add(f"[dim]cites: {'; '.join(dx.citations)}[/dim]")
         elif dx.status is Status.NOT_ASSESSABLE:
             missing = a.coverage.per_diagnosis.get(dx.rule, dx.missing)
-            tree.add(f"[yellow]would be decided by:[/yellow] {', '.join(missing[:8])}"
-                     + (f" and {len(missing) - 8} more" if len(missing) > 8 else ""))
+            more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
+            tree.add(f"[yellow]would be decided by:[/yellow] {', '.join(missing[:6])}{more}")
         elif dx.status is Status.NOT_APPLICABLE:
             tree.add(f"[dim]{dx.gate_reason}[/dim]")
         else:
             for w in dx.why_not[:3]:
                 tree.add(f"[green]why not:[/green] {w}")
         out.print(tree)
+    fired_dx = [d for d in a.diagnoses() if d.status is Status.FIRED]
     fired = [f for f in a.findings if f.status is Status.FIRED and f.layer != "diagnosis"]
-    out.print(f"\n{len([d for d in a.diagnoses() if d.status is Status.FIRED])} of {len(a.diagnoses())} "
-              f"top-level diagnoses fired; {len(fired)} supporting findings. "
-              "Use `diagnose explain PROFILE RULE` for any of them.")
+    out.print(f"\n{len(fired_dx)} of {len(a.diagnoses())} top-level diagnoses fired, resting on {len(fired)} "
+              "findings. `diagnose explain PROFILE RULE` shows how any of them fired, or why not.")
     if a.imaginaries:
-        out.print("\n[bold]Candidate imaginaries[/bold] (R-8: a vision is not a plan)")
+        out.print("\n[bold]Candidate imaginaries[/bold] (a vision is not a plan)")
         for line in a.imaginaries:
             out.print(f"  • {line}")
     out.print(f"\n[dim]audit: kb {a.audit.knowledge_base} · profile {a.audit.profile} · "
               f"engine {a.audit.engine} · v{a.audit.package_version} · {a.audit.assessed_at}[/dim]")
-
-
-def _grow(node: Tree, f: FindingResult, by_id: dict[str, FindingResult], kb: KnowledgeBase,
-          depth: int, seen: set[str]) -> None:
-    for step in f.trace:
-        if step.kind == "finding" and step.rule:
-            child = by_id.get(step.rule)
-            if child is None or child.background:
-                continue
-            label = f"{child.title} [dim]{child.rule} · {child.layer}[/dim]"
-            if step.rule in seen or depth >= 3:
-                node.add(label + " [dim](see above)[/dim]" if step.rule in seen else label)
-                continue
-            seen.add(step.rule)
-            _grow(node.add(label), child, by_id, kb, depth + 1, seen)
-        elif step.kind == "answer" and depth == 0:
-            node.add(f"[cyan]{step.condition}[/cyan] [dim]← {step.value} ({step.source or 'no source'})[/dim]")
 
 
 def print_explanation(a: Assessment, kb: KnowledgeBase, rule_id: str) -> None:

@@ -224,7 +224,7 @@ class SessionFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    format: Literal["policy-diagnostics-assessment"] = FORMAT
+    format: Literal["policy-diagnostics-assessment"] = "policy-diagnostics-assessment"
     version: int = FORMAT_VERSION
     started_from: str = "blank"
     current: str | None = None

@@ -22,7 +22,9 @@ from markupsafe import Markup
 
 from diagnostics.errors import DataError
 
-from .context import LAYER_LABELS, BriefContext, CausalGraph, ComparisonContext
+from diagnostics.citations import parse_citation
+
+from .context import LAYER_LABELS, BriefContext, CausalGraph, ComparisonContext, sort_citations
 
 TEMPLATES = Path(__file__).parent / "templates"
 FORMATS = ("md", "html", "json")
@@ -100,6 +102,27 @@ def label(value: Any) -> str:
         "diagnosis": "systemic problem", "not_in_knowledge_base": "—",
         **LAYER_LABELS,
     }.get(text, text.replace("_", " "))
+
+
+def sections(citations: list[str]) -> str:
+    """Citations shortened to the sections they cite ('§5.7, §7.2'); the annex has the lines."""
+    out: list[str] = []
+    for c in sort_citations(citations):
+        try:
+            parsed = parse_citation(c)
+        except ValueError:
+            key = c
+        else:
+            key = "Blog" if parsed.source == "blog" else (
+                "Abstract" if parsed.section == "Abstract" else f"§{parsed.section}")
+        if key not in out:
+            out.append(key)
+    return ", ".join(out)
+
+
+def capfirst(text: str) -> str:
+    """Upper-case the first letter only (jinja2's `capitalize` lowers the rest)."""
+    return text[:1].upper() + text[1:]
 
 
 def years(values: list[int]) -> str:
@@ -212,8 +235,8 @@ def diagram_layout(graph: CausalGraph, width: float = 680.0) -> Layout:
 
 # ---------------------------------------------------------------------------------------
 def _filters() -> dict[str, Any]:
-    return {"lead": lead, "label": label, "years": years, "diagram_layout": diagram_layout,
-            "md": md_escape, "md_code": md_code}
+    return {"lead": lead, "label": label, "years": years, "capfirst": capfirst, "sections": sections,
+            "diagram_layout": diagram_layout, "md": md_escape, "md_code": md_code}
 
 
 @lru_cache(maxsize=8)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ DIFF_ACTS = (
 )
 
 
-def bindings(*groups: tuple[Act, ...]) -> list[Binding]:
+def bindings(*groups: tuple[Act, ...]) -> list[BindingType]:
     return [a.binding() for g in groups for a in g]
 
 

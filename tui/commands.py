@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
@@ -13,7 +14,7 @@ class DiagnosticsCommands(Provider):
     def _acts(self) -> list[Act]:
         return [*getattr(self.screen, "ACTS", ()), *APP_ACTS]
 
-    def _command(self, act: Act) -> partial[object]:
+    def _command(self, act: Act) -> partial[Any]:
         return partial(self.app.run_action, act.action, self.screen)
 
     def _title(self, act: Act) -> str:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, cast
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import (
@@ -31,8 +32,8 @@ from diagnostics.assessment import Assessment
 from diagnostics.errors import DiagnosticsError
 from diagnostics.evaluator import Status
 from diagnostics.kb import KnowledgeBase
-from diagnostics.profile import Profile
-from diagnostics.session import AssessmentSession, format_value
+from diagnostics.profile import Answer, Profile
+from diagnostics.session import AssessmentSession
 from diagnostics.yamlio import atomic_write
 
 from . import bridge
@@ -152,22 +153,24 @@ class SensitivityScreen(ModalScreen[None]):
 
 
 class DiffScreen(ModalScreen[bool]):
-    """What the what-if answers change; dismisses True to keep them."""
+    """What the what-if answers change against the saved ones; dismisses True to keep them."""
 
     ACTS = DIFF_ACTS
     BINDINGS = bindings(DIFF_ACTS)
 
-    def __init__(self, kb: KnowledgeBase, changes: list[bridge.AnswerChange],
-                 statuses: list[bridge.StatusChange]) -> None:
+    def __init__(self, kb: KnowledgeBase, saved: Profile, scenario: dict[str, Answer | None],
+                 order: list[str]) -> None:
         super().__init__()
-        self.kb, self.changes, self.statuses = kb, changes, statuses
+        self.kb, self.saved, self.scenario = kb, saved, dict(scenario)
+        self.changes = bridge.answer_changes(saved, saved.with_answers(self.scenario), order)
+        self.statuses: list[bridge.StatusChange] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide") as box:
             box.border_title = "What-if: differences from the saved answers"
             yield Label(f"Changed answers ({len(self.changes)})", classes="section")
             yield DataTable(id="diff-answers", cursor_type="row")
-            yield Label(f"Findings that change ({len(self.statuses)})", classes="section")
+            yield Label("Findings that change", id="diff-findings-label", classes="section")
             yield DataTable(id="diff-findings", cursor_type="row")
             with Horizontal(classes="buttons"):
                 yield Button("Keep as real answers (k)", id="keep", compact=True, variant="warning")
@@ -180,13 +183,29 @@ class DiffScreen(ModalScreen[bool]):
             q = self.kb.indicators[c.indicator].question if c.indicator in self.kb.indicators else c.indicator
             answers.add_row(q, answer_text(self.kb, c.indicator, c.before),
                             answer_text(self.kb, c.indicator, c.after))
-        findings = self.query_one("#diff-findings", DataTable)
-        findings.add_columns("Finding", "Saved", "What-if")
-        for s in self.statuses:
-            findings.add_row(s.title, _status_text(s.before, s.before_confidence),
-                             _status_text(s.after, s.after_confidence))
-        if not self.statuses:
-            findings.add_row("(no finding changes)", "", "")
+        self.query_one("#diff-findings", DataTable).add_columns("Finding", "Saved", "What-if")
+        self.compute()
+
+    @work(thread=True, exclusive=True, group="tool", exit_on_error=False)
+    def compute(self) -> list[bridge.StatusChange]:
+        app = cast("DiagnosticsApp", self.app)
+        return bridge.what_if(app.assessor, self.saved, self.scenario)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "tool":
+            return
+        if event.state == WorkerState.ERROR:
+            self.notify(f"What-if failed: {event.worker.error}", severity="error")
+        elif event.state == WorkerState.SUCCESS:
+            self.statuses = cast(list[bridge.StatusChange], event.worker.result)
+            table = self.query_one("#diff-findings", DataTable)
+            for st in self.statuses:
+                table.add_row(st.title, _status_text(st.before, st.before_confidence),
+                              _status_text(st.after, st.after_confidence))
+            if not self.statuses:
+                table.add_row("(no finding changes)", "", "")
+            self.query_one("#diff-findings-label", Label).update(
+                f"Findings that change ({len(self.statuses)})")
 
     def action_close(self) -> None:
         self.dismiss(False)
@@ -209,9 +228,11 @@ class CompareScreen(Screen[None]):
     ACTS = MODAL_ACTS
     BINDINGS = bindings(MODAL_ACTS)
 
-    def __init__(self, registry: Registry, assessment: Assessment, profile: Profile) -> None:
+    def __init__(self, registry: Registry, profile: Profile) -> None:
         super().__init__()
-        self.registry, self.assessment, self.profile = registry, assessment, profile
+        self.registry, self.profile = registry, profile
+        self.rows: list[bridge.CompareRow] = []
+        self.other: Profile | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -220,14 +241,14 @@ class CompareScreen(Screen[None]):
                 options = [(f"{p.name} ({c})", c) for c, p in sorted(self.registry.profiles.items())]
                 yield Select[str](options, prompt="another country…", id="other", compact=True)
                 yield Field(placeholder="…or a profile/assessment file", id="other-path", compact=True)
-            yield Static("Choose a country or type a file path and press Enter.", id="compare-summary")
+            yield Static("Choose a country, or type a file path and press Enter.", id="compare-summary")
             yield DataTable(id="compare-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="compare-drivers")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = f"compare {self.profile.country}"
-        self.query_one("#compare-table", DataTable).add_columns(
-            "Finding", self.profile.country, "other")
+        self.query_one("#compare-table", DataTable).add_columns("Finding", self.profile.country, "other")
 
     @on(Select.Changed, "#other")
     def _country(self, event: Select.Changed) -> None:
@@ -244,12 +265,14 @@ class CompareScreen(Screen[None]):
         self.compare(path)
 
     @work(thread=True, exclusive=True, group="tool", exit_on_error=False)
-    def compare(self, path: Path) -> tuple[Profile, Assessment]:
+    def compare(self, path: Path) -> tuple[Profile, list[bridge.CompareRow]]:
+        from diagnostics.assessment import validate_answers
         from diagnostics.session import read_profile_or_session
 
         app = cast("DiagnosticsApp", self.app)
         other, _ = read_profile_or_session(path)
-        return other, app.assessor.assess(other, file=str(path))
+        validate_answers(other, self.registry.kb, str(path))  # a clear error names the file
+        return other, bridge.compare(app.assessor, self.profile, other)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "tool":
@@ -257,25 +280,39 @@ class CompareScreen(Screen[None]):
         summary = self.query_one("#compare-summary", Static)
         if event.state == WorkerState.ERROR:
             err = event.worker.error
-            summary.update(Text(str(err).splitlines()[0] if isinstance(err, DiagnosticsError) else repr(err),
-                                style="red"))
+            text = str(err).splitlines()[0] if isinstance(err, DiagnosticsError) else repr(err)
+            summary.update(Text(text, style="red"))
         elif event.state == WorkerState.SUCCESS:
-            other, theirs = cast(tuple[Profile, Assessment], event.worker.result)
-            self.show(other, theirs)
+            other, rows = cast(tuple[Profile, list[bridge.CompareRow]], event.worker.result)
+            self.show(other, rows)
 
-    def show(self, other: Profile, theirs: Assessment) -> None:
+    def show(self, other: Profile, rows: list[bridge.CompareRow]) -> None:
+        self.other, self.rows = other, rows
         table = self.query_one("#compare-table", DataTable)
         table.clear(columns=True)
         table.add_columns("Finding", self.profile.country, other.country)
-        rows = bridge.compare(self.assessment, theirs)
         for r in rows:
-            title = Text(r.title, style="bold" if r.differs else "")
-            table.add_row(title, _status_text(r.mine.status, r.mine.confidence),
-                          _status_text(r.theirs.status, r.theirs.confidence))
+            title = Text(("≠ " if r.differs else "  ") + r.title, style="bold" if r.differs else "")
+            table.add_row(title, _status_text(*r.mine), _status_text(*r.theirs), key=r.rule)
         differ = sum(r.differs for r in rows)
         answers = len(bridge.answer_changes(self.profile, other))
         self.query_one("#compare-summary", Static).update(
-            f"{differ} of {len(rows)} findings differ; {answers} answers differ.")
+            f"{differ} of {len(rows)} findings differ; {answers} answers differ. "
+            "Highlight a row to see the answers behind it.")
+        table.focus()
+
+    @on(DataTable.RowHighlighted, "#compare-table")
+    def _drivers(self, event: DataTable.RowHighlighted) -> None:
+        row = next((r for r in self.rows if r.rule == event.row_key.value), None)
+        box = self.query_one("#compare-drivers", Static)
+        if row is None or not row.drivers or self.other is None:
+            box.update("")
+            return
+        lines = [f"Answers behind the difference ({self.profile.country} / {self.other.country}):"]
+        for ind, mine, theirs in row.drivers[:6]:
+            q = self.registry.kb.indicators[ind].question if ind in self.registry.kb.indicators else ind
+            lines.append(f"• {q}: {mine} / {theirs}")
+        box.update("\n".join(lines))
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -293,6 +330,7 @@ class BriefScreen(Screen[None]):
         self.registry, self.assessment, self.profile = registry, assessment, profile
         self.data, self.session_path = data, session_path
         self.markdown = ""
+        self.full = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -305,9 +343,12 @@ class BriefScreen(Screen[None]):
         self.render_brief()
 
     @work(thread=True, exclusive=True, group="tool", exit_on_error=False)
-    def render_brief(self) -> str:
-        text = bridge.render_brief(self.registry, self.assessment, self.profile, "md")
-        return text if text is not None else fallback_brief(self.registry.kb, self.assessment, self.profile)
+    def render_brief(self) -> bridge.Brief:
+        brief = bridge.render_brief(self.registry, self.assessment, self.profile, "md")
+        if brief is not None and brief.full:
+            return brief
+        preview = fallback_brief(self.registry.kb, self.assessment, self.profile)
+        return bridge.Brief(preview, False, brief.note if brief is not None else "")
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def write_files(self) -> list[Path]:
@@ -316,9 +357,9 @@ class BriefScreen(Screen[None]):
         out = folder / f"{stem}-brief.md"
         atomic_write(out, self.markdown)
         written = [out]
-        html = bridge.render_brief(self.registry, self.assessment, self.profile, "html")
-        if html is not None:
-            atomic_write(folder / f"{stem}-brief.html", html)
+        html = bridge.render_brief(self.registry, self.assessment, self.profile, "html") if self.full else None
+        if html is not None and html.full:
+            atomic_write(folder / f"{stem}-brief.html", html.text)
             written.append(folder / f"{stem}-brief.html")
         return written
 
@@ -327,9 +368,12 @@ class BriefScreen(Screen[None]):
             self.query_one("#brief-loading").display = False
             self.notify(f"Brief failed: {event.worker.error}", severity="error", timeout=15)
         elif event.state == WorkerState.SUCCESS and event.worker.group == "tool":
-            self.markdown = cast(str, event.worker.result)
+            brief = cast(bridge.Brief, event.worker.result)
+            self.markdown, self.full = brief.text, brief.full
             self.query_one("#brief-loading").display = False
             self.query_one("#brief", MarkdownViewer).document.update(self.markdown)
+            if brief.note:
+                self.notify(f"Showing a plain preview: {brief.note}", severity="warning", timeout=10)
         elif event.state == WorkerState.SUCCESS and event.worker.group == "export":
             files = cast(list[Path], event.worker.result)
             self.notify("Wrote " + ", ".join(str(p) for p in files), timeout=10)
@@ -393,7 +437,7 @@ class ExportScreen(ModalScreen[Path | None]):
 
 class HelpScreen(ModalScreen[None]):
     ACTS = MODAL_ACTS
-    BINDINGS = [*bindings(MODAL_ACTS), ("q", "close", "Back")]
+    BINDINGS = [*bindings(MODAL_ACTS), Binding("q", "close", "Back", show=False)]
 
     def __init__(self, text: str) -> None:
         super().__init__()
@@ -419,7 +463,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.question, self.yes, self.no = question, yes, no
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog") as box:
+        with Vertical(classes="dialog"):
             yield Label(self.question)
             with Horizontal(classes="buttons"):
                 yield Button(f"{self.yes} (y)", id="yes", variant="warning", compact=True)

@@ -111,7 +111,7 @@ class Navigator(Vertical):
         yield tree
 
     @property
-    def tree(self) -> Tree[str]:
+    def questions(self) -> Tree[str]:
         return self.query_one("#nav-tree", Tree)
 
     def refresh_marks(self, state: Callable[[str], str], changed: set[str] | None = None,
@@ -149,7 +149,7 @@ class Navigator(Vertical):
         while parent is not None:
             parent.expand()
             parent = parent.parent
-        tree = self.tree
+        tree = self.questions
         tree.call_after_refresh(tree.move_cursor, node)
 
     @on(Tree.NodeSelected, "#nav-tree")
@@ -245,8 +245,8 @@ class QuestionPane(VerticalScroll):
                           value=value if known else Select.BLANK, prompt="choose…",
                           id="q-value", compact=True)
         if t == IndicatorType.SET:
-            chosen = set(value or ())
-            self._baseline = tuple(value) if known else None
+            chosen = set(value) if isinstance(value, tuple) else set()
+            self._baseline = tuple(chosen) if known else None
             return SelectionList[str](*[(v.replace("_", " "), v, v in chosen) for v in spec.values],
                                       id="q-value", compact=True)
         self._baseline = format_value(spec, value) if known else ""
@@ -491,7 +491,7 @@ class FindingsPanel(Vertical):
         self.kb = kb
         self.version = 0
         self.assessment: Assessment | None = None
-        self._nodes: dict[str, list[TreeNode[str]]] = {}
+        self._by_rule: dict[str, list[TreeNode[str]]] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("Assessing…", id="findings-summary")
@@ -503,21 +503,21 @@ class FindingsPanel(Vertical):
             if dx.background:
                 continue
             node = tree.root.add(dx.title, data=dx.id, expand=True)
-            self._nodes.setdefault(dx.id, []).append(node)
+            self._by_rule.setdefault(dx.id, []).append(node)
             for rid, rule in self.kb.rules.items():
                 if (rule.layer == Layer.MANIFESTATION and not rule.background
                         and dx.id in self.kb.rolls_up_to.get(rid, [])):
-                    self._nodes.setdefault(rid, []).append(node.add_leaf(rule.title, data=rid))
+                    self._by_rule.setdefault(rid, []).append(node.add_leaf(rule.title, data=rid))
             if not node.children:
                 node.allow_expand = False
         yield tree
 
     @property
-    def tree(self) -> Tree[str]:
+    def findings(self) -> Tree[str]:
         return self.query_one("#findings-tree", Tree)
 
     def highlighted(self) -> str | None:
-        node = self.tree.cursor_node
+        node = self.findings.cursor_node
         return node.data if node is not None else None
 
     def show(self, assessment: Assessment, base: Assessment | None = None) -> None:
@@ -526,7 +526,7 @@ class FindingsPanel(Vertical):
         before = {f.rule: f for f in base.findings} if base is not None else {}
         counts = {s: 0 for s in Status}
         for f in assessment.findings:
-            nodes = self._nodes.get(f.rule)
+            nodes = self._by_rule.get(f.rule)
             if not nodes:
                 continue
             if f.layer == Layer.DIAGNOSIS.value:

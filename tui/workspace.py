@@ -39,7 +39,7 @@ class WorkspaceScreen(Screen[None]):
         self.scenario: dict[str, Answer | None] | None = None  # what-if answers, never saved
         self.assessment: Assessment | None = None
         self.base_assessment: Assessment | None = None  # the saved answers' assessment in what-if
-        self.suggested: list[str] = []
+        self.suggested: list[bridge.Suggestion] = []
         self._version = 0
         self._where = {q: (g.title, t.topic) for g in question_groups(self.kb) for t in g.topics
                        for q in t.questions}
@@ -166,20 +166,30 @@ class WorkspaceScreen(Screen[None]):
         assessor = self.dapp.assessor
         result = assessor.assess(profile)
         base_result = assessor.assess(base) if base is not None else None
+        if worker.is_cancelled:
+            return
+        self.app.call_from_thread(self._show, version, result, base_result)
+        # The planner runs after the findings are on screen: they must not wait for it.
         suggested = bridge.plan_next(self.kb, profile, result, self.session.order, n=3)
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._show, version, result, base_result, suggested)
+            self.app.call_from_thread(self._suggest, version, suggested)
 
-    def _show(self, version: int, result: Assessment, base: Assessment | None,
-              suggested: list[str]) -> None:
+    def _show(self, version: int, result: Assessment, base: Assessment | None) -> None:
         if base is not None:
             self.base_assessment = base
         if version != self._version:
             return  # a newer answer is already being assessed
         self.assessment = result
-        self.suggested = suggested
         self.findings.show(result, self.base_assessment if self.whatif_on else None)
-        self._update_banner()
+
+    def _suggest(self, version: int, suggested: list[bridge.Suggestion]) -> None:
+        if version == self._version:
+            self.suggested = suggested
+            self._update_banner()
+
+    def _next(self) -> bridge.Suggestion | None:
+        return next((s for s in self.suggested if s.indicator != self.session.current
+                     and self.answer_of(s.indicator) is None), None)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.group in ("assess", "tool"):
@@ -194,11 +204,12 @@ class WorkspaceScreen(Screen[None]):
             banner.add_class("-whatif")
             return
         banner.remove_class("-whatif")
-        nxt = next((q for q in self.suggested if q != self.session.current), None)
+        nxt = self._next()
         if nxt is None:
             banner.update("No open question can change a root cause now.")
         else:
-            banner.update(f"Next (Ctrl+N): {self.kb.indicators[nxt].question}")
+            reason = f" — {nxt.reason}" if nxt.reason else ""
+            banner.update(f"Next (Ctrl+N): {self.kb.indicators[nxt.indicator].question}{reason}")
 
     # -- events ---------------------------------------------------------------------------
     @on(Navigator.Picked)
@@ -211,9 +222,8 @@ class WorkspaceScreen(Screen[None]):
 
     # -- actions ----------------------------------------------------------------------------
     def action_next_suggested(self) -> None:
-        nxt = next((q for q in self.suggested if q != self.session.current), None)
-        if nxt is None:
-            nxt = self.session.first_open(after=self.session.current)
+        suggestion = self._next()
+        nxt = suggestion.indicator if suggestion else self.session.first_open(after=self.session.current)
         if nxt is None:
             self.notify("Every question is answered.")
             return
@@ -229,7 +239,7 @@ class WorkspaceScreen(Screen[None]):
 
     def action_leave_field(self) -> None:
         if isinstance(self.focused, Input):
-            self.nav.tree.focus()
+            self.nav.questions.focus()
 
     def action_toggle_unknown(self) -> None:
         box = self.pane.query("#q-unknown").first(Checkbox)
@@ -242,13 +252,13 @@ class WorkspaceScreen(Screen[None]):
             self.call_after_refresh(self.pane.scroll_to_widget, why)
 
     def action_focus_navigator(self) -> None:
-        self.nav.tree.focus()
+        self.nav.questions.focus()
 
     def action_focus_answer(self) -> None:
         self.pane.focus_value()
 
     def action_focus_findings(self) -> None:
-        self.findings.tree.focus()
+        self.findings.findings.focus()
 
     def action_explain(self) -> None:
         rule = self.findings.highlighted()
@@ -311,15 +321,12 @@ class WorkspaceScreen(Screen[None]):
         if self.scenario is None:
             self.notify("Start what-if mode first (w).")
             return
-        changes = bridge.answer_changes(self.session.profile, self.profile(), self.session.order)
-        statuses = (bridge.diff_assessments(self.base_assessment, self.assessment)
-                    if self.base_assessment is not None and self.assessment is not None else [])
-
         def done(keep: bool | None) -> None:
             if keep:
                 self.action_keep_whatif()
 
-        self.app.push_screen(DiffScreen(self.kb, changes, statuses), done)
+        self.app.push_screen(DiffScreen(self.kb, self.session.profile, self.scenario, self.session.order),
+                             done)
 
     def action_keep_whatif(self) -> None:
         if self.scenario is None:
@@ -339,7 +346,7 @@ class WorkspaceScreen(Screen[None]):
 
         if self.assessment is None:
             return
-        self.app.push_screen(CompareScreen(self.registry, self.assessment, self.profile()))
+        self.app.push_screen(CompareScreen(self.registry, self.profile()))
 
     def action_sensitivity(self) -> None:
         from .dialogs import SensitivityScreen
@@ -348,7 +355,10 @@ class WorkspaceScreen(Screen[None]):
         if rule is None:
             self.notify("Highlight a finding first (f goes to the findings).")
             return
-        self.app.push_screen(SensitivityScreen(self.kb, self.profile(), rule))
+        if self.assessment is None:
+            return
+        status = self.assessment.finding(rule).status
+        self.app.push_screen(SensitivityScreen(self.kb, self.profile(), rule, status))
 
     def action_brief(self) -> None:
         from .dialogs import BriefScreen

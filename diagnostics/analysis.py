@@ -1,10 +1,11 @@
 """Scenario analysis: what-if, comparison, sensitivity, question planning and sweeps.
 
-Every result here is computed from fresh assessments or from the three-valued evaluator;
-nothing is cached across profiles except compiled rule trees. The searches (sensitivity,
-planner) run on `FastEvaluator`, a status-only copy of the reference evaluator's semantics
-that re-evaluates just the rules a changed answer can reach; tests hold it to the
-reference evaluator and the reported counterfactuals to durable-rules.
+Every result here comes from fresh assessments or from the three-valued evaluator; nothing
+is kept between calls except what is compiled from the knowledge base. The searches
+(sensitivity, planner) run on `FastEvaluator`, a status-only copy of the reference
+evaluator's semantics that re-evaluates just the rules a changed answer can reach; tests
+hold it to the reference evaluator, and the reported counterfactuals to durable-rules.
+See docs/scenario-analysis.md.
 
 Pure core: no textual, no jinja2, no rich.
 """
@@ -400,10 +401,32 @@ def value_classes(kb: KnowledgeBase, indicator: str, current: Any = None,
             rep = members[0]
         else:
             rep = members[len(members) // 2]
-        out.append(ValueClass(indicator, rep, _region(spec, tests, key, members)))
+        region = _region(spec, tests, key, members if rep is None else [rep, *members])
+        if spec.type == IndicatorType.SET and current is not None and rep != current:
+            added = [m for m in rep if m not in current]
+            dropped = [m for m in current if m not in rep]
+            region = f"{indicator} " + ", ".join([*(f"adds {m}" for m in added), *(f"drops {m}" for m in dropped)])
+        out.append(ValueClass(indicator, rep, region))
     if cur_key is not None:
         out.sort(key=lambda vc: vc.value != current)
     return out
+
+
+def answer_classes(kb: KnowledgeBase, indicator: str) -> list[ValueClass]:
+    """Value classes for a question not yet answered; an indicator that rules only need
+    answered (a mismatch evidence set) has one class, "any answer"."""
+    classes = value_classes(kb, indicator)
+    if classes:
+        return classes
+    # Only presence is tested, so any valid value stands for every answer.
+    spec = kb.indicators[indicator]
+    sample: Any = {IndicatorType.BOOL: True, IndicatorType.ENUM: spec.values[:1] and spec.values[0],
+                   IndicatorType.SET: ()}.get(spec.type)
+    if sample is None:
+        lo, hi = spec.bounds()
+        sample = lo if lo is not None else hi if hi is not None else 0
+        sample = int(sample) if spec.type in (IndicatorType.SCALE, IndicatorType.YEAR) else float(sample)
+    return [ValueClass(indicator, sample, "any answer")]
 
 
 def _region(spec: Indicator, tests: Sequence[Compare], truth: tuple[bool, ...], members: list[Any]) -> str:
@@ -414,11 +437,7 @@ def _region(spec: Indicator, tests: Sequence[Compare], truth: tuple[bool, ...], 
         others = [v for v in spec.values if _truth(tests, v) == truth]
         return f"{name} = {others[0]}" if len(others) == 1 else f"{name} in {{{', '.join(others)}}}"
     if spec.type == IndicatorType.SET:
-        parts = []
-        for c, held in zip(tests, truth, strict=True):
-            has = held if c.op == "contains" else not held
-            parts.append(f"{'has' if has else 'lacks'} {c.value}")
-        return f"{name} " + ", ".join(dict.fromkeys(parts))
+        return f"{name} = {_fmt(tuple(members[0]))}"  # a set's classes have no shorter name
     integer = spec.type in (IndicatorType.SCALE, IndicatorType.YEAR)
     lower: tuple[float, bool] | None = None  # (bound, strict)
     upper: tuple[float, bool] | None = None
@@ -730,6 +749,8 @@ def compare_profiles(assessor: Assessor, profiles: Sequence[tuple[str, Profile]]
                 shown = [_answer_text(p.answers.get(ind)) for _, p in profiles]
                 if len(set(shown)) > 1:
                     row.drivers.append(Driver(ind, shown))
+            # Answers known on both sides but different are the real contrasts; list them first.
+            row.drivers.sort(key=lambda d: len({v for v in d.values if v not in ("unknown", "unanswered")}) < 2)
         rows.append(row)
     return Comparison(columns, rows, assessments)
 
@@ -971,7 +992,7 @@ def _describe(leaf: Compare, negated: bool) -> str:
 
 
 def counterfactuals(kb: KnowledgeBase, rule_id: str, values: Mapping[str, Any], *,
-                    max_size: int = 2, budget: int = 20_000,
+                    max_size: int = 3, budget: int = 20_000,
                     base_status: Mapping[str, Status] | None = None) -> FiredSensitivity:
     """The minimal sets of answer changes (≤ max_size answers) after which `rule_id` stops firing.
 
@@ -1041,7 +1062,8 @@ def counterfactuals(kb: KnowledgeBase, rule_id: str, values: Mapping[str, Any], 
                 new_status = fe.update(status, new_vals, [ind])
                 flip = Flip(ind, values[ind], vc.value, vc.region, list(dict.fromkeys(falsified)))
                 if new_status[rule_id] is not Status.FIRED:
-                    found.setdefault(keys, Counterfactual([*chosen, flip], new_status[rule_id]))
+                    changes = sorted([*chosen, flip], key=lambda c: c.indicator)
+                    found.setdefault(keys, Counterfactual(changes, new_status[rule_id]))
                     break
                 if room > 1:
                     search(new_vals, new_status, (*chosen, flip), cuts.inherit(ind, room - 1, closures))
@@ -1081,7 +1103,7 @@ def deciders(kb: KnowledgeBase, rule_id: str, values: Mapping[str, Any],
     also: list[str] = []
     for ind in undecided_indicators(outcomes, rule_id):
         results = []
-        for vc in value_classes(kb, ind):
+        for vc in answer_classes(kb, ind):
             new_vals = {**values, ind: vc.value}
             st = fe.update(status0, new_vals, [ind])[rule_id]
             results.append(Outcome(vc.value, vc.region, st))
@@ -1111,7 +1133,7 @@ def undecided_indicators(outcomes: Mapping[str, RuleOutcome], rule_id: str) -> l
     return seen
 
 
-def sensitivity(kb: KnowledgeBase, profile: Profile, *, max_size: int = 2,
+def sensitivity(kb: KnowledgeBase, profile: Profile, *, max_size: int = 3,
                 rules: Sequence[str] | None = None, budget: int = 20_000) -> Sensitivity:
     """Counterfactuals for fired diagnoses, deciding answers for not-assessable ones."""
     if not 1 <= max_size <= 3:
@@ -1176,9 +1198,7 @@ def plan_questions(kb: KnowledgeBase, profile: Profile, n: int = 10,
     for ind, bearing in pending.items():
         if ind in asked:
             continue
-        classes = value_classes(kb, ind)
-        if not classes:
-            classes = [ValueClass(ind, True, "any answer")]  # evidence sets: any answer counts
+        classes = answer_classes(kb, ind)
         settled: dict[str, int] = {}
         for vc in classes:
             new_vals = {**values, ind: vc.value}

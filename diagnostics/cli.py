@@ -351,5 +351,12 @@ from diagnostics.tui.cli import tui  # noqa: E402
 main.add_command(tui)
 
 
+# Scenario analysis (whatif, compare, sensitivity, next, sweep); imports only click here.
+from .cli_analysis import compare, next_question, sensitivity, sweep, whatif  # noqa: E402
+
+for _cmd in (whatif, compare, sensitivity, next_question, sweep):
+    main.add_command(_cmd)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -23,9 +23,12 @@ STATUS_LABEL = {
 
 
 def _settings(ctx: click.Context) -> Settings:
+    """The group's Settings (what `pass_settings` gives), without importing diagnostics.cli at
+    module level: cli.py imports this module, so a top-level import would be circular."""
     from .cli import Settings
 
-    return ctx.find_object(Settings)  # type: ignore[return-value]
+    found = ctx.find_object(Settings)
+    return found if found is not None else Settings(strict=False, no_plugins=False, engine="durable")
 
 
 def _status(status: str, confidence: str | None = None) -> str:
@@ -80,9 +83,9 @@ def whatif(ctx: click.Context, profile: str, sets: tuple[str, ...], as_json: boo
         for c in items:
             verb = {"appears": "now fires", "disappears": "no longer fires",
                     "status": "changes status", "confidence": "changes confidence"}[c.kind]
-            out.print(f"  {c.title} [dim]{c.rule} · {c.layer}[/dim] — {verb}: "
-                      f"{_status(c.before.value, c.before_confidence)} → "
+            out.print(f"  • [bold]{c.rule}[/bold] {_status(c.before.value, c.before_confidence)} → "
                       f"{_status(c.after.value, c.after_confidence)}")
+            out.print(f"    {c.title} [dim]({c.layer}; {verb})[/dim]")
             if c.inputs:
                 out.print(f"    [dim]because of: {', '.join(c.inputs)}[/dim]")
             for line in c.explanation[:4]:
@@ -125,7 +128,7 @@ def compare(ctx: click.Context, profiles: tuple[str, ...], all_rules: bool, as_j
 
     out = _console()
     table = Table(title="diagnoses × profiles" if not all_rules else "rules × profiles")
-    table.add_column("rule", overflow="fold")
+    table.add_column("rule", no_wrap=True)
     for col in result.columns:
         table.add_column(col, no_wrap=True)
     for row in result.rows:
@@ -176,9 +179,12 @@ def sensitivity(ctx: click.Context, profile: str, max_size: int, rules: tuple[st
         if not f.counterfactuals:
             out.print(f"  robust: no set of ≤ {max_size} answer changes stops it firing")
         for cf in f.counterfactuals[:8]:
-            parts = [f"{c.indicator} {_show(c.before)} → {_show(c.after)} [dim]({c.region})[/dim]"
-                     for c in cf.changes]
-            out.print(f"  • {' and '.join(parts)} ⇒ {_status(cf.status.value)}")
+            n = len(cf.changes)
+            out.print(f"  • {n} change{'s' if n > 1 else ''} ⇒ {_status(cf.status.value)}")
+            for c in cf.changes:
+                plain = c.region == f"{c.indicator} = {_show(c.after)}"
+                region = "" if plain else f" [dim]({c.region})[/dim]"
+                out.print(f"      {c.indicator}: {_show(c.before)} → {_show(c.after)}{region}")
         if len(f.counterfactuals) > 8:
             out.print(f"  [dim]and {len(f.counterfactuals) - 8} more sets (see --json)[/dim]")
         if not f.complete:
@@ -188,9 +194,9 @@ def sensitivity(ctx: click.Context, profile: str, max_size: int, rules: tuple[st
         for d in o.deciders[:8]:
             ways = []
             if d.fires_if:
-                ways.append("fires if " + " or ".join(d.fires_if))
+                ways.append("fires if " + " or ".join(_short(d.indicator, r) for r in d.fires_if))
             if d.clears_if:
-                ways.append("does not fire if " + " or ".join(d.clears_if))
+                ways.append("does not fire if " + " or ".join(_short(d.indicator, r) for r in d.clears_if))
             out.print(f"  • {d.indicator}: {'; '.join(ways)}")
         if len(o.deciders) > 8:
             out.print(f"  [dim]and {len(o.deciders) - 8} more (see --json)[/dim]")
@@ -199,11 +205,19 @@ def sensitivity(ctx: click.Context, profile: str, max_size: int, rules: tuple[st
             out.print(f"  [dim]cannot decide it alone: {', '.join(o.also_needed[:8])}{more}[/dim]")
 
 
+def _short(indicator: str, region: str) -> str:
+    """A value region without the indicator's name: '>= 0.5', 'true', '{a, b}'."""
+    text = region.removeprefix(indicator + " ")
+    return text[2:] if text.startswith("= ") else text
+
+
 def _show(v: Any) -> str:
     if isinstance(v, bool):
         return str(v).lower()
-    if isinstance(v, tuple):
+    if isinstance(v, (tuple, list)):
         return "{" + ", ".join(v) + "}"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
     return str(v)
 
 
@@ -240,7 +254,9 @@ def next_question(ctx: click.Context, profile: str, count: int, include_unknown:
         return
     out = _console()
     if not ranked:
-        out.print("Nothing left to decide: every rule is settled or no open rule needs an answer.")
+        out.print("Nothing left to ask: no unanswered question can settle an open rule.")
+        if not include_unknown and plan_questions(kb, prof, 1, include_unknown=True):
+            out.print("Some questions answered 'unknown' could: see --include-unknown.")
         return
     out.print(f"[bold]Next questions[/bold] for {prof.name or prof.country} ({prof.country})")
     for i, q in enumerate(ranked, 1):

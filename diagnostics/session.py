@@ -382,22 +382,28 @@ class AssessmentSession:
 
     def set_answer(self, ind_id: str, answer: Answer) -> Answer:
         answer = self.check(ind_id, answer)
-        self.profile = self.profile.with_answers({ind_id: answer})
+        self._commit(self.profile.with_answers({ind_id: answer}), current=ind_id)
         self.set_aside.pop(ind_id, None)
-        self.current = ind_id
-        self.save()
         return answer
 
     def clear_answer(self, ind_id: str) -> None:
         if ind_id in self.profile.answers:
-            self.profile = self.profile.with_answers({ind_id: None})
-            self.save()
+            self._commit(self.profile.with_answers({ind_id: None}))
 
     def apply(self, changes: Mapping[str, Answer | None]) -> None:
         """Several answers at once (e.g. keeping a what-if), saved in one write."""
         checked = {k: (self.check(k, a) if a is not None else None) for k, a in changes.items()}
-        self.profile = self.profile.with_answers(checked)
-        self.save()
+        self._commit(self.profile.with_answers(checked))
+
+    def _commit(self, profile: Profile, current: str | None = None) -> None:
+        """Save the new answers; if the write fails, keep the old ones and raise."""
+        old = (self.profile, self.current)
+        self.profile, self.current = profile, current or self.current
+        try:
+            self.save()
+        except BaseException:
+            self.profile, self.current = old
+            raise
 
     def goto(self, ind_id: str) -> None:
         if ind_id not in self._index:

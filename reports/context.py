@@ -34,9 +34,6 @@ BRIEF_SCHEMA_VERSION = 1
 BRIEF_SCHEMA_ID = "urn:policy-diagnostics:brief:v1"
 COMPARISON_SCHEMA_ID = "urn:policy-diagnostics:brief-comparison:v1"
 
-# Design rule R-5: these diagnoses are reported first, as roots; the others come after them.
-ROOT_CAUSES = ("dx.formal_informal_mismatch", "dx.wto_plus_accession_burden", "dx.imaginary_driven_policy")
-
 PLACEMENTS = ("after_findings", "before_annex", "annex")
 
 TIER_NOTES = {
@@ -78,11 +75,11 @@ class BriefMeta(Model):
     country: str = Field(description="ISO code of the country assessed, e.g. KZ.")
     country_name: str
     date: str = Field(description="Date the brief was produced (ISO 8601).")
-    as_of: str | None = Field(None, description="Date of the profile's answers.")
+    as_of: str | None = Field(default=None, description="Date of the profile's answers.")
     audience: str = Field(description="Who the brief is for, e.g. a committee.")
     issuing_unit: str = Field(description="Who issues the brief.")
     generator: str = Field(description="Software and version that produced the brief.")
-    annexes: bool = Field(True, description="Render the annexes; false gives the main body only.")
+    annexes: bool = Field(default=True, description="Render the annexes; false gives the main body only.")
 
 
 class Ref(Model):
@@ -90,7 +87,7 @@ class Ref(Model):
 
     id: str
     title: str
-    number: int | None = Field(None, description="For a diagnosis: its position in `diagnoses` (from 1).")
+    number: int | None = Field(default=None, description="For a diagnosis: its position in `diagnoses` (from 1).")
 
 
 class StoryPart(Model):
@@ -98,7 +95,7 @@ class StoryPart(Model):
 
     id: str
     title: str
-    note: str = Field("", description="Why it does not apply (gate reason), if it does not.")
+    note: str = Field(default="", description="Why it does not apply (gate reason), if it does not.")
 
 
 class CaseOf(Model):
@@ -148,6 +145,8 @@ class Chain(Model):
     mechanisms: list[ChainLink]
     policies: list[ChainLink]
     diagnoses: list[Ref] = Field(description="Other diagnoses this one builds on.")
+    context: list[ChainLink] = Field(description="Context conditions (gates, legacy) it rests on.")
+    size: int = Field(description="Number of findings in the chain, diagnoses included.")
 
 
 class DiagnosisEntry(Model):
@@ -156,8 +155,7 @@ class DiagnosisEntry(Model):
     id: str
     number: int = Field(description="Position in `diagnoses`, from 1 (the brief's 3.n).")
     title: str
-    role: Literal["root", "diagnosis", "outcome"] = Field(
-        description="root (R-5), diagnosis, or outcome (builds on other diagnoses).")
+    role: str = Field(description="root_cause, diagnosis, function_rollup or outcome (the rule's role, R-5).")
     theme: str
     function: str
     severity: str
@@ -266,7 +264,7 @@ class GraphNode(Model):
     id: str
     title: str
     layer: str
-    role: str = Field(description="root, diagnosis, outcome, or the layer of a node.")
+    role: str = Field(description="A diagnosis's role (root_cause, diagnosis, ...), else its layer.")
     rests_on: list[Ref] = Field(description="The findings it rests on (the edges into it).")
 
 
@@ -350,6 +348,7 @@ class CountryColumn(Model):
     country: str
     name: str
     family: str
+    family_name: str
     tier: str | None
     tier_note: str
     as_of: str | None
@@ -460,14 +459,6 @@ def _shown(f: FindingResult) -> bool:
     return f.status is Status.FIRED and not f.background and f.layer != "context"
 
 
-def _role(f: FindingResult, by_id: Mapping[str, FindingResult], roots: Sequence[str]) -> str:
-    if f.rule in roots:
-        return "root"
-    if any(by_id[p].layer == "diagnosis" for p in _premises(f) if p in by_id):
-        return "outcome"
-    return "diagnosis"
-
-
 def _closure(rule_id: str, by_id: Mapping[str, FindingResult]) -> list[str]:
     """Every fired finding a finding rests on through its trace, nearest first."""
     seen: list[str] = []
@@ -544,7 +535,7 @@ def _key_messages(a: Assessment, diagnoses: Sequence[DiagnosisEntry], undecided:
         first = (f"None of the {total} systemic problems the thesis describes could be diagnosed "
                  f"for {a.name} from the answers given.")
     else:
-        roots = [d.title for d in diagnoses if d.role == "root"] or [diagnoses[0].title]
+        roots = [d.title for d in diagnoses if d.role == "root_cause"] or [diagnoses[0].title]
         first = (f"{a.name} shows {len(diagnoses)} of the {total} systemic problems the thesis "
                  f"describes; the root {'causes are' if len(roots) > 1 else 'cause is'}: "
                  + "; ".join(_lower_first(r) for r in roots) + ".")
@@ -571,6 +562,24 @@ def _key_messages(a: Assessment, diagnoses: Sequence[DiagnosisEntry], undecided:
     return messages[:5]
 
 
+def _direction(kb: KnowledgeBase, did: str, targets: list[Ref]) -> DirectionEntry:
+    spec = kb.directions[did]
+    return DirectionEntry(id=did, title=spec.title, text=spec.text, caveats=list(spec.caveats), kind=spec.kind,
+                          kind_note=DIRECTION_KINDS.get(spec.kind, spec.kind), audience=spec.audience,
+                          responds_to=targets, citations=list(spec.citations))
+
+
+def _undecided(a: Assessment, kb: KnowledgeBase) -> list[Undecided]:
+    """Diagnoses that could not be assessed, with the unanswered indicators that would decide them."""
+    return [
+        Undecided(id=f.rule, title=f.title, missing_evidence=list(f.missing_evidence),
+                  deciding=[IndicatorNeed(id=i, question=kb.indicators[i].question,
+                                          evidence_kind=kb.indicators[i].evidence_kind.value)
+                            for i in a.coverage.per_diagnosis.get(f.rule, f.missing) if i in kb.indicators])
+        for f in a.diagnoses() if f.status is Status.NOT_ASSESSABLE
+    ]
+
+
 def _plugin_sections(a: Assessment, registry: Registry | None, notices: list[str]) -> list[ExtraSection]:
     from diagnostics.hookspecs import BriefSection
 
@@ -581,7 +590,7 @@ def _plugin_sections(a: Assessment, registry: Registry | None, notices: list[str
     for impl in hook.get_hookimpls():
         name = impl.plugin_name
         try:
-            result = impl.function(assessment=a) or []
+            result: Any = impl.function(assessment=a) or []
             sections = [BriefSection.model_validate(s.model_dump() if isinstance(s, BaseModel) else s)
                         for s in result]
         except Exception as exc:  # noqa: BLE001 - a broken plugin section must not stop the brief
@@ -608,7 +617,6 @@ def build_context(
     unit: str = "Committee briefing staff",
     title: str | None = None,
     date: dt.date | None = None,
-    roots: Sequence[str] = ROOT_CAUSES,
     notices: Sequence[str] = (),
 ) -> BriefContext:
     """Build the brief context of one assessment.
@@ -632,12 +640,8 @@ def build_context(
                      f"the loaded one ({kb.digest})")
     by_id = {f.rule: f for f in a.findings if f.status is Status.FIRED}
     rule_order = {rid: n for n, rid in enumerate(kb.rules)}
-
+    # The assessment lists diagnoses roots first, then by role (R-5); the brief keeps that order.
     fired_dx = [f for f in a.diagnoses() if f.status is Status.FIRED]
-    role_rank = {"root": 0, "diagnosis": 1, "outcome": 2}
-    root_rank = {rid: n for n, rid in enumerate(roots)}
-    fired_dx.sort(key=lambda f: (role_rank[_role(f, by_id, roots)], root_rank.get(f.rule, 0),
-                                 rule_order[f.rule]))
 
     # Chains: every shown finding reached through the traces, grouped by layer (R-5).
     number = {f.rule: n for n, f in enumerate(fired_dx, start=1)}
@@ -651,17 +655,20 @@ def build_context(
         rule = kb.rules[f.rule]
         below = [by_id[r] for r in _closure(f.rule, by_id)]
         links: dict[str, list[ChainLink]] = {"manifestation": [], "mechanism": [], "policy": []}
+        context: list[ChainLink] = []
         for n in sorted(below, key=lambda n: rule_order[n.rule]):
+            if n.layer == "context" and not n.background:
+                context.append(ChainLink(id=n.rule, title=n.title, layer=n.layer, confidence=n.confidence))
             if not _shown(n) or n.layer not in links:
                 continue
             feeds.setdefault(n.rule, []).append(dx_ref(f.rule))
             links[n.layer].append(ChainLink(id=n.rule, title=n.title, layer=n.layer, confidence=n.confidence))
+        built_on = [dx_ref(p) for p in _premises(f) if p in number]
         chain = Chain(manifestations=links["manifestation"], mechanisms=links["mechanism"],
-                      policies=links["policy"],
-                      diagnoses=[dx_ref(p) for p in _premises(f) if p in number])
+                      policies=links["policy"], diagnoses=built_on, context=context,
+                      size=sum(len(v) for v in links.values()) + len(built_on))
         diagnoses.append(DiagnosisEntry(
-            id=f.rule, number=number[f.rule], title=f.title,
-            role=_role(f, by_id, roots),  # type: ignore[arg-type]
+            id=f.rule, number=number[f.rule], title=f.title, role=f.role or "diagnosis",
             theme=f.theme, function=f.function, severity=f.severity,
             story=rule.story, mechanism=rule.mechanism,
             evidence=_answers_used(f.trace, kb, profile), supporting=list(f.supporting),
@@ -688,27 +695,10 @@ def build_context(
     for f in fired_dx:
         for did in f.directions:
             responds.setdefault(did, []).append(dx_ref(f.rule))
-    directions = []
-    for did, targets in responds.items():
-        spec = kb.directions.get(did)
-        if spec is None:
-            notes.append(f"direction {did!r} is not in the knowledge base")
-            continue
-        directions.append(DirectionEntry(
-            id=did, title=spec.title, text=spec.text, caveats=list(spec.caveats), kind=spec.kind,
-            kind_note=DIRECTION_KINDS.get(spec.kind, spec.kind), audience=spec.audience,
-            responds_to=targets, citations=list(spec.citations)))
-
-    undecided = [
-        Undecided(
-            id=f.rule, title=f.title, missing_evidence=list(f.missing_evidence),
-            deciding=[IndicatorNeed(id=i, question=kb.indicators[i].question if i in kb.indicators else i,
-                                    evidence_kind=kb.indicators[i].evidence_kind.value
-                                    if i in kb.indicators else "")
-                      for i in a.coverage.per_diagnosis.get(f.rule, f.missing)],
-        )
-        for f in a.diagnoses() if f.status is Status.NOT_ASSESSABLE
-    ]
+    missing = [did for did in responds if did not in kb.directions]
+    notes += [f"direction {did!r} is not in the knowledge base" for did in missing]
+    directions = [_direction(kb, did, targets) for did, targets in responds.items() if did not in missing]
+    undecided = _undecided(a, kb)
 
     family = kb.families.get(a.family)
     case = CaseOf(
@@ -730,14 +720,14 @@ def build_context(
         cautions = [Caution(id=c.id, text=c.text, source=c.source, indicators=list(c.indicators))
                     for c in profile.data_cautions]
         for ind_id, answer in profile.answers.items():
-            spec = kb.indicators.get(ind_id)
-            if spec is None or not answer.known or not (spec.benchmark or spec.display_only):
+            ind = kb.indicators.get(ind_id)
+            if ind is None or not answer.known or not (ind.benchmark or ind.display_only):
                 continue
             reason = ("a benchmark against developed economies: it may raise confidence, never "
-                      "trigger a finding (R-4)" if spec.benchmark else
+                      "trigger a finding (R-4)" if ind.benchmark else
                       "display only: recorded for the reader, never used by a rule")
-            set_aside.append(SetAside(indicator=ind_id, question=spec.question,
-                                      value_text=format_value(spec, answer.value), source=answer.source,
+            set_aside.append(SetAside(indicator=ind_id, question=ind.question,
+                                      value_text=format_value(ind, answer.value), source=answer.source,
                                       as_of=answer.as_of, reason=reason))
     else:
         notes.append("built from an assessment file without its profile: answer notes, data "
@@ -811,21 +801,22 @@ def build_comparison(
     unit: str = "Committee briefing staff",
     title: str | None = None,
     date: dt.date | None = None,
-    roots: Sequence[str] = ROOT_CAUSES,
 ) -> ComparisonContext:
     """A side-by-side brief: which diagnoses hold in which country, and how surely."""
     from diagnostics import __version__
 
     countries = []
     for a, _ in items:
+        family = kb.families.get(a.family)
         countries.append(CountryColumn(
-            country=a.country, name=a.name, family=a.family, tier=a.tier, tier_note=tier_note(a.tier),
+            country=a.country, name=a.name, family=a.family, family_name=family.name if family else a.family,
+            tier=a.tier, tier_note=tier_note(a.tier),
             as_of=a.as_of, fired=sum(1 for f in a.diagnoses() if f.status is Status.FIRED),
             not_assessable=sum(1 for f in a.diagnoses() if f.status is Status.NOT_ASSESSABLE),
             imaginaries=len(a.imaginaries), knowledge_base=a.audit.knowledge_base, profile=a.audit.profile))
-    dx_ids = [r.id for r in kb.diagnoses()]
-    root_rank = {rid: n for n, rid in enumerate(roots)}
-    dx_ids.sort(key=lambda r: (0 if r in root_rank else 1, root_rank.get(r, 0), dx_ids.index(r)))
+    from diagnostics.assessment import ROLE_ORDER
+
+    dx_ids = sorted((r.id for r in kb.diagnoses()), key=lambda r: (ROLE_ORDER.get(kb.rules[r].role, 4), r))
     rows = []
     for rid in dx_ids:
         cells = []
@@ -835,10 +826,8 @@ def build_comparison(
                 cells.append(Cell(status=f.status.value, confidence=f.confidence))
             except KeyError:
                 cells.append(Cell(status="not_in_knowledge_base", confidence=None))
-        role = "root" if rid in root_rank else (
-            "outcome" if any(isinstance(x, str) and x.startswith("dx.") for x in _rule_findings(kb, rid))
-            else "diagnosis")
-        rows.append(ComparisonRow(id=rid, title=kb.rules[rid].title, role=role, cells=cells,
+        rows.append(ComparisonRow(id=rid, title=kb.rules[rid].title, role=kb.rules[rid].role or "diagnosis",
+                                  cells=cells,
                                   differs=len({(c.status, c.confidence) for c in cells}) > 1))
 
     names = [c.name for c in countries]
@@ -848,7 +837,7 @@ def build_comparison(
     if everywhere:
         messages.append(f"{len(everywhere)} systemic problem{'s hold' if len(everywhere) > 1 else ' holds'} "
                         f"in all of {_join(names)}: " + "; ".join(_lower_first(r.title) for r in everywhere[:3])
-                        + ("…" if len(everywhere) > 3 else "") + ".")
+                        + (f" and {len(everywhere) - 3} more" if len(everywhere) > 3 else "") + ".")
     if split:
         messages.append(f"{len(split)} differ between the countries; the table shows where each was "
                         "found, ruled out or left undecided.")
@@ -867,23 +856,8 @@ def build_comparison(
         if any(c.status == "fired" for c in r.cells):
             for did in kb.rules[r.id].directions:
                 responds.setdefault(did, []).append(Ref(id=r.id, title=r.title))
-    directions = [
-        DirectionEntry(id=did, title=kb.directions[did].title, text=kb.directions[did].text,
-                       caveats=list(kb.directions[did].caveats), kind=kb.directions[did].kind,
-                       kind_note=DIRECTION_KINDS.get(kb.directions[did].kind, kb.directions[did].kind),
-                       audience=kb.directions[did].audience, responds_to=targets,
-                       citations=list(kb.directions[did].citations))
-        for did, targets in responds.items() if did in kb.directions
-    ]
-    undecided = {
-        a.country: [Undecided(id=f.rule, title=f.title, missing_evidence=list(f.missing_evidence),
-                              deciding=[IndicatorNeed(id=i, question=kb.indicators[i].question,
-                                                      evidence_kind=kb.indicators[i].evidence_kind.value)
-                                        for i in a.coverage.per_diagnosis.get(f.rule, f.missing)
-                                        if i in kb.indicators])
-                    for f in a.diagnoses() if f.status is Status.NOT_ASSESSABLE]
-        for a, _ in items
-    }
+    directions = [_direction(kb, did, targets) for did, targets in responds.items() if did in kb.directions]
+    undecided = {a.country: _undecided(a, kb) for a, _ in items}
     cites = [c for r in rows if any(x.status == "fired" for x in r.cells) for c in kb.rules[r.id].citations]
     today = date or dt.datetime.now(dt.UTC).date()
     meta = BriefMeta(
@@ -898,10 +872,3 @@ def build_comparison(
         references=References(thesis=sort_citations(cites + [c for d in directions for c in d.citations]),
                               sources=[]),
     )
-
-
-def _rule_findings(kb: KnowledgeBase, rule_id: str) -> list[str]:
-    from diagnostics.knowledge import Finding, leaves
-
-    rule = kb.rules[rule_id]
-    return [lf.finding for lf in leaves(rule.when) if isinstance(lf, Finding)]

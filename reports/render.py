@@ -20,9 +20,8 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from diagnostics.errors import DataError
-
 from diagnostics.citations import parse_citation
+from diagnostics.errors import DataError
 
 from .context import LAYER_LABELS, BriefContext, CausalGraph, ComparisonContext, sort_citations
 
@@ -35,7 +34,7 @@ Format = Literal["md", "html", "json"]
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 _MD_ENTITY = re.compile(r"&(?=#?\w+;)")
-_MD_BLOCK_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")
+_MD_BLOCK_START = re.compile(r"^(\s*)(?:([#>+=-])|(\d+)([.)]))")
 
 
 def md_escape(value: Any) -> str:
@@ -45,7 +44,9 @@ def md_escape(value: Any) -> str:
     text = " ".join(str(value).split())
     text = _MD_ENTITY.sub("&amp;", text)
     text = _MD_SPECIAL.sub(r"\\\1", text)
-    return _MD_BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    # A value that starts a line must not open a heading, quote or list ("1\. ", not "\1. ").
+    return _MD_BLOCK_START.sub(
+        lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) else m.group(3) + "\\" + m.group(4)), text)
 
 
 def md_code(value: Any) -> Markup:
@@ -98,8 +99,8 @@ def label(value: Any) -> str:
     text = str(value)
     return {
         "fired": "found", "not_fired": "not found", "not_assessable": "not assessable",
-        "not_applicable": "not applicable", "root": "root cause", "outcome": "outcome",
-        "diagnosis": "systemic problem", "not_in_knowledge_base": "—",
+        "not_applicable": "not applicable", "root_cause": "root cause", "outcome": "outcome",
+        "diagnosis": "systemic problem", "function_rollup": "function roll-up", "not_in_knowledge_base": "—",
         **LAYER_LABELS,
     }.get(text, text.replace("_", " "))
 
@@ -145,7 +146,7 @@ class Box:
     w: float
     h: float
     lines: list[str]
-    kind: str  # layer, or "root" for root-cause diagnoses
+    kind: str  # layer, or "root_cause" for root-cause diagnoses
 
 
 @dataclass
@@ -194,23 +195,31 @@ def diagram_layout(graph: CausalGraph, width: float = 680.0) -> Layout:
     line_h, pad, row_gap, top = 9.5, 4.0, 5.0, 18.0
     layout = Layout(width=width, height=0)
     where: dict[str, Box] = {}
-    bottom = top
+    wrapped: dict[str, list[str]] = {}
+    for n in graph.nodes:
+        lines = textwrap.wrap(n.title, chars)
+        if len(lines) > 3:
+            lines = lines[:3]
+            lines[-1] = lines[-1][: chars - 1].rstrip() + "…"
+        wrapped[n.id] = lines
+
+    def height(nid: str) -> float:
+        return len(wrapped[nid]) * line_h + 2 * pad
+
+    heights = {c: sum(height(nid) + row_gap for nid in cols[c]) for c in used}
+    tallest = max(heights.values())
     for ci, c in enumerate(used):
         x = ci * (box_w + gap)
         layout.headers.append((x + box_w / 2, label(c) + "s"))
-        y = top
+        y = top + (tallest - heights[c]) / 2  # centre shorter columns against the tallest
         for nid in cols[c]:
             node = info[nid]
-            lines = textwrap.wrap(node.title, chars)[:3]
-            if len(textwrap.wrap(node.title, chars)) > 3:
-                lines[-1] = lines[-1][: chars - 1].rstrip() + "…"
-            h = len(lines) * line_h + 2 * pad
-            box = Box(id=nid, x=x, y=y, w=box_w, h=h, lines=lines,
-                      kind="root" if node.role == "root" else node.layer)
+            box = Box(id=nid, x=x, y=y, w=box_w, h=height(nid), lines=wrapped[nid],
+                      kind="root_cause" if node.role == "root_cause" else node.layer)
             where[nid] = box
             layout.boxes.append(box)
-            y += h + row_gap
-        bottom = max(bottom, y)
+            y += box.h + row_gap
+    bottom = top + tallest
     col_of = {nid: ci for ci, c in enumerate(used) for nid in cols[c]}
     for e in graph.edges:
         if e.source not in where or e.target not in where:
@@ -228,7 +237,7 @@ def diagram_layout(graph: CausalGraph, width: float = 680.0) -> Layout:
         else:  # a feedback edge drawn right to left
             x1, x2 = s.x, t.x + t.w
             d = f"M{x1:.1f},{sy:.1f} C{x1 - gap:.1f},{sy:.1f} {x2 + gap:.1f},{ty:.1f} {x2:.1f},{ty:.1f}"
-        layout.curves.append(Curve(d=d, strong=info[e.target].role == "root"))
+        layout.curves.append(Curve(d=d, strong=info[e.target].role == "root_cause"))
     layout.height = bottom + 2
     return layout
 
@@ -256,10 +265,9 @@ def environment(fmt: str, template_dir: str | None = None) -> jinja2.Environment
         "keep_trailing_newline": True,
         "auto_reload": False,
     }
-    if fmt == "html":
-        env = cls(autoescape=True, **options)
-    else:
-        env = cls(autoescape=False, finalize=_md_finalize, **options)
+    # HTML autoescapes; Markdown escapes every printed value through `finalize`.
+    options.update({"autoescape": True} if fmt == "html" else {"autoescape": False, "finalize": _md_finalize})
+    env = cls(**options)
     env.filters.update(_filters())
     return env
 

@@ -24,6 +24,7 @@ def test_assess_kz_prints_root_causes_with_citations_and_traces() -> None:
     assert "cites: §" in out
     assert "← 1 (Thesis §7.3" in out  # an answer with its source, at the bottom of a trace
     assert "Candidate imaginaries" in out
+    assert out.index("Root causes") < out.index("Diagnoses") < out.index("Government functions") < out.index("Outcome")
 
 
 def test_assess_json_is_stable_and_complete() -> None:

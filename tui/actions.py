@@ -113,9 +113,9 @@ def bindings(*groups: tuple[Act, ...]) -> list[BindingType]:
 
 
 HELP_SECTIONS = (
+    ("Assessment", WORKSPACE_ACTS),
     ("Everywhere", APP_ACTS),
     ("Start screen", START_ACTS),
-    ("Assessment", WORKSPACE_ACTS),
     ("A finding's explanation", FINDING_ACTS),
     ("Brief preview", BRIEF_ACTS),
     ("What-if differences", DIFF_ACTS),

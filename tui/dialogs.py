@@ -23,9 +23,11 @@ from textual.widgets import (
     LoadingIndicator,
     Markdown,
     MarkdownViewer,
+    OptionList,
     Select,
     Static,
 )
+from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from diagnostics.assessment import Assessment
@@ -38,13 +40,22 @@ from diagnostics.yamlio import atomic_write
 
 from . import bridge
 from .actions import BRIEF_ACTS, DIFF_ACTS, FINDING_ACTS, MODAL_ACTS, bindings
-from .explain import STATUS_LABEL, STATUS_STYLE, answer_text, fallback_brief, finding_markdown
+from .explain import STATUS_GLYPH, STATUS_LABEL, STATUS_STYLE, answer_text, fallback_brief, finding_markdown
 from .widgets import Field
 
 if TYPE_CHECKING:
     from diagnostics.registry import Registry
 
     from .app import DiagnosticsApp
+
+
+STATUS_SHORT = {Status.FIRED: "fired", Status.NOT_FIRED: "not fired", Status.NOT_ASSESSABLE: "open",
+                Status.NOT_APPLICABLE: "n/a"}
+
+
+def _short_status(status: Status, confidence: str | None = None) -> Text:
+    conf = {"high": " · high", "medium": " · med", "low": " · low"}.get(confidence or "", "")
+    return Text(f"{STATUS_GLYPH[status]} {STATUS_SHORT[status]}{conf}", style=STATUS_STYLE[status])
 
 
 def _status_text(status: Status | None, confidence: str | None = None) -> Text:
@@ -63,12 +74,12 @@ class FindingScreen(Screen[str | None]):
     def __init__(self, kb: KnowledgeBase, assessment: Assessment, profile: Profile, rule: str) -> None:
         super().__init__()
         self.kb, self.assessment, self.profile, self.rule = kb, assessment, profile, rule
+        self.text = finding_markdown(kb, assessment, profile, rule)
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="finding-scroll"):
-            yield Markdown(finding_markdown(self.kb, self.assessment, self.profile, self.rule),
-                           id="finding-text")
+            yield Markdown(self.text, id="finding-text")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -108,11 +119,11 @@ class SensitivityScreen(ModalScreen[None]):
             box.border_title = f"Sensitivity: {self.kb.rules[self.rule].title}"
             yield Static("Trying every answer that could matter…", id="sens-summary")
             yield LoadingIndicator(id="sens-loading")
-            yield DataTable(id="sens-table", cursor_type="row", zebra_stripes=True)
+            yield OptionList(id="sens-list", compact=True)
             yield Static("Esc closes", classes="dim")
 
     def on_mount(self) -> None:
-        self.query_one("#sens-table", DataTable).display = False
+        self.query_one("#sens-list", OptionList).display = False
         self.compute()
 
     @work(thread=True, exclusive=True, group="tool", exit_on_error=False)
@@ -132,21 +143,25 @@ class SensitivityScreen(ModalScreen[None]):
     def show(self, rows: list[bridge.SensRow]) -> None:
         self.rows = rows
         self.query_one("#sens-loading").display = False
-        table = self.query_one("#sens-table", DataTable)
-        table.display = True
-        table.add_columns("If", "Now", "Changes to", "Then")
+        olist = self.query_one("#sens-list", OptionList)
+        olist.display = True
         for row in rows:
+            text = Text()
             for n, (ind, now, after) in enumerate(row.changes):
                 spec = self.kb.indicators.get(ind)
-                question = spec.question if spec else ind
-                then = _status_text(row.status) if n == len(row.changes) - 1 else Text("and…", style="dim")
-                table.add_row(question, now, after, then)
+                text.append("If " if n == 0 else "and ", style="dim")
+                text.append(spec.question if spec else ind)
+                text.append(f"\n   {now} → ", style="dim")
+                text.append(after + "\n", style="bold")
+            text.append("   then ", style="dim")
+            text.append_text(_status_text(row.status))
+            olist.add_option(Option(text))
         inds = {c[0] for r in rows for c in r.changes}
         self.query_one("#sens-summary", Static).update(
             f"Now {STATUS_LABEL[self.status]}. {len(rows)} change{'s' if len(rows) != 1 else ''} "
-            f"to {len(inds)} answer{'s' if len(inds) != 1 else ''} would change that."
+            f"to {len(inds)} answer{'s' if len(inds) != 1 else ''} would alter that."
             if rows else f"Now {STATUS_LABEL[self.status]}. No single answer change alters it.")
-        table.focus()
+        olist.focus()
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -169,21 +184,20 @@ class DiffScreen(ModalScreen[bool]):
         with Vertical(classes="dialog wide") as box:
             box.border_title = "What-if: differences from the saved answers"
             yield Label(f"Changed answers ({len(self.changes)})", classes="section")
-            yield DataTable(id="diff-answers", cursor_type="row")
+            yield OptionList(id="diff-answers", compact=True)
             yield Label("Findings that change", id="diff-findings-label", classes="section")
-            yield DataTable(id="diff-findings", cursor_type="row")
+            yield OptionList(id="diff-findings", compact=True)
             with Horizontal(classes="buttons"):
                 yield Button("Keep as real answers (k)", id="keep", compact=True, variant="warning")
                 yield Button("Back (Esc)", id="back", compact=True)
 
     def on_mount(self) -> None:
-        answers = self.query_one("#diff-answers", DataTable)
-        answers.add_columns("Question", "Saved", "What-if")
+        answers = self.query_one("#diff-answers", OptionList)
         for c in self.changes:
             q = self.kb.indicators[c.indicator].question if c.indicator in self.kb.indicators else c.indicator
-            answers.add_row(q, answer_text(self.kb, c.indicator, c.before),
-                            answer_text(self.kb, c.indicator, c.after))
-        self.query_one("#diff-findings", DataTable).add_columns("Finding", "Saved", "What-if")
+            answers.add_option(Option(Text.assemble(
+                q, ("\n   saved ", "dim"), answer_text(self.kb, c.indicator, c.before),
+                (" → what-if ", "dim"), (answer_text(self.kb, c.indicator, c.after), "bold"))))
         self.compute()
 
     @work(thread=True, exclusive=True, group="tool", exit_on_error=False)
@@ -198,12 +212,14 @@ class DiffScreen(ModalScreen[bool]):
             self.notify(f"What-if failed: {event.worker.error}", severity="error")
         elif event.state == WorkerState.SUCCESS:
             self.statuses = cast(list[bridge.StatusChange], event.worker.result)
-            table = self.query_one("#diff-findings", DataTable)
+            olist = self.query_one("#diff-findings", OptionList)
             for st in self.statuses:
-                table.add_row(st.title, _status_text(st.before, st.before_confidence),
-                              _status_text(st.after, st.after_confidence))
+                olist.add_option(Option(Text.assemble(
+                    (st.title, "bold" if st.layer == "diagnosis" else ""), (f" ({st.layer})", "dim"),
+                    ("\n   saved ", "dim"), _status_text(st.before, st.before_confidence),
+                    (" → what-if ", "dim"), _status_text(st.after, st.after_confidence))))
             if not self.statuses:
-                table.add_row("(no finding changes)", "", "")
+                olist.add_option(Option(Text("No finding changes.", style="dim")))
             self.query_one("#diff-findings-label", Label).update(
                 f"Findings that change ({len(self.statuses)})")
 
@@ -243,7 +259,8 @@ class CompareScreen(Screen[None]):
                 yield Field(placeholder="…or a profile/assessment file", id="other-path", compact=True)
             yield Static("Choose a country, or type a file path and press Enter.", id="compare-summary")
             yield DataTable(id="compare-table", cursor_type="row", zebra_stripes=True)
-            yield Static("", id="compare-drivers")
+            with VerticalScroll(id="compare-drivers-box"):
+                yield Static("", id="compare-drivers")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -290,10 +307,16 @@ class CompareScreen(Screen[None]):
         self.other, self.rows = other, rows
         table = self.query_one("#compare-table", DataTable)
         table.clear(columns=True)
-        table.add_columns("Finding", self.profile.country, other.country)
+        status_width = 16
+        title_width = max(20, self.size.width - 2 * status_width - 8)
+        table.add_column("Finding", width=title_width)
+        table.add_column(self.profile.country, width=status_width)
+        table.add_column(other.country, width=status_width)
         for r in rows:
-            title = Text(("≠ " if r.differs else "  ") + r.title, style="bold" if r.differs else "")
-            table.add_row(title, _status_text(*r.mine), _status_text(*r.theirs), key=r.rule)
+            title = Text(("≠ " if r.differs else "  ") + r.title, style="bold" if r.differs else "",
+                         overflow="ellipsis", no_wrap=True)
+            title.truncate(title_width, overflow="ellipsis")
+            table.add_row(title, _short_status(*r.mine), _short_status(*r.theirs), key=r.rule)
         differ = sum(r.differs for r in rows)
         answers = len(bridge.answer_changes(self.profile, other))
         self.query_one("#compare-summary", Static).update(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
+from rich.markdown import Markdown as RichMarkdown
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -17,7 +18,6 @@ from textual.widgets import (
     Collapsible,
     Input,
     Label,
-    Markdown,
     ProgressBar,
     RadioButton,
     RadioSet,
@@ -162,10 +162,13 @@ class Navigator(Vertical):
 
 # ---------------------------------------------------------------------------------------
 class QuestionPane(VerticalScroll):
-    """One question with the input that fits its type, its evidence fields and "why asked"."""
+    """One question with the input that fits its type, its evidence fields and "why asked".
+
+    The pane is built once; moving to another question swaps only the value input and
+    refills the rest, so navigation stays quick on a 120-question catalogue.
+    """
 
     can_focus = False
-    BLANK_EVIDENCE: ClassVar[Any] = Select.BLANK
 
     def __init__(self, kb: KnowledgeBase, commit: Commit, **kw: Any) -> None:
         super().__init__(**kw)
@@ -173,18 +176,62 @@ class QuestionPane(VerticalScroll):
         self.commit = commit
         self.indicator: str | None = None
         self.answer: Answer | None = None
-        self.position = ""
-        self.why = ""
-        self._baseline: Any = None  # the value the widgets showed last: events equal to it are echoes
+        self._value: Widget | None = None  # the value input of the question on screen
+        self._baseline: Any = None  # what the value input shows: events equal to it are echoes
+        self.error = ""  # the inline message under the input
 
-    # -- building --------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static("", id="q-position")
+        yield Static("", id="q-text")
+        yield Static("", id="q-help")
+        yield Vertical(id="q-value-box")
+        yield Static("", id="q-hint")
+        yield Static("", id="q-error")
+        yield Static("", id="q-state")
+        yield Checkbox("Unknown: looked, found nothing", id="q-unknown", compact=True)
+        yield Horizontal(Label("Source", classes="field-label"),
+                         Field(placeholder="document, survey, person…", id="q-source", compact=True),
+                         classes="field-row")
+        yield Horizontal(Label("Evidence", classes="field-label"),
+                         Select([(g.value.replace("_", " "), g.value) for g in EvidenceGrade],
+                                prompt="grade…", id="q-evidence", compact=True),
+                         classes="field-row")
+        yield Horizontal(Label("As of", classes="field-label"),
+                         Field(placeholder="year", validators=[YearValidator()], id="q-asof", compact=True),
+                         Label("Note", classes="field-label note-label"),
+                         Field(id="q-note", compact=True),
+                         classes="field-row")
+        with Collapsible(title="Why is this asked?", collapsed=True, id="q-why"):
+            yield Static("", id="q-why-text")
+
+    # -- showing a question ----------------------------------------------------------
     def show(self, indicator: str, answer: Answer | None, position: str, why: str) -> None:
         self.indicator = indicator
         self.answer = answer
-        self.position = position
-        self.why = why
-        self.remove_children()
-        self.mount_all(list(self._widgets()))
+        spec, a = self.spec, answer
+        self.query_one("#q-position", Static).update(position)
+        self.query_one("#q-text", Static).update(Text(spec.question))
+        help_box = self.query_one("#q-help", Static)
+        help_box.update(Text(spec.help))
+        help_box.display = bool(spec.help)
+        hint = self._hint()
+        hint_box = self.query_one("#q-hint", Static)
+        hint_box.update(hint)
+        hint_box.display = bool(hint)
+        self._error("")
+        self.query_one("#q-state", Static).update(self._state_text())
+        self.query_one("#q-why-text", Static).update(RichMarkdown(why))
+        with self.prevent(Input.Changed, Select.Changed, Checkbox.Changed):
+            self.query_one("#q-unknown", Checkbox).value = a is not None and a.unknown
+            self.query_one("#q-source", Input).value = a.source if a else ""
+            evidence = self.query_one("#q-evidence", Select)
+            evidence.value = a.evidence.value if a is not None and a.evidence else Select.NULL
+            self.query_one("#q-asof", Input).value = str(a.as_of) if a and a.as_of else ""
+            self.query_one("#q-note", Input).value = a.note if a else ""
+        box = self.query_one("#q-value-box", Vertical)
+        box.remove_children()
+        self._value = self._value_widget(a is not None and a.known)
+        box.mount(self._value)
         self.scroll_home(animate=False)
 
     @property
@@ -192,68 +239,44 @@ class QuestionPane(VerticalScroll):
         assert self.indicator is not None
         return self.kb.indicators[self.indicator]
 
-    def _widgets(self) -> list[Widget]:
-        spec, a = self.spec, self.answer
-        known = a is not None and a.known
-        out: list[Widget] = [
-            Static(self.position, id="q-position"),
-            Static(Text(spec.question), id="q-text"),
-        ]
-        if spec.help:
-            out.append(Static(Text(spec.help), id="q-help"))
-        out.append(self._value_widget(known))
-        hint = self._hint()
-        if hint:
-            out.append(Static(hint, id="q-hint"))
-        out.append(Static("", id="q-error"))
-        out.append(Static(self._state_text(), id="q-state"))
-        out.append(Checkbox("Unknown: looked, found nothing", a is not None and a.unknown,
-                            id="q-unknown", compact=True))
-        ev = a.evidence.value if a is not None and a.evidence else Select.BLANK
-        out.append(Horizontal(Label("Source ", classes="field-label"),
-                              Field(a.source if a else "", placeholder="document, survey, person…",
-                                    id="q-source", compact=True), classes="field-row"))
-        out.append(Horizontal(Label("Evidence", classes="field-label"),
-                              Select([(g.value.replace("_", " "), g.value) for g in EvidenceGrade],
-                                     value=ev, prompt="grade…", id="q-evidence", compact=True),
-                              classes="field-row"))
-        out.append(Horizontal(Label("As of  ", classes="field-label"),
-                              Field(str(a.as_of) if a and a.as_of else "", placeholder="year",
-                                    validators=[YearValidator()], id="q-asof", compact=True),
-                              Label(" Note ", classes="field-label"),
-                              Field(a.note if a else "", placeholder="", id="q-note", compact=True),
-                              classes="field-row"))
-        out.append(Collapsible(Markdown(self.why, id="q-why-text"), title="Why is this asked?",
-                               collapsed=True, id="q-why"))
-        return out
-
     def _value_widget(self, known: bool) -> Widget:
         spec, a = self.spec, self.answer
         value = a.value if a is not None and known else None
         t = spec.type
         if t == IndicatorType.BOOL:
             self._baseline = value if known else False
-            return Horizontal(Switch(bool(value), id="q-value"),
-                              Label(" yes" if value else " no", id="q-switch-label"), id="q-bool")
+            return Horizontal(Switch(bool(value)), Label(" yes" if value else " no", classes="switch-label"),
+                              classes="q-bool")
         if t == IndicatorType.SCALE:
             self._baseline = value
             buttons = [RadioButton(str(n), value=(value == n)) for n in range(1, 6)]
-            return RadioSet(*buttons, id="q-value", compact=True)
+            return RadioSet(*buttons, classes="q-scale", compact=True)
         if t == IndicatorType.ENUM:
-            self._baseline = value if known else Select.BLANK
+            self._baseline = value if known else Select.NULL
             return Select([(v.replace("_", " "), v) for v in spec.values],
-                          value=value if known else Select.BLANK, prompt="choose…",
-                          id="q-value", compact=True)
+                          value=value if known else Select.NULL, prompt="choose…", compact=True)
         if t == IndicatorType.SET:
             chosen = set(value) if isinstance(value, tuple) else set()
             self._baseline = tuple(chosen) if known else None
             return SelectionList[str](*[(v.replace("_", " "), v, v in chosen) for v in spec.values],
-                                      id="q-value", compact=True)
+                                      classes="q-set", compact=True)
         self._baseline = format_value(spec, value) if known else ""
         placeholder = {IndicatorType.YEAR: "year, e.g. 2015", IndicatorType.TEXT: "text"}.get(
             t, "number" + (f" in {spec.unit}" if spec.unit else ""))
         return Field(self._baseline, placeholder=placeholder, validators=[AnswerValidator(spec)],
-                     validate_on=["changed", "submitted", "blur"], id="q-value", compact=True)
+                     validate_on=["changed", "submitted", "blur"], classes="q-input", compact=True)
+
+    def value_input(self) -> Widget | None:
+        """The widget that takes the answer itself (Switch, RadioSet, Select, SelectionList, Input)."""
+        w = self._value
+        if isinstance(w, Horizontal):
+            return w.query_one(Switch)
+        return w
+
+    def _is_value(self, event: Message) -> bool:
+        """True for events from the question on screen, not from an input being removed."""
+        control = getattr(event, "control", None)
+        return control is not None and control is self.value_input()
 
     def _hint(self) -> str:
         spec = self.spec
@@ -261,6 +284,8 @@ class QuestionPane(VerticalScroll):
             return SCALE_HINT
         if spec.type == IndicatorType.SET:
             return "Space toggles an option; Ctrl+S records the selection, even if empty"
+        if spec.type == IndicatorType.BOOL:
+            return "Space toggles; Ctrl+S records the switch as shown"
         bits = []
         if spec.unit:
             bits.append(f"unit: {spec.unit}")
@@ -285,9 +310,9 @@ class QuestionPane(VerticalScroll):
         return Text.assemble(("Recorded: ", "green"), format_value(self.spec, a.value) + unit)
 
     def focus_value(self) -> None:
-        for w in self.query("#q-value"):
+        w = self.value_input()
+        if w is not None:
             w.focus()
-            break
 
     # -- reading the widgets ----------------------------------------------------------
     def _meta(self) -> dict[str, Any]:
@@ -301,7 +326,7 @@ class QuestionPane(VerticalScroll):
 
     def _widget_value(self) -> Any:
         """The value the input shows, parsed; None when nothing is entered."""
-        w = self.query_one("#q-value")
+        w = self.value_input()
         if isinstance(w, Switch):
             return w.value
         if isinstance(w, RadioSet):
@@ -314,7 +339,10 @@ class QuestionPane(VerticalScroll):
         return parse_value(self.spec, w.value) if w.value.strip() else None
 
     def _error(self, message: str) -> None:
-        self.query_one("#q-error", Static).update(Text(message, style="bold red") if message else "")
+        self.error = message
+        box = self.query_one("#q-error", Static)
+        box.update(Text(message, style="bold red"))
+        box.display = bool(message)
 
     def _store(self, answer: Answer | None) -> bool:
         assert self.indicator is not None
@@ -323,17 +351,14 @@ class QuestionPane(VerticalScroll):
             self._error(err)
             return False
         self._error("")
-        self.answer = answer if answer is None else self.commit_result(answer)
+        self.answer = answer
         self.query_one("#q-state", Static).update(self._state_text())
         unknown = self.query_one("#q-unknown", Checkbox)
-        want = self.answer is not None and self.answer.unknown
+        want = answer is not None and answer.unknown
         if unknown.value != want:
             with self.prevent(Checkbox.Changed):
                 unknown.value = want
         return True
-
-    def commit_result(self, answer: Answer) -> Answer:
-        return answer  # the workspace may normalise further; the pane shows what it sent
 
     def record_value(self, value: Any) -> bool:
         """Store a value with the evidence fields; False (and an inline message) if it does not fit."""
@@ -344,8 +369,7 @@ class QuestionPane(VerticalScroll):
             return False
         ok = self._store(Answer(value=value, **meta))
         if ok:
-            self._baseline = value if not isinstance(self.query_one("#q-value"), Input) \
-                else format_value(self.spec, value)
+            self._baseline = format_value(self.spec, value) if isinstance(self.value_input(), Input) else value
         return ok
 
     def record(self) -> bool:
@@ -364,19 +388,16 @@ class QuestionPane(VerticalScroll):
         """Before leaving the question: store typed text that was not yet recorded."""
         if self.indicator is None:
             return None
-        w = self.query("#q-value").first()
-        if isinstance(w, Input) and w.value.strip() != str(self._baseline).strip():
-            if not w.value.strip():
-                return None
+        w = self.value_input()
+        if isinstance(w, Input) and w.value.strip() and w.value.strip() != str(self._baseline).strip():
             try:
                 value = parse_value(self.spec, w.value)
             except AnswerError as exc:
                 return f"not saved: {exc}"
             if not self.record_value(value):
                 return "not saved"
-        elif self.answer is not None:
-            return self._flush_meta()
-        return None
+            return None
+        return self._flush_meta()
 
     def _flush_meta(self) -> str | None:
         a = self.answer
@@ -387,51 +408,55 @@ class QuestionPane(VerticalScroll):
         except AnswerError as exc:
             return f"not saved: {exc}"
         current = {"source": a.source, "evidence": a.evidence, "as_of": a.as_of, "note": a.note}
-        if meta != current:
-            self._store(a.model_copy(update=meta))
+        if meta != current and not self._store(a.model_copy(update=meta)):
+            return "not saved"
         return None
 
     # -- events ------------------------------------------------------------------------
-    @on(Switch.Changed, "#q-value")
+    @on(Switch.Changed)
     def _switch(self, event: Switch.Changed) -> None:
-        self.query_one("#q-switch-label", Label).update(" yes" if event.value else " no")
+        if not self._is_value(event):
+            return
+        assert self._value is not None
+        self._value.query_one(".switch-label", Label).update(" yes" if event.value else " no")
         if event.value != self._baseline:  # equal means an echo of what is already shown
             self.record_value(event.value)
 
-    @on(RadioSet.Changed, "#q-value")
+    @on(RadioSet.Changed)
     def _scale(self, event: RadioSet.Changed) -> None:
-        value = event.index + 1
-        if value != self._baseline:
-            self.record_value(value)
+        if self._is_value(event) and event.index + 1 != self._baseline:
+            self.record_value(event.index + 1)
 
-    @on(Select.Changed, "#q-value")
+    @on(Select.Changed)
     def _enum(self, event: Select.Changed) -> None:
-        if event.value == self._baseline:
+        if not self._is_value(event) or event.value == self._baseline:
             return
         if isinstance(event.value, str):
             self.record_value(event.value)
         elif self.answer is not None and self.answer.known:
-            self._baseline = Select.BLANK
-            self._store(None)
+            self._baseline = Select.NULL
+            self._store(None)  # choosing the blank entry clears the answer
 
-    @on(SelectionList.SelectionToggled, "#q-value")
+    @on(SelectionList.SelectionToggled)
     def _set(self, event: SelectionList.SelectionToggled[str]) -> None:
         event.stop()
-        self.record_value(tuple(event.selection_list.selected))
+        if self._is_value(event):
+            self.record_value(tuple(event.selection_list.selected))
 
-    @on(Input.Changed, "#q-value")
-    @on(Input.Changed, "#q-asof")
+    @on(Input.Changed)
     def _typing(self, event: Input.Changed) -> None:
-        vr = event.validation_result
-        self._error("" if vr is None or vr.is_valid else "; ".join(vr.failure_descriptions))
+        if self._is_value(event) or event.input.id == "q-asof":
+            vr = event.validation_result
+            self._error("" if vr is None or vr.is_valid else "; ".join(vr.failure_descriptions))
 
-    @on(Input.Submitted, "#q-value")
+    @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        self._commit_text(event.value)
+        if self._is_value(event):
+            self._commit_text(event.value)
 
-    @on(Input.Blurred, "#q-value")
+    @on(Input.Blurred)
     def _blurred(self, event: Input.Blurred) -> None:
-        if self.indicator is not None and event.value.strip() != str(self._baseline).strip():
+        if self._is_value(event) and event.value.strip() != str(self._baseline).strip():
             self._commit_text(event.value)
 
     def _commit_text(self, text: str) -> None:
@@ -449,6 +474,8 @@ class QuestionPane(VerticalScroll):
 
     @on(Checkbox.Changed, "#q-unknown")
     def _unknown(self, event: Checkbox.Changed) -> None:
+        if self.indicator is None:
+            return
         if event.value:
             try:
                 meta = self._meta()
@@ -541,12 +568,10 @@ class FindingsPanel(Vertical):
                                   (f.title, "bold" if f.status is Status.FIRED else ""), (conf, "dim"))
             for node in nodes:
                 node.set_label(label)
-        total = sum(counts.values())
         summary = Text.assemble(
-            ("● ", STATUS_STYLE[Status.FIRED]), f"{counts[Status.FIRED]} fired  ",
-            ("? ", STATUS_STYLE[Status.NOT_ASSESSABLE]), f"{counts[Status.NOT_ASSESSABLE]} open  ",
-            ("– ", STATUS_STYLE[Status.NOT_APPLICABLE]), f"{counts[Status.NOT_APPLICABLE]} n/a",
-            (f"  of {total}", "dim"),
+            ("●", STATUS_STYLE[Status.FIRED]), f"{counts[Status.FIRED]} fired ",
+            ("?", STATUS_STYLE[Status.NOT_ASSESSABLE]), f"{counts[Status.NOT_ASSESSABLE]} open ",
+            ("–", STATUS_STYLE[Status.NOT_APPLICABLE]), f"{counts[Status.NOT_APPLICABLE]} n/a",
         )
         self.query_one("#findings-summary", Static).update(summary)
         self.version += 1

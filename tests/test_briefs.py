@@ -1,0 +1,545 @@
+"""Policy briefs: the context contract, the three formats, escaping, customisation, the CLI.
+
+Golden files of the Kazakhstan brief live in tests/golden/ with dates, versions and digests
+scrubbed. After an intended change, regenerate them with
+
+    DIAGNOSTICS_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_briefs.py -k golden
+
+and review the diff before committing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import jinja2.meta
+import pluggy
+import pytest
+from click.testing import CliRunner
+from diagnostics.reports.context import BriefContext, ComparisonContext, build_comparison, build_context
+from diagnostics.reports.render import TEMPLATES, diagram_layout, environment, lead, md_escape, render_brief
+from markdown_it import MarkdownIt
+
+from diagnostics import __version__, hookspecs
+from diagnostics.assessment import Assessment, Assessor
+from diagnostics.cli import main
+from diagnostics.errors import DataError
+from diagnostics.hookspecs import BriefSection, hookimpl
+from diagnostics.kb import KnowledgeBase
+from diagnostics.knowledge import UNIVERSAL_CAVEATS
+from diagnostics.profile import Answer, DataCaution, EvidenceGrade, Profile
+from diagnostics.registry import Registry
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).parent / "golden"
+DOCS = ROOT / "docs"
+NOW = dt.datetime(2025, 3, 31, 9, 0, tzinfo=dt.UTC)
+DATE = dt.date(2025, 4, 1)
+HOSTILE = "<script>alert('x')</script> {{ 7*7 }} {% raw %} *stars* | pipe [link](http://evil.test)"
+
+
+# ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def kz(assessor: Assessor, kz_profile: Profile) -> Assessment:
+    return assessor.assess(kz_profile, now=NOW)
+
+
+@pytest.fixture(scope="module")
+def kz_brief(kz: Assessment, kb: KnowledgeBase, kz_profile: Profile, registry: Registry) -> BriefContext:
+    return build_context(kz, kb, kz_profile, registry, date=DATE)
+
+
+def scrub(text: str, a: Assessment) -> str:
+    """Remove what changes between runs or releases: dates, versions, digests."""
+    text = text.replace(a.audit.knowledge_base, "<KB-DIGEST>").replace(a.audit.profile, "<PROFILE-DIGEST>")
+    text = re.sub(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}([+-]\d{2}:\d{2}|Z)?)?", "<DATE>", text)
+    return text.replace(__version__, "<VERSION>")
+
+
+def cli(*args: str) -> Any:
+    result = CliRunner().invoke(main, ["--no-plugins", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+class Tags(HTMLParser):
+    """Collects tags and attributes, as a browser would see them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse_html(html: str) -> Tags:
+    p = Tags()
+    p.feed(html)
+    return p
+
+
+def md_to_html(md: str) -> str:
+    """Render Markdown the way common viewers do (CommonMark + tables, raw HTML allowed)."""
+    return MarkdownIt("commonmark", {"html": True}).enable("table").render(md)
+
+
+# ---------------------------------------------------------------------------------------
+# Golden files
+
+@pytest.mark.parametrize("fmt", ["md", "html", "json"])
+def test_golden_kz_brief(fmt: str, kz: Assessment, kz_brief: BriefContext, tmp_path: Path) -> None:
+    actual = scrub(render_brief(kz_brief, fmt), kz)
+    golden = GOLDEN / f"kz_brief.{fmt}"
+    if os.environ.get("DIAGNOSTICS_UPDATE_GOLDEN"):
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(actual, encoding="utf-8")
+    expected = golden.read_text(encoding="utf-8")
+    if actual != expected:
+        (tmp_path / golden.name).write_text(actual, encoding="utf-8")
+        diff = "".join(list(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
+                                                 str(golden), "actual"))[:60])
+        pytest.fail(f"{golden.name} differs (actual in {tmp_path}; regenerate with "
+                    f"DIAGNOSTICS_UPDATE_GOLDEN=1 if intended):\n{diff}")
+
+
+def test_scrub_leaves_no_date_version_or_digest(kz: Assessment, kz_brief: BriefContext) -> None:
+    text = scrub(render_brief(kz_brief, "json"), kz)
+    assert kz.audit.knowledge_base not in text and "2025-04-01" not in text
+    assert '"package_version": "<VERSION>"' in text
+
+
+# ---------------------------------------------------------------------------------------
+# The context contract
+
+def _model_fields(model: Any, seen: set[str]) -> set[str]:
+    names: set[str] = set()
+    if model.__name__ in seen:
+        return names
+    seen.add(model.__name__)
+    for name, info in model.model_fields.items():
+        names.add(name)
+        for arg in _nested(info.annotation):
+            names |= _model_fields(arg, seen)
+    return names
+
+
+def _nested(annotation: Any) -> list[Any]:
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    out = []
+    for arg in getattr(annotation, "__args__", ()):
+        out += _nested(arg)
+    return out
+
+
+def test_every_context_field_is_documented() -> None:
+    doc = (DOCS / "briefs.md").read_text(encoding="utf-8")
+    for model in (BriefContext, ComparisonContext):
+        missing = sorted(n for n in _model_fields(model, set()) if f"`{n}`" not in doc)
+        assert not missing, f"fields of {model.__name__} not documented in docs/briefs.md: {missing}"
+
+
+def test_templates_receive_only_the_context() -> None:
+    env = environment("html")
+    names = sorted(p.name for p in TEMPLATES.glob("*.j2"))
+    assert {"brief.md.j2", "brief.html.j2", "compare.md.j2", "compare.html.j2"} <= set(names)
+    for name in names:
+        source = (TEMPLATES / name).read_text(encoding="utf-8")
+        free = jinja2.meta.find_undeclared_variables(env.parse(source))
+        assert free <= {"brief"}, f"{name} reads {free - {'brief'}} besides `brief`"
+
+
+def test_published_schemas_match_the_models() -> None:
+    for file, model in (("brief.schema.json", BriefContext), ("brief-comparison.schema.json", ComparisonContext)):
+        published = json.loads((DOCS / file).read_text(encoding="utf-8"))
+        assert published == model.model_json_schema(), f"docs/{file} is stale: run `diagnose brief --schema`"
+        assert published["$id"].startswith("urn:policy-diagnostics:")
+
+
+def test_json_brief_round_trips_through_the_model(kz_brief: BriefContext) -> None:
+    text = render_brief(kz_brief, "json")
+    again = BriefContext.model_validate_json(text)
+    assert again == kz_brief
+    assert json.loads(text)["schema_version"] == 1
+
+
+def test_json_brief_validates_against_published_schema(kz_brief: BriefContext) -> None:
+    jsonschema = pytest.importorskip("jsonschema")  # used only where installed
+    schema = json.loads((DOCS / "brief.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(json.loads(render_brief(kz_brief, "json")), schema)
+
+
+def test_schema_option_prints_the_published_schema() -> None:
+    r = cli("brief", "--schema")
+    assert r.exit_code == 0 and json.loads(r.stdout) == BriefContext.model_json_schema()
+    r = cli("brief", "--schema", "--compare")
+    assert json.loads(r.stdout) == ComparisonContext.model_json_schema()
+
+
+# ---------------------------------------------------------------------------------------
+# Content and order (MAP.md §10 R-5, R-6, R-17)
+
+def test_kz_context_roots_first_with_chains(kz: Assessment, kz_brief: BriefContext) -> None:
+    fired = [f.rule for f in kz.diagnoses() if f.status.value == "fired"]
+    assert [d.id for d in kz_brief.diagnoses] == fired
+    roles = [d.role for d in kz_brief.diagnoses]
+    assert roles[0] == "root_cause" and roles.index("diagnosis") > max(
+        i for i, r in enumerate(roles) if r == "root_cause")
+    dx1 = kz_brief.diagnoses[0]
+    assert dx1.number == 1 and dx1.chain.manifestations and dx1.evidence and dx1.contrasts
+    assert all(link.layer == "manifestation" for link in dx1.chain.manifestations)
+    external = next(d for d in kz_brief.diagnoses if d.id == "dx.wto_plus_accession_burden")
+    assert external.chain.size == 0 and external.chain.context  # rests on context alone
+    # Every node in a chain appears once in the annex list, feeding the diagnoses that use it.
+    in_chains = {x.id for d in kz_brief.diagnoses for x in (*d.chain.manifestations, *d.chain.mechanisms,
+                                                              *d.chain.policies)}
+    assert in_chains == {n.id for n in kz_brief.nodes}
+    assert 3 <= len(kz_brief.key_messages) <= 5
+    assert kz_brief.case.tier == "A" and kz_brief.case.thesis_case
+
+
+def test_evidence_carries_sources_and_years(kz_brief: BriefContext, kz_profile: Profile) -> None:
+    answers = [e for d in kz_brief.diagnoses for e in d.evidence] + [e for n in kz_brief.nodes for e in n.evidence]
+    assert answers and all(e.source == kz_profile.answers[e.indicator].source for e in answers)
+    assert all(e.as_of == kz_profile.answers[e.indicator].as_of for e in answers)
+    sources = {s.source for s in kz_brief.references.sources}
+    assert {e.source for e in answers if e.source} <= sources
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_sections_in_presentation_order(fmt: str, kz_brief: BriefContext) -> None:
+    text = render_brief(kz_brief, fmt)
+    heads = ["Key messages", "What is this a case of?", "Root causes and their chains", "Findings",
+             "Policy directions", "Questions for local stakeholders", "What could not be assessed",
+             "Annex A. Data quality", "Annex B. Causal chains", "Annex C. Diagnoses in full",
+             "Annex D. Findings in the chains", "Annex E. Policy directions in full",
+             "Annex F. Method and audit", "References"]
+    positions = [text.index(h) for h in heads]
+    assert positions == sorted(positions)
+    for d in kz_brief.diagnoses:
+        assert d.title in text
+    for caveat in UNIVERSAL_CAVEATS:  # stated once, not with every direction
+        assert text.count(caveat if fmt == "html" else md_escape(caveat)) == 1
+
+
+def test_no_annexes_gives_the_main_body(kz_brief: BriefContext) -> None:
+    body = kz_brief.model_copy(update={"meta": kz_brief.meta.model_copy(update={"annexes": False})})
+    for fmt in ("md", "html"):
+        text = render_brief(body, fmt)
+        assert "Annex A" not in text.replace("Annex A draws", "") and "What could not be assessed" in text
+        assert len(text) < len(render_brief(kz_brief, fmt))
+
+
+def test_not_assessable_names_the_deciding_evidence(registry: Registry, assessor: Assessor, kb: KnowledgeBase,
+                                                   kz_profile: Profile) -> None:
+    sparse = kz_profile.with_answers({k: None for k in list(kz_profile.answers)[::2]})
+    a = assessor.assess(sparse, now=NOW)
+    brief = build_context(a, kb, sparse, registry, date=DATE)
+    assert brief.not_assessable
+    u = brief.not_assessable[0]
+    assert u.deciding and u.deciding[0].question == kb.indicators[u.deciding[0].id].question
+    html = render_brief(brief, "html")
+    assert u.title in html.split('id="not-assessable"')[1] and u.deciding[0].id in html
+
+
+def test_data_quality_annex(kz_brief: BriefContext, kz_profile: Profile, kb: KnowledgeBase) -> None:
+    q = kz_brief.data_quality
+    assert [c.id for c in q.cautions] == [c.id for c in kz_profile.data_cautions]
+    assert q.imaginaries and q.profile_available
+    for s in q.set_aside:
+        spec = kb.indicators[s.indicator]
+        assert spec.benchmark or spec.display_only
+    html = render_brief(kz_brief, "html")
+    annex = html.split('id="annex-a"')[1].split('id="annex-b"')[0]
+    assert all(c.id in annex for c in q.cautions) and q.imaginaries[0].split(" — ")[0] in annex
+
+
+# ---------------------------------------------------------------------------------------
+# Self-contained, printable HTML with the diagram
+
+def test_html_is_self_contained_and_printable(kz_brief: BriefContext) -> None:
+    html = render_brief(kz_brief, "html")
+    page = parse_html(html)
+    tags = [t for t, _ in page.tags]
+    assert "script" not in tags and "link" not in tags and "img" not in tags and "iframe" not in tags
+    for _, attrs in page.tags:
+        assert not attrs.get("src")
+        href = attrs.get("href")
+        assert href is None or href.startswith("#"), href
+    ids = [a["id"] for _, a in page.tags if a.get("id")]
+    assert len(ids) == len(set(ids))
+    anchors = {a["href"][1:] for _, a in page.tags if (a.get("href") or "").startswith("#")}
+    assert anchors <= set(ids)  # every in-page link lands somewhere
+    style = html.split("<style>")[1].split("</style>")[0]
+    assert "@import" not in style and "url(" not in style
+    assert "size: A4" in style and "@media print" in style and "break-before: page" in style
+
+
+def test_causal_chain_diagram_is_inline_svg_of_the_findings(kz_brief: BriefContext) -> None:
+    html = render_brief(kz_brief, "html")
+    svg = html.split("<svg", 1)[1].split("</svg>")[0]
+    assert svg.count("<rect") == len(kz_brief.graph.nodes)
+    assert svg.count("marker-end=") == len(kz_brief.graph.edges)
+    layout = diagram_layout(kz_brief.graph)
+    boxes = {b.id: b for b in layout.boxes}
+    for e in kz_brief.graph.edges:  # premises sit left of or beside what they support
+        assert boxes[e.source].x <= boxes[e.target].x or boxes[e.source].x - boxes[e.target].x < layout.width
+    assert all(b.y + b.h <= layout.height for b in layout.boxes)
+
+
+# ---------------------------------------------------------------------------------------
+# Escaping of everything an analyst or a plugin typed
+
+@pytest.fixture(scope="module")
+def hostile(assessor: Assessor, kb: KnowledgeBase, kz_profile: Profile, registry: Registry) -> BriefContext:
+    old = kz_profile.answers["wto.bargaining_power"]
+    profile = kz_profile.with_answers({
+        "wto.bargaining_power": Answer(value=old.value, source=HOSTILE, note=HOSTILE,
+                                       evidence=EvidenceGrade.DOCUMENTED, as_of=2016)})
+    profile = profile.model_copy(update={
+        "name": "Kazakhstan <b>bold</b>",
+        "data_cautions": [DataCaution(id="hostile", text=HOSTILE, source=HOSTILE)]})
+    a = assessor.assess(profile, now=NOW)
+    return build_context(a, kb, profile, registry, audience=HOSTILE, unit="Unit {{ 1+1 }}", date=DATE)
+
+
+def test_analyst_text_is_escaped_in_html(hostile: BriefContext) -> None:
+    html = render_brief(hostile, "html")
+    page = parse_html(html)
+    assert "script" not in [t for t, _ in page.tags] and "b" not in [t for t, _ in page.tags]
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert "{{ 7*7 }}" in html and "{% raw %}" in html and "Unit {{ 1+1 }}" in html
+    text = "".join(page.text)
+    assert "<script>alert('x')</script> {{ 7*7 }}" in text  # what the reader sees
+
+
+def test_analyst_text_is_escaped_in_markdown(hostile: BriefContext) -> None:
+    md = render_brief(hostile, "md")
+    assert "{{ 7\\*7 }}" in md and "Unit {{ 1+1 }}" in md  # braces stay, the star is escaped
+    html = md_to_html(md)
+    page = parse_html(html)
+    tags = [t for t, _ in page.tags]
+    assert "script" not in tags and "b" not in tags
+    assert not any(a.get("href") == "http://evil.test" for _, a in page.tags)
+    assert "&lt;script&gt;alert" in html
+    text = "".join(page.text)
+    assert "<script>alert('x')</script> {{ 7*7 }} {% raw %} *stars* | pipe [link](http://evil.test)" in text
+    # The pipe did not split the evidence table: every row keeps the header's four cells.
+    table = md.split("| Indicator | Answer | Source | Year |")[1].split("\n\n")[0]
+    assert all(len(re.findall(r"(?<!\\)\|", row)) == 5 for row in table.strip().splitlines())
+
+
+def test_md_escape_neutralises_markdown_and_html() -> None:
+    assert md_escape("# heading") == "\\# heading"
+    assert md_escape("1. item") == "1\\. item"
+    assert md_escape("a <b> & c *d* `e` [f](g) &amp;") == "a \\<b\\> & c \\*d\\* \\`e\\` \\[f\\](g) &amp;amp;"
+    assert md_escape("two\n\nlines") == "two lines"
+
+
+def test_lead_keeps_citations_whole() -> None:
+    text = "Kazakhstan waited [§7.3 p.144 (ll. 12361–12376)]. Then e.g. more. Last one."
+    assert lead(text) == "Kazakhstan waited [§7.3 p.144 (ll. 12361–12376)]."
+    assert lead(text, 2) == "Kazakhstan waited [§7.3 p.144 (ll. 12361–12376)]. Then e.g. more."
+
+
+# ---------------------------------------------------------------------------------------
+# Plugin sections (hook diagnostics_brief_sections)
+
+class SectionPlugin:
+    @hookimpl
+    def diagnostics_brief_sections(self, assessment: Assessment) -> list[BriefSection]:
+        return [
+            BriefSection(id="local", title="Local view <i>", body=f"First {HOSTILE}\n\nSecond paragraph.",
+                         placement="after_findings"),
+            BriefSection(id="annexed", title="Plugin annex", body="Annexed text.", placement="annex"),
+            BriefSection(id="odd", title="Odd", body="x", placement="sidebar"),
+        ]
+
+
+class BrokenPlugin:
+    @hookimpl
+    def diagnostics_brief_sections(self, assessment: Assessment) -> list[BriefSection]:
+        raise RuntimeError("boom")
+
+
+def registry_with(kb: KnowledgeBase, *plugins: tuple[str, object]) -> Registry:
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    for name, plugin in plugins:
+        pm.register(plugin, name=name)
+    return Registry(kb=kb, profiles={}, reports=[], manager=pm)
+
+
+def test_hook_plugin_sections_rendered_escaped(kz: Assessment, kb: KnowledgeBase, kz_profile: Profile) -> None:
+    reg = registry_with(kb, ("local_plugin", SectionPlugin()), ("broken_plugin", BrokenPlugin()))
+    brief = build_context(kz, kb, kz_profile, reg, date=DATE)
+    assert [s.id for s in brief.sections] == ["local", "annexed"]
+    assert brief.sections[0].paragraphs[1] == "Second paragraph." and brief.sections[0].provided_by == "local_plugin"
+    notices = " ".join(brief.method.notices)
+    assert "broken_plugin" in notices and "boom" in notices and "'sidebar'" in notices
+    html = render_brief(brief, "html")
+    assert "<i>" not in html and "Local view &lt;i&gt;" in html and "&lt;script&gt;" in html
+    assert html.index("Local view") < html.index("Policy directions") < html.index("Plugin annex")
+    md = render_brief(brief, "md")
+    assert "## Local view \\<i\\>" in md and "script" not in [t for t, _ in parse_html(md_to_html(md)).tags]
+
+
+# ---------------------------------------------------------------------------------------
+# User templates in the sandbox
+
+def test_user_template_extends_the_default(tmp_path: Path, kz_brief: BriefContext) -> None:
+    (tmp_path / "brief.md.j2").write_text(
+        '{% extends "default:brief.md.j2" %}\n{% block key_messages %}## Our summary\n\n'
+        '{{ brief.key_messages[0] }}\n{% endblock %}\n', encoding="utf-8")
+    md = render_brief(kz_brief, "md", template_dir=tmp_path)
+    assert "## Our summary" in md and "## Key messages" not in md and "## 3. Findings" in md
+    html = render_brief(kz_brief, "html", template_dir=tmp_path)  # no override: the default
+    assert "Key messages" in html
+
+
+@pytest.mark.parametrize("source", [
+    "{{ brief.__class__.__mro__ }}",
+    "{{ brief.key_messages.append('x') }}",
+    "{{ ''.__class__.__base__.__subclasses__() }}",
+])
+def test_user_template_is_sandboxed(tmp_path: Path, kz_brief: BriefContext, source: str) -> None:
+    (tmp_path / "brief.md.j2").write_text(source, encoding="utf-8")
+    with pytest.raises(DataError, match="sandbox|template"):
+        render_brief(kz_brief, "md", template_dir=tmp_path)
+
+
+def test_cli_user_template_errors_are_one_line(tmp_path: Path) -> None:
+    (tmp_path / "brief.md.j2").write_text("{% if %}", encoding="utf-8")
+    r = cli("brief", "KZ", "--template-dir", str(tmp_path))
+    assert r.exit_code == 2 and r.stderr.startswith("error:") and len(r.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in r.stderr
+
+
+# ---------------------------------------------------------------------------------------
+# CLI
+
+def test_cli_writes_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    out = tmp_path / "kz.html"
+    r = cli("brief", "KZ", "-o", str(out), "--audience", "Budget Committee", "--unit", "Research Service",
+            "--date", "2025-04-01")
+    assert r.exit_code == 0, r.stderr
+    html = out.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")  # format from the suffix
+    assert "Budget Committee" in html and "Research Service" in html and "2025-04-01" in html
+    r = cli("brief", "KZ", "-o", str(out))
+    assert r.exit_code == 2 and "exists" in r.stderr and "--force" in r.stderr
+    assert out.read_text(encoding="utf-8") == html
+    r = cli("brief", "KZ", "-o", str(out), "--force", "--format", "md")
+    assert r.exit_code == 0 and out.read_text(encoding="utf-8").startswith("# Systemic problems")
+
+
+def test_cli_brief_from_a_saved_assessment(tmp_path: Path) -> None:
+    saved = tmp_path / "kz-assessment.json"
+    saved.write_text(cli("assess", "KZ", "--json").stdout, encoding="utf-8")
+    r = cli("brief", str(saved), "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["meta"]["country"] == "KZ" and data["data_quality"]["profile_available"] is True
+    assert data["diagnoses"] and data["data_quality"]["cautions"]
+
+
+def test_cli_compare(tmp_path: Path) -> None:
+    r = cli("brief", "--compare", "KZ", "KG", "EE", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    c = ComparisonContext.model_validate_json(r.stdout)
+    assert [x.country for x in c.countries] == ["KZ", "KG", "EE"]
+    assert all(len(row.cells) == 3 for row in c.rows) and c.rows[0].role == "root_cause"
+    assert c.countries[2].tier == "C" and 3 <= len(c.key_messages) + 1 <= 6
+    for fmt in ("md", "html"):
+        out = tmp_path / f"cmp.{fmt}"
+        assert cli("brief", "--compare", "KZ", "KG", "EE", "-o", str(out)).exit_code == 0
+        text = out.read_text(encoding="utf-8")
+        assert "Systemic problems side by side" in text and "Estonia" in text
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("brief",), "name a country code"),
+    (("brief", "--compare", "KZ"), "at least two"),
+    (("brief", "KZ", "KG"), "--compare"),
+    (("brief", "KZ", "--date", "31/03/2025"), "not a date"),
+    (("brief", "XX"), "neither a profile file nor a known country code"),
+])
+def test_cli_bad_input_one_line(args: tuple[str, ...], message: str) -> None:
+    r = cli(*args)
+    assert r.exit_code == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_render_brief_api_for_the_tui(kz_brief: BriefContext) -> None:
+    import diagnostics.reports as reports
+
+    assert reports.render_brief is render_brief and reports.BriefContext is BriefContext
+    assert render_brief(kz_brief, "md").startswith("# ")
+    assert render_brief(kz_brief, "html").startswith("<!DOCTYPE html>")
+    assert json.loads(render_brief(kz_brief, "json"))["meta"]["country"] == "KZ"
+    with pytest.raises(DataError, match="unknown brief format"):
+        render_brief(kz_brief, "pdf")
+
+
+def test_comparison_from_the_api(assessor: Assessor, kb: KnowledgeBase, registry: Registry) -> None:
+    from diagnostics.cli import load_profile_file
+
+    items = []
+    for code in ("KZ", "KG"):
+        p = load_profile_file(registry.profiles[code].path)
+        items.append((assessor.assess(p, now=NOW), p))
+    c = build_comparison(items, kb, date=DATE)
+    kz_row = {r.id: r.cells[0].status for r in c.rows}
+    assert kz_row == {f.rule: f.status.value for f in items[0][0].diagnoses()}
+    assert {r.id for r in c.rows if r.differs} == {
+        r.id for r in c.rows if r.cells[0] != r.cells[1]}
+
+
+def test_mini_knowledge_base_brief(mini_kb: KnowledgeBase) -> None:
+    profile = Profile(country="ZZ", name="Demo", answers={
+        "demo.legacy": Answer(value=True, source="law *1*", as_of=2020),
+        "demo.attitude": Answer(value=1, source="interviews *2*", evidence=EvidenceGrade.INTERVIEW),
+        "demo.law_count": Answer(value=2000, source="registry"),
+        "demo.mode": Answer(value="radical", source="decree"),
+        "demo.tools": Answer(value=("parks",), source="plan"),
+    })
+    a = Assessor(mini_kb, engine="reference").assess(profile, now=NOW)
+    brief = build_context(a, mini_kb, profile, date=DATE)
+    assert [d.id for d in brief.diagnoses] == ["dx.demo_root"]
+    assert [n.id for n in brief.nodes] == ["node.demo_hostile", "node.demo_mismatch"]
+    assert brief.case.tier is None and "no tier" in brief.case.tier_note
+    md = render_brief(brief, "md")
+    assert "- interviews \\*2\\* (interview)" in md and "Demo direction" in md
+    assert render_brief(brief, "html").count("<rect") == 3
+
+
+def test_core_and_cli_import_no_jinja2() -> None:
+    code = ("import sys, diagnostics.cli, diagnostics.assessment, diagnostics.reports.cli; "
+            "assert 'jinja2' not in sys.modules, 'jinja2 imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+@pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("pdftotext")),
+                    reason="needs chromium and poppler-utils (bench/brief_pdf.py)")
+def test_kz_main_body_prints_within_six_a4_pages() -> None:
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "brief_pdf.py")], capture_output=True, text=True,
+                       timeout=300, cwd=ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
+    pages = int(re.search(r"main body: (\d+) pages", r.stdout).group(1))  # type: ignore[union-attr]
+    assert 1 <= pages <= 6

@@ -1,0 +1,39 @@
+"""Helpers shared by the TUI tests (not a test module)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.pilot import Pilot
+
+from diagnostics.assessment import Assessor
+from diagnostics.knowledge import IndicatorType
+from diagnostics.profile import Profile
+from diagnostics.tui import bridge
+from diagnostics.tui.workspace import WorkspaceScreen
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Let pending messages and every worker finish, then let the screen catch up."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def workspace(pilot: Pilot[Any]) -> WorkspaceScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, WorkspaceScreen), f"expected the workspace, got {screen!r}"
+    return screen
+
+
+def flip(assessor: Assessor, profile: Profile, kind: IndicatorType) -> tuple[str, str]:
+    """(diagnosis, indicator of type `kind`) such that changing that one answer changes the diagnosis."""
+    kb = assessor.kb
+    for dx in kb.diagnoses():
+        for row in bridge.single_changes(assessor, profile, dx.id):
+            (ind, _now, after), = row.changes
+            if kb.indicators[ind].type == kind and after != "unknown" and ind in profile.answers:
+                return dx.id, ind
+    raise AssertionError(f"no {kind} answer changes a diagnosis of {profile.country}")

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from . import __version__
-from .conditions import LeafResult
+from .conditions import LeafResult, compare
 from .errors import DataError, EngineError
 from .evaluator import ReferenceEvaluator, RuleOutcome, Status
 from .kb import KnowledgeBase, did_you_mean
@@ -183,7 +183,7 @@ class Assessor:
         tier = family.tier_of(profile.country) if family else None
         findings: dict[str, FindingResult] = {}
         for rule_id, outcome in outcomes.items():
-            findings[rule_id] = self._finding(self.kb.rules[rule_id], outcome, profile, tier, findings)
+            findings[rule_id] = self._finding(self.kb.rules[rule_id], outcome, profile, values, tier, findings)
         ordered = sorted(findings.values(), key=_display_order)
         answered = sum(1 for a in profile.answers.values() if a.known)
         unknown = sum(1 for a in profile.answers.values() if a.unknown)
@@ -230,8 +230,8 @@ class Assessor:
         return seen
 
     # -----------------------------------------------------------------------------------
-    def _finding(self, rule: Rule, outcome: RuleOutcome, profile: Profile, tier: Tier | None,
-                 done: Mapping[str, FindingResult]) -> FindingResult:
+    def _finding(self, rule: Rule, outcome: RuleOutcome, profile: Profile, values: Mapping[str, Any],
+                 tier: Tier | None, done: Mapping[str, FindingResult]) -> FindingResult:
         f = FindingResult(
             rule=rule.id, title=rule.title, layer=rule.layer.value, role=rule.role, theme=rule.theme,
             function=rule.function.value, status=outcome.status, severity=rule.severity.value,
@@ -253,9 +253,6 @@ class Assessor:
                     a = profile.answers.get(i)
                     if a is not None and a.known:
                         f.trace.append(_answer_step(i, a, f"{i} is answered (mismatch evidence)"))
-            values = {k: v for k, v in profile.known_values().items()}
-            from .conditions import compare
-
             f.supporting = [c.describe() for c in rule.supporting
                             if c.indicator in values and _safe_compare(compare, c, values)]
             f.confidence, f.confidence_reasons = self._confidence(rule, f, profile, tier, done)

@@ -175,3 +175,22 @@ def test_strict_cli_exits_2_on_a_broken_plugin(tmp_path) -> None:
     strict = subprocess.run([*cmd, "--strict", "families"], capture_output=True, text=True, env=env, timeout=120)
     assert strict.returncode == 2
     assert "plugin broken" in strict.stderr and "Traceback" not in strict.stderr
+
+
+def test_every_country_profile_assesses_honestly(registry, assessor) -> None:
+    """All 15 post-Soviet profiles load and assess; sparse data gives not_assessable, never a crash."""
+    from conftest import read_profile
+
+    assert sorted(registry.profiles) == sorted(
+        ["KZ", "KG", "UZ", "TJ", "TM", "RU", "BY", "UA", "MD", "GE", "AM", "AZ", "EE", "LV", "LT"])
+    for code, entry in registry.profiles.items():
+        result = assessor.assess(read_profile(entry.path), file=str(entry.path))
+        assert result.tier is not None, code
+        statuses = {d.status.value for d in result.diagnoses()}
+        assert statuses <= {"fired", "not_fired", "not_assessable", "not_applicable"}
+        if code != "KZ":
+            # public facts only: no informal evidence, so no mismatch can be judged (R-2)
+            assert result.status("dx.formal_informal_mismatch") != "fired", code
+            for d in result.diagnoses():
+                if d.status.value == "not_assessable":
+                    assert result.coverage.per_diagnosis[d.rule], (code, d.rule)

@@ -25,7 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .assessment import Assessment, Assessor, FindingResult, parse_cli_value, validate_answers
+from .assessment import (
+    Assessment,
+    Assessor,
+    FindingResult,
+    parse_cli_value,
+    undecided_indicators,
+    validate_answers,
+)
 from .conditions import LeafResult, compare
 from .errors import DataError
 from .evaluator import ReferenceEvaluator, RuleOutcome, Status
@@ -1115,22 +1122,6 @@ def deciders(kb: KnowledgeBase, rule_id: str, values: Mapping[str, Any],
     # Indicators that settle it whatever the answer come first.
     found.sort(key=lambda d: -sum(o.status in DECIDED for o in d.outcomes) / max(1, len(d.outcomes)))
     return OpenSensitivity(rule_id, kb.rules[rule_id].title, found, also)
-
-
-def undecided_indicators(outcomes: Mapping[str, RuleOutcome], rule_id: str) -> list[str]:
-    """Unknown indicators that could still decide a rule, through its open premises."""
-    seen: list[str] = []
-    stack = [rule_id]
-    visited: set[str] = set()
-    while stack:
-        rid = stack.pop()
-        if rid in visited:
-            continue
-        visited.add(rid)
-        o = outcomes[rid]
-        seen += [i for i in o.missing if i not in seen]
-        stack.extend(reversed(o.waiting_on))
-    return seen
 
 
 def sensitivity(kb: KnowledgeBase, profile: Profile, *, max_size: int = 3,

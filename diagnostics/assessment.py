@@ -192,7 +192,7 @@ class Assessor:
             answered=answered,
             unknown=unknown,
             unanswered=len(self.kb.indicators) - answered - unknown,
-            per_diagnosis={f.rule: self.undecided(f.rule, outcomes)
+            per_diagnosis={f.rule: undecided_indicators(outcomes, f.rule)
                            for f in ordered if f.layer == "diagnosis" and f.status is Status.NOT_ASSESSABLE},
         )
         stamp = AuditStamp(
@@ -213,21 +213,6 @@ class Assessor:
             imaginaries=detect_imaginaries(profile),
             audit=stamp,
         )
-
-    def undecided(self, rule_id: str, outcomes: Mapping[str, RuleOutcome]) -> list[str]:
-        """Unknown indicators that could still decide a not-assessable rule, through its premises."""
-        seen: list[str] = []
-        stack = [rule_id]
-        visited: set[str] = set()
-        while stack:
-            rid = stack.pop()
-            if rid in visited:
-                continue
-            visited.add(rid)
-            o = outcomes[rid]
-            seen += [i for i in o.missing if i not in seen]
-            stack.extend(o.waiting_on)
-        return seen
 
     # -----------------------------------------------------------------------------------
     def _finding(self, rule: Rule, outcome: RuleOutcome, profile: Profile, values: Mapping[str, Any],
@@ -311,6 +296,22 @@ class Assessor:
         else:
             reasons.append(f"tier {tier.value}: shares the legacy of the thesis case")
         return CONFIDENCE_ORDER[level], reasons  # type: ignore[return-value]
+
+
+def undecided_indicators(outcomes: Mapping[str, RuleOutcome], rule_id: str) -> list[str]:
+    """Unknown indicators that could still decide a not-assessable rule, through its open premises."""
+    seen: list[str] = []
+    stack = [rule_id]
+    visited: set[str] = set()
+    while stack:
+        rid = stack.pop()
+        if rid in visited:
+            continue
+        visited.add(rid)
+        o = outcomes[rid]
+        seen += [i for i in o.missing if i not in seen]
+        stack.extend(reversed(o.waiting_on))
+    return seen
 
 
 def _safe_compare(compare: Any, c: Compare, values: Mapping[str, Any]) -> bool:

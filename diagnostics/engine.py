@@ -29,10 +29,10 @@ from typing import Any
 
 from durable import engine as durable_engine
 
-from .conditions import dnf, push_not
+from .conditions import dnf
 from .errors import EngineError, KnowledgeError
-from .kb import MAX_PATTERNS, KnowledgeBase
-from .knowledge import All, AnyOf, Compare, Finding, Indicator, IndicatorType, Known, Rule
+from .kb import MAX_PATTERNS, KnowledgeBase, condition_parts
+from .knowledge import Compare, Finding, Indicator, IndicatorType, Known
 
 RULESET = "diagnostics"
 SENTINEL = "__session__"
@@ -124,19 +124,6 @@ class _Aux:
     key: str
 
 
-def _parts(rule: Rule) -> list[Any]:
-    """The conjuncts of gate ∧ evidence ∧ when, negation pushed into the comparisons."""
-    parts: list[Any] = []
-    if rule.gate is not None:
-        parts.append(push_not(rule.gate))
-    if rule.evidence is not None:
-        parts.append(AnyOf(any=tuple(Known(known=i) for i in rule.evidence.formal)))
-        parts.append(AnyOf(any=tuple(Known(known=i) for i in rule.evidence.informal)))
-    when = push_not(rule.when)
-    parts.extend(when.all if isinstance(when, All) else (when,))
-    return parts
-
-
 def compile_ruleset(kb: KnowledgeBase) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
     """The durable-rules definition, and durable rule name -> (kind, id) of what it derives.
 
@@ -151,7 +138,7 @@ def compile_ruleset(kb: KnowledgeBase) -> tuple[dict[str, Any], dict[str, tuple[
     names: dict[str, tuple[str, str]] = {}
     for rule_id, rule in kb.rules.items():
         main: list[Any] = []
-        for n, part in enumerate(_parts(rule)):
+        for n, part in enumerate(condition_parts(rule)):
             alternatives = dnf(part)
             if len(alternatives) == 1:
                 main.extend(alternatives[0])

@@ -22,6 +22,8 @@ from .conditions import Conjunction, NegationError, TooComplex, dnf, push_not
 from .errors import DataError, KnowledgeError
 from .knowledge import (
     LAYER_ORDER,
+    All,
+    AnyOf,
     Compare,
     Direction,
     EvidenceKind,
@@ -224,18 +226,22 @@ def _rule_leaves(rule: Rule, with_supporting: bool = False) -> list[Any]:
     return out
 
 
-def _compile(rule: Rule) -> list[Conjunction]:
-    """gate ∧ (evidence) ∧ when, as DNF over negation-free leaves."""
-    from .knowledge import All, AnyOf
-
+def condition_parts(rule: Rule) -> list[Any]:
+    """The conjuncts of gate ∧ evidence ∧ when, negation pushed into the comparisons."""
     parts: list[Any] = []
     if rule.gate is not None:
         parts.append(push_not(rule.gate))
     if rule.evidence is not None:
         parts.append(AnyOf(any=tuple(Known(known=i) for i in rule.evidence.formal)))
         parts.append(AnyOf(any=tuple(Known(known=i) for i in rule.evidence.informal)))
-    parts.append(push_not(rule.when))
-    return dnf(All(all=tuple(parts)))
+    when = push_not(rule.when)
+    parts.extend(when.all if isinstance(when, All) else (when,))
+    return parts
+
+
+def _compile(rule: Rule) -> list[Conjunction]:
+    """gate ∧ (evidence) ∧ when, as DNF over negation-free leaves."""
+    return dnf(All(all=tuple(condition_parts(rule))))
 
 
 def _patterns(conj: Conjunction) -> set[str]:
@@ -407,37 +413,27 @@ def _records(path: Path, key: str) -> tuple[list[Any], dict[Any, int]]:
     return data[key], lines
 
 
-def load_indicator_file(path: Path, provided_by: str = "") -> list[Indicator]:
-    items, lines = _records(path, "indicators")
+def _load_records(path: Path, key: str, model: type[Any], provided_by: str) -> list[Any]:
+    items, lines = _records(path, key)
     out = []
     for n, item in enumerate(items):
         label = item.get("id", f"item {n + 1}") if isinstance(item, dict) else f"item {n + 1}"
         if isinstance(item, dict) and provided_by:
             item = {**item, "provided_by": provided_by}
-        out.append(parse_model(Indicator, item, path, lines, ("indicators", n), what=str(label)))
+        out.append(parse_model(model, item, path, lines, (key, n), what=str(label)))
     return out
+
+
+def load_indicator_file(path: Path, provided_by: str = "") -> list[Indicator]:
+    return _load_records(path, "indicators", Indicator, provided_by)
 
 
 def load_rule_file(path: Path, provided_by: str = "") -> list[Rule]:
-    items, lines = _records(path, "rules")
-    out = []
-    for n, item in enumerate(items):
-        label = item.get("id", f"item {n + 1}") if isinstance(item, dict) else f"item {n + 1}"
-        if isinstance(item, dict) and provided_by:
-            item = {**item, "provided_by": provided_by}
-        out.append(parse_model(Rule, item, path, lines, ("rules", n), what=str(label)))
-    return out
+    return _load_records(path, "rules", Rule, provided_by)
 
 
 def load_direction_file(path: Path, provided_by: str = "") -> list[Direction]:
-    items, lines = _records(path, "directions")
-    out = []
-    for n, item in enumerate(items):
-        label = item.get("id", f"item {n + 1}") if isinstance(item, dict) else f"item {n + 1}"
-        if isinstance(item, dict) and provided_by:
-            item = {**item, "provided_by": provided_by}
-        out.append(parse_model(Direction, item, path, lines, ("directions", n), what=str(label)))
-    return out
+    return _load_records(path, "directions", Direction, provided_by)
 
 
 def load_directory(root: Path, provided_by: str = "") -> tuple[list[Indicator], list[Rule], list[Direction]]:

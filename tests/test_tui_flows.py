@@ -9,7 +9,12 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from diagnostics.tui.app import DiagnosticsApp
+from diagnostics.tui.dialogs import ConfirmScreen, DiffScreen, FindingScreen, HelpScreen
+from diagnostics.tui.start import StartScreen
+from diagnostics.tui.widgets import FindingsPanel
 from textual.widgets import Select, Switch
+from textual.worker import Worker, WorkerState
 from tui_helpers import flip, settle, workspace
 
 from diagnostics.assessment import Assessor
@@ -18,10 +23,6 @@ from diagnostics.knowledge import IndicatorType
 from diagnostics.profile import Profile
 from diagnostics.registry import Registry
 from diagnostics.session import DATA_DIR_ENV, AssessmentSession, RecentList
-from diagnostics.tui.app import DiagnosticsApp
-from diagnostics.tui.dialogs import ConfirmScreen, DiffScreen, FindingScreen, HelpScreen
-from diagnostics.tui.start import StartScreen
-from diagnostics.tui.widgets import FindingsPanel
 
 
 @pytest.fixture
@@ -178,6 +179,30 @@ def test_blank_start_navigation_and_suggestion(registry: Registry, data: Path) -
             await pilot.press("u")
             await settle(pilot)
             assert ws.session.answer(nxt) is None
+            # The navigator: move down to the following question and open it with Enter.
+            await pilot.press("g", "down", "enter")
+            await settle(pilot)
+            following = ws.nav.questions.cursor_node
+            assert following is not None and following.data in registry.kb.indicators
+            assert ws.pane.indicator == following.data == ws.session.current
+            # "Why is this asked?" names the rules the answer feeds.
+            await pilot.press("escape", "y")
+            await settle(pilot)
+            assert not ws.pane.query_one("#q-why").collapsed
+            first_rule = registry.kb.feeds[following.data][0]
+            assert registry.kb.rules[first_rule].title.split()[0] in ws.pane.why
+            # Close, and reopen it from the recent list.
+            path = ws.session.path
+            await pilot.press("x")
+            await settle(pilot)
+            assert isinstance(app.screen, StartScreen)
+            recent = app.screen.query_one("#recent")
+            assert recent.option_count == 1 and recent.get_option_at_index(0).id == str(path)
+            recent.focus()
+            await pilot.press("down", "up", "enter")
+            await settle(pilot)
+            again = workspace(pilot)
+            assert again.session.path == path and again.session.current == following.data
 
     asyncio.run(run())
 
@@ -202,6 +227,19 @@ def test_help_and_command_palette_reach_every_action(registry: Registry, data: P
             await pilot.press("enter")
             await settle(pilot)
             assert app.screen is ws and ws.whatif_on
+            # Keep a what-if change: it becomes a saved answer.
+            target = next(q for q in ws.session.order
+                          if registry.kb.indicators[q].type == IndicatorType.BOOL)
+            old = ws.session.answer(target).value
+            ws.goto(target, focus=True)
+            await settle(pilot)
+            await pilot.press("space")
+            await settle(pilot)
+            assert ws.session.answer(target).value is old  # not yet saved
+            await pilot.press("escape", "k")
+            await settle(pilot)
+            assert not ws.whatif_on
+            assert AssessmentSession.open(registry.kb, ws.session.path).answer(target).value is (not old)
 
     asyncio.run(run())
 
@@ -238,7 +276,14 @@ def test_compare_sensitivity_brief_and_export(registry: Registry, data: Path) ->
             await pilot.press("b")
             await settle(pilot)
             brief = app.screen
-            assert brief.markdown.strip()
+            from diagnostics.reports.context import build_context
+            from diagnostics.reports.render import render_brief
+
+            assert brief.full, "diagnostics.reports is installed, so the real brief is shown"
+            assert app._brief_assessor is not None and app._brief_assessor.engine_name == "durable"
+            expected = render_brief(build_context(brief.assessment, registry.kb, ws.session.profile,
+                                                  registry), "md")
+            assert brief.markdown == expected
             assert "Kazakhstan" in brief.markdown
             await pilot.press("x")
             await settle(pilot)
@@ -254,5 +299,57 @@ def test_compare_sensitivity_brief_and_export(registry: Registry, data: Path) ->
             assert out.exists()
             assert AssessmentSession.import_file(registry.kb, out, data).profile.answers == \
                 ws.session.profile.answers
+
+    asyncio.run(run())
+
+
+def test_slow_assessments_move_to_a_worker_thread(registry: Registry, kz_profile: Profile,
+                                                  reference_assessor: Assessor, data: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from diagnostics.tui.workspace import WorkspaceScreen
+
+    monkeypatch.setattr(WorkspaceScreen, "INLINE_BUDGET", 0.0)  # every assessment counts as slow
+    dx, ind = flip(reference_assessor, kz_profile, IndicatorType.BOOL)
+    groups: list[str] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, Worker.StateChanged) and message.state == WorkerState.SUCCESS:
+            groups.append(message.worker.group)
+
+    async def run() -> None:
+        app = DiagnosticsApp(registry=registry, country="KZ")
+        async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
+            await settle(pilot)
+            ws = workspace(pilot)
+            ws.goto(ind, focus=True)
+            await settle(pilot)
+            before = ws.findings.assessment.status(dx)
+            groups.clear()
+            await pilot.press("space")
+            await settle(pilot)
+            assert "assess" in groups
+            assert ws.findings.assessment.status(dx) != before
+            assert ws.findings.assessment.status(dx) == reference_assessor.assess(
+                ws.session.profile).status(dx)
+
+    asyncio.run(run())
+
+
+def test_an_open_finding_leads_to_the_question_that_decides_it(registry: Registry, data: Path) -> None:
+    async def run() -> None:
+        app = DiagnosticsApp(registry=registry, country="KZ", blank=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            ws = workspace(pilot)
+            dx = next(f for f in ws.assessment.diagnoses() if f.status is Status.NOT_ASSESSABLE)
+            ws.open_finding(dx.rule)
+            await settle(pilot)
+            assert isinstance(app.screen, FindingScreen)
+            assert "## Why it cannot be decided yet" in app.screen.text
+            await pilot.press("a")
+            await settle(pilot)
+            assert app.screen is ws
+            deciding = ws.assessment.coverage.per_diagnosis[dx.rule]
+            assert ws.session.current == ws.pane.indicator == deciding[0]
 
     asyncio.run(run())

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from diagnostics.tui import bridge
+from diagnostics.tui.workspace import WorkspaceScreen
 from textual.pilot import Pilot
 
 from diagnostics.assessment import Assessor
 from diagnostics.knowledge import IndicatorType
 from diagnostics.profile import Profile
-from diagnostics.tui import bridge
-from diagnostics.tui.workspace import WorkspaceScreen
 
 
 async def settle(pilot: Pilot[Any]) -> None:

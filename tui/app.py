@@ -45,14 +45,15 @@ class DiagnosticsApp(App[None]):
 
     def __init__(self, *, registry: Registry | None = None, loader: Callable[[], Registry] | None = None,
                  data: Path | None = None, open_path: Path | None = None, country: str | None = None,
-                 resume: bool = False, blank: bool = False, engine: str = "reference") -> None:
+                 resume: bool = False, blank: bool = False, engine: str = "durable") -> None:
         super().__init__()
         self.registry: Registry | None = registry
         self.loader = loader or default_loader
         self.data = data if data is not None else data_dir()
         self.recent = RecentList.load(self.data)
-        self.engine = engine
+        self.engine = engine  # for briefs, as `diagnose --engine`; the live panel is always reference
         self._assessor: Assessor | None = None
+        self._brief_assessor: Assessor | None = None
         self._start_args = (open_path, country, resume, blank)
         self.session: AssessmentSession | None = None
 
@@ -112,6 +113,15 @@ class DiagnosticsApp(App[None]):
             assert self.registry is not None
             self._assessor = Assessor(self.registry.kb, engine="reference")
         return self._assessor
+
+    def brief_assessor(self) -> Assessor:
+        """The engine chosen on the command line (durable-rules by default), for briefs."""
+        if self._brief_assessor is None:
+            from diagnostics.assessment import Assessor
+
+            assert self.registry is not None
+            self._brief_assessor = Assessor(self.registry.kb, engine=self.engine)
+        return self._brief_assessor
 
     # -- sessions ---------------------------------------------------------------------
     def new_assessment(self, country: str, *, prefill: bool, family: str = "") -> bool:

@@ -37,6 +37,7 @@ def tui(settings: Any, target: str | None, resume: bool, blank: bool, data_dir: 
         raise DataError("--blank needs a country code, e.g. `diagnose tui KZ --blank`")
 
     strict = bool(getattr(settings, "strict", False))
+    engine = str(getattr(settings, "engine", "durable"))
     external = not bool(getattr(settings, "no_plugins", False))
 
     def loader() -> Any:
@@ -47,4 +48,4 @@ def tui(settings: Any, target: str | None, resume: bool, blank: bool, data_dir: 
     from .app import DiagnosticsApp
 
     DiagnosticsApp(loader=loader, data=data_dir, open_path=open_path, country=country,
-                   resume=resume, blank=blank).run()
+                   resume=resume, blank=blank, engine=engine).run()

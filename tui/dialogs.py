@@ -83,6 +83,7 @@ class FindingScreen(Screen[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.title = self.assessment.name
         self.sub_title = self.assessment.finding(self.rule).title
         self.query_one("#finding-scroll").focus()
 
@@ -264,7 +265,8 @@ class CompareScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = f"compare {self.profile.country}"
+        self.title = self.profile.name or self.profile.country
+        self.sub_title = "compare with another country"
         self.query_one("#compare-table", DataTable).add_columns("Finding", self.profile.country, "other")
 
     @on(Select.Changed, "#other")
@@ -362,16 +364,25 @@ class BriefScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.title = self.assessment.name
         self.sub_title = "brief preview"
         self.render_brief()
 
     @work(thread=True, exclusive=True, group="tool", exit_on_error=False)
     def render_brief(self) -> bridge.Brief:
+        # The brief is assessed again with the command line's engine (durable-rules by
+        # default), so it matches `diagnose brief`; the live panel's result is the fallback.
+        app = cast("DiagnosticsApp", self.app)
+        note = ""
+        try:
+            self.assessment = app.brief_assessor().assess(self.profile)
+        except Exception as exc:  # noqa: BLE001 - any engine failure falls back, and says so
+            note = f"{app.engine} engine failed ({str(exc).splitlines()[0]}); brief uses the live assessment"
         brief = bridge.render_brief(self.registry, self.assessment, self.profile, "md")
         if brief is not None and brief.full:
-            return brief
+            return bridge.Brief(brief.text, True, note)
         preview = fallback_brief(self.registry.kb, self.assessment, self.profile)
-        return bridge.Brief(preview, False, brief.note if brief is not None else "")
+        return bridge.Brief(preview, False, "; ".join(n for n in (note, brief.note if brief else "") if n))
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def write_files(self) -> list[Path]:
@@ -396,7 +407,8 @@ class BriefScreen(Screen[None]):
             self.query_one("#brief-loading").display = False
             self.query_one("#brief", MarkdownViewer).document.update(self.markdown)
             if brief.note:
-                self.notify(f"Showing a plain preview: {brief.note}", severity="warning", timeout=10)
+                prefix = "" if brief.full else "Showing a plain preview: "
+                self.notify(prefix + brief.note, severity="warning", timeout=10)
         elif event.state == WorkerState.SUCCESS and event.worker.group == "export":
             files = cast(list[Path], event.worker.result)
             self.notify("Wrote " + ", ".join(str(p) for p in files), timeout=10)

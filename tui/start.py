@@ -40,7 +40,7 @@ class StartScreen(Screen[None]):
                     yield Select[str]([], prompt="any family", id="family", compact=True)
                     yield Label("Country")
                     yield Select[str]([], prompt="choose a country…", id="country", compact=True)
-                    yield Label("…or a country code for a blank assessment")
+                    yield Label("…or type a code (blank start)")
                     yield Field(placeholder="e.g. MN", id="code", compact=True, max_length=3)
                     with Horizontal(classes="buttons"):
                         yield Button("From profile", id="prefill", variant="primary", compact=True)
@@ -55,11 +55,13 @@ class StartScreen(Screen[None]):
                 box.border_title = "Recent assessments"
                 yield OptionList(id="recent", compact=True)
                 yield Button("Resume latest", id="resume", compact=True)
+                yield Static("", id="saved-in", classes="dim")
         yield LoadingIndicator(id="loading")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "start"
+        self.query_one("#saved-in", Static).update(f"Saved in {self.dapp.data / 'assessments'}")
         self.refresh_recent()
         if self.dapp.registry is not None:
             self.registry_ready(self.dapp.registry)

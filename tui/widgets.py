@@ -53,6 +53,17 @@ class Field(Input):
             self.cursor_blink = False
 
 
+class ScaleSet(RadioSet):
+    """A RadioSet whose keyboard cursor starts on the recorded value, not on "1"."""
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._to_pressed)  # after RadioSet's own mount put it on "1"
+
+    def _to_pressed(self) -> None:
+        if self.pressed_index >= 0:
+            self._selected = self.pressed_index  # RadioSet keeps its cursor in `_selected`
+
+
 class AnswerValidator(Validator):
     def __init__(self, spec: Indicator) -> None:
         super().__init__()
@@ -147,7 +158,8 @@ class Navigator(Vertical):
             return
         parent = node.parent
         while parent is not None:
-            parent.expand()
+            if not parent.is_expanded:  # expanding rebuilds the tree's lines
+                parent.expand()
             parent = parent.parent
         tree = self.questions
         tree.call_after_refresh(tree.move_cursor, node)
@@ -176,9 +188,11 @@ class QuestionPane(VerticalScroll):
         self.commit = commit
         self.indicator: str | None = None
         self.answer: Answer | None = None
-        self._value: Widget | None = None  # the value input of the question on screen
+        self._value: Widget | None = None  # the value input (with its label) of the question on screen
+        self._input: Widget | None = None  # the input itself, known before it is mounted
         self._baseline: Any = None  # what the value input shows: events equal to it are echoes
         self.error = ""  # the inline message under the input
+        self.why = ""  # "why is this asked?" as Markdown
 
     def compose(self) -> ComposeResult:
         yield Static("", id="q-position")
@@ -220,6 +234,7 @@ class QuestionPane(VerticalScroll):
         hint_box.display = bool(hint)
         self._error("")
         self.query_one("#q-state", Static).update(self._state_text())
+        self.why = why
         self.query_one("#q-why-text", Static).update(RichMarkdown(why))
         with self.prevent(Input.Changed, Select.Changed, Checkbox.Changed):
             self.query_one("#q-unknown", Checkbox).value = a is not None and a.unknown
@@ -230,7 +245,10 @@ class QuestionPane(VerticalScroll):
             self.query_one("#q-note", Input).value = a.note if a else ""
         box = self.query_one("#q-value-box", Vertical)
         box.remove_children()
+        self._input = None
         self._value = self._value_widget(a is not None and a.known)
+        if self._input is None:
+            self._input = self._value
         box.mount(self._value)
         self.scroll_home(animate=False)
 
@@ -245,12 +263,13 @@ class QuestionPane(VerticalScroll):
         t = spec.type
         if t == IndicatorType.BOOL:
             self._baseline = value if known else False
-            return Horizontal(Switch(bool(value)), Label(" yes" if value else " no", classes="switch-label"),
+            self._input = Switch(bool(value))
+            return Horizontal(self._input, Label(" yes" if value else " no", classes="switch-label"),
                               classes="q-bool")
         if t == IndicatorType.SCALE:
             self._baseline = value
             buttons = [RadioButton(str(n), value=(value == n)) for n in range(1, 6)]
-            return RadioSet(*buttons, classes="q-scale", compact=True)
+            return ScaleSet(*buttons, classes="q-scale", compact=True)
         if t == IndicatorType.ENUM:
             self._baseline = value if known else Select.NULL
             return Select([(v.replace("_", " "), v) for v in spec.values],
@@ -268,10 +287,7 @@ class QuestionPane(VerticalScroll):
 
     def value_input(self) -> Widget | None:
         """The widget that takes the answer itself (Switch, RadioSet, Select, SelectionList, Input)."""
-        w = self._value
-        if isinstance(w, Horizontal):
-            return w.query_one(Switch)
-        return w
+        return self._input
 
     def _is_value(self, event: Message) -> bool:
         """True for events from the question on screen, not from an input being removed."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, cast
 
 from textual import on, work
@@ -12,6 +13,7 @@ from textual.widgets import Checkbox, Collapsible, Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from diagnostics.assessment import Assessment
+from diagnostics.errors import DiagnosticsError
 from diagnostics.profile import Answer, AnswerError, Profile
 from diagnostics.session import AssessmentSession, question_groups
 
@@ -41,6 +43,7 @@ class WorkspaceScreen(Screen[None]):
         self.base_assessment: Assessment | None = None  # the saved answers' assessment in what-if
         self.suggested: list[bridge.Suggestion] = []
         self._version = 0
+        self._last_assess_seconds = 0.0  # decides inline or worker (see INLINE_BUDGET)
         self._where = {q: (g.title, t.topic) for g in question_groups(self.kb) for t in g.topics
                        for q in t.questions}
 
@@ -98,7 +101,10 @@ class WorkspaceScreen(Screen[None]):
         return "open" if a is None else "unknown" if a.unknown else "answered"
 
     def changed(self) -> set[str]:
-        return set(self.scenario or ())
+        """Questions whose what-if answer differs in value from the saved one."""
+        if not self.scenario:
+            return set()
+        return {c.indicator for c in bridge.answer_changes(self.session.profile, self.profile())}
 
     def _update_subtitle(self) -> None:
         mode = " · WHAT-IF (not saved)" if self.whatif_on else ""
@@ -154,22 +160,49 @@ class WorkspaceScreen(Screen[None]):
         if err:
             self.notify(f"{self.session.current}: {err}", severity="warning", timeout=8)
 
-    # -- assessing in a worker -----------------------------------------------------------
+    # -- assessing ------------------------------------------------------------------------
+    # A full assessment on the thesis knowledge base takes a few milliseconds, less than a
+    # frame. Run in a thread it would wait for the thread to start and then share the GIL
+    # with the screen refresh the answer just caused, which made the panel 5-10x slower to
+    # update. So it runs inline while it stays under INLINE_BUDGET, and moves to a thread
+    # worker as soon as one takes longer (bigger knowledge bases, slow machines). The planner
+    # always runs in a worker after the findings are on screen.
+    INLINE_BUDGET = 0.025  # seconds
+
     def reassess(self) -> None:
         self._version += 1
+        version, profile = self._version, self.profile()
         base = self.session.profile if self.whatif_on and self.base_assessment is None else None
-        self._assess(self._version, self.profile(), base)
+        if self._last_assess_seconds >= self.INLINE_BUDGET:
+            self._assess(version, profile, base)
+            return
+        started = time.perf_counter()
+        try:
+            result = self.dapp.assessor.assess(profile)
+            base_result = self.dapp.assessor.assess(base) if base is not None else None
+        except DiagnosticsError as exc:
+            self.notify(f"Assessment failed: {exc}", severity="error", timeout=15)
+            return
+        self._last_assess_seconds = time.perf_counter() - started
+        self._show(version, result, base_result)
+        self._plan(version, profile, result)
 
     @work(thread=True, exclusive=True, group="assess", exit_on_error=False)
     def _assess(self, version: int, profile: Profile, base: Profile | None) -> None:
         worker = get_current_worker()
         assessor = self.dapp.assessor
+        started = time.perf_counter()
         result = assessor.assess(profile)
         base_result = assessor.assess(base) if base is not None else None
+        self._last_assess_seconds = time.perf_counter() - started
         if worker.is_cancelled:
             return
         self.app.call_from_thread(self._show, version, result, base_result)
-        # The planner runs after the findings are on screen: they must not wait for it.
+        self.app.call_from_thread(self._plan, version, profile, result)
+
+    @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
+    def _plan(self, version: int, profile: Profile, result: Assessment) -> None:
+        worker = get_current_worker()
         suggested = bridge.plan_next(self.kb, profile, result, self.session.order, n=3)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._suggest, version, suggested)
@@ -192,15 +225,15 @@ class WorkspaceScreen(Screen[None]):
                      and self.answer_of(s.indicator) is None), None)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.group in ("assess", "tool"):
+        if event.state == WorkerState.ERROR and event.worker.group in ("assess", "plan"):
             self.notify(f"Assessment failed: {event.worker.error}", severity="error", timeout=15)
 
     def _update_banner(self) -> None:
         banner = self.query_one("#banner", Static)
         if self.whatif_on:
-            n = len(self.scenario or ())
+            n = len(self.changed())
             banner.update(f"WHAT-IF: {n} changed answer{'s' if n != 1 else ''}, not saved · "
-                          "d diff · k keep · w leave")
+                          "d diff · k keep · F2 leave")
             banner.add_class("-whatif")
             return
         banner.remove_class("-whatif")
@@ -289,9 +322,10 @@ class WorkspaceScreen(Screen[None]):
             self.scenario = {}
             self.base_assessment = self.assessment
             self._after_mode_change()
-            self.notify("What-if: answers you change now are not saved. Press w to leave, k to keep.")
+            self.notify("What-if: answers you change now are not saved. F2 or w leaves, k keeps them.")
             return
-        if not self.scenario:
+        n = len(self.changed())
+        if not n:
             self._leave_whatif()
             return
 
@@ -299,7 +333,6 @@ class WorkspaceScreen(Screen[None]):
             if discard:
                 self._leave_whatif()
 
-        n = len(self.scenario)
         self.app.push_screen(ConfirmScreen(f"Discard {n} what-if change{'s' if n != 1 else ''}?",
                                            yes="Discard", no="Stay"), done)
 
@@ -319,8 +352,9 @@ class WorkspaceScreen(Screen[None]):
         from .dialogs import DiffScreen
 
         if self.scenario is None:
-            self.notify("Start what-if mode first (w).")
+            self.notify("Start what-if mode first (F2 or w).")
             return
+
         def done(keep: bool | None) -> None:
             if keep:
                 self.action_keep_whatif()
@@ -330,14 +364,14 @@ class WorkspaceScreen(Screen[None]):
 
     def action_keep_whatif(self) -> None:
         if self.scenario is None:
-            self.notify("Start what-if mode first (w).")
+            self.notify("Start what-if mode first (F2 or w).")
             return
+        n = len(self.changed())
         try:
             self.session.apply(self.scenario)
         except (AnswerError, OSError) as exc:
             self.notify(f"Could not keep the what-if answers: {exc}", severity="error")
             return
-        n = len(self.scenario)
         self._leave_whatif()
         self.notify(f"Saved {n} what-if answer{'s' if n != 1 else ''}.")
 

@@ -75,6 +75,8 @@ class StartScreen(Screen[None]):
         self.query_one("#family", Select).set_options([(f"{f.name} (tier {f.tier.value})", f.id)
                                                         for f in families])
         self._fill_countries(None)
+        # Keyboard-first: the country list is where almost every session starts.
+        self.query_one("#country", Select).focus()
 
     def _countries(self, family: str | None) -> list[tuple[str, str]]:
         registry = self.dapp.registry

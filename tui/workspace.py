@@ -65,7 +65,7 @@ class WorkspaceScreen(Screen[None]):
         self._update_subtitle()
         self.nav.refresh_marks(self.state)
         if self.session.current:
-            self.goto(self.session.current, save=False)
+            self.goto(self.session.current, save=False, focus=True)  # land in the answer field
         self.reassess()
 
     # -- parts ---------------------------------------------------------------------------

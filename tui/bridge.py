@@ -1,19 +1,17 @@
 """The one place where the TUI calls the scenario analysis and report code.
 
-`diagnostics.analysis` (question planner, what-if, compare, sensitivity) and
-`diagnostics.reports` (briefs) are used when installed; each call below otherwise does the
-simple thing itself (a re-assessment diff, a first-open-question planner, a single-change
-search). The results are turned into the small display records the screens show. No
-textual here: these run in worker threads and in tests.
+It turns the results of `diagnostics.analysis` (question planner, what-if, compare,
+sensitivity) and `diagnostics.reports` (briefs) into the small display records the screens
+show. No textual here: these run in worker threads and in tests.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from diagnostics import analysis
 from diagnostics.assessment import Assessment, Assessor, validate_answers
 from diagnostics.errors import DiagnosticsError
 from diagnostics.evaluator import Status
@@ -21,18 +19,6 @@ from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import Compare, IndicatorType, Layer, leaves
 from diagnostics.profile import Answer, Profile
 from diagnostics.session import format_value
-
-
-def optional(module: str, name: str) -> Any:
-    """`module.name` if that module exists, else None (errors inside the module propagate)."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
-            return None
-        raise
-    return getattr(mod, name, None)
-
 
 # ---------------------------------------------------------------------------------------
 # Suggested next question
@@ -46,13 +32,10 @@ class Suggestion:
 def plan_next(kb: KnowledgeBase, profile: Profile, assessment: Assessment, order: list[str],
               n: int = 3) -> list[Suggestion]:
     """Questions worth asking next, best first."""
-    planner = optional("diagnostics.analysis", "plan_questions")
-    if planner is not None:
-        picked = [Suggestion(q.indicator, _plan_reason(kb, q.decides))
-                  for q in planner(kb, profile, n) if q.indicator not in profile.answers]
-        if picked:
-            return picked
-    return [Suggestion(q) for q in fallback_plan(kb, profile, assessment, order, n)]
+    picked = [Suggestion(q.indicator, _plan_reason(kb, q.decides))
+              for q in analysis.plan_questions(kb, profile, n) if q.indicator not in profile.answers]
+    # When nothing is left to decide, still offer the next question a rule reads.
+    return picked or [Suggestion(q) for q in fallback_plan(kb, profile, assessment, order, n)]
 
 
 def _plan_reason(kb: KnowledgeBase, decides: list[str]) -> str:
@@ -129,14 +112,9 @@ def _key(a: Answer | None) -> tuple[Any, ...]:
 
 def what_if(assessor: Assessor, profile: Profile, changes: Mapping[str, Answer | None]) -> list[StatusChange]:
     """What changing some answers of `profile` does to its findings."""
-    fn = optional("diagnostics.analysis", "whatif")
-    if fn is not None:
-        result = fn(assessor, profile, dict(changes))
-        return [StatusChange(c.rule, c.title, c.layer, c.before, c.after, c.before_confidence,
-                             c.after_confidence) for c in result.changes]
-    before = assessor.assess(profile)
-    after = assessor.assess(profile.with_answers(dict(changes)))
-    return diff_assessments(before, after)
+    result = analysis.whatif(assessor, profile, dict(changes))
+    return [StatusChange(c.rule, c.title, c.layer, c.before, c.after, c.before_confidence,
+                         c.after_confidence) for c in result.changes]
 
 
 # ---------------------------------------------------------------------------------------
@@ -162,18 +140,11 @@ REPORTED_LAYERS = (Layer.DIAGNOSIS.value, Layer.MANIFESTATION.value)
 def compare(assessor: Assessor, mine: Profile, theirs: Profile) -> list[CompareRow]:
     """Root causes and manifestations of two profiles side by side, with what drives differences."""
     kb = assessor.kb
-    fn = optional("diagnostics.analysis", "compare_profiles")
-    if fn is not None:
-        result = fn(assessor, [(mine.country, mine), (theirs.country, theirs)], all_rules=True)
-        return [CompareRow(r.rule, r.title, r.layer, (r.cells[0].status, r.cells[0].confidence),
-                           (r.cells[1].status, r.cells[1].confidence),
-                           tuple((d.indicator, d.values[0], d.values[1]) for d in r.drivers))
-                for r in result.rows if r.layer in REPORTED_LAYERS and not kb.rules[r.rule].background]
-    a, b = assessor.assess(mine), assessor.assess(theirs)
-    other = {f.rule: f for f in b.findings}
-    return [CompareRow(f.rule, f.title, f.layer, (f.status, f.confidence),
-                       (other[f.rule].status, other[f.rule].confidence))
-            for f in a.findings if f.layer in REPORTED_LAYERS and not f.background and f.rule in other]
+    result = analysis.compare_profiles(assessor, [(mine.country, mine), (theirs.country, theirs)], all_rules=True)
+    return [CompareRow(r.rule, r.title, r.layer, (r.cells[0].status, r.cells[0].confidence),
+                       (r.cells[1].status, r.cells[1].confidence),
+                       tuple((d.indicator, d.values[0], d.values[1]) for d in r.drivers))
+            for r in result.rows if r.layer in REPORTED_LAYERS and not kb.rules[r.rule].background]
 
 
 # ---------------------------------------------------------------------------------------
@@ -189,21 +160,18 @@ def sensitivity(assessor: Assessor, profile: Profile, rule_id: str) -> list[Sens
     """Answer changes that would change `rule_id`: counterfactuals for a fired finding,
     deciding answers for an open one, single changes otherwise."""
     kb = assessor.kb
-    fn = optional("diagnostics.analysis", "sensitivity")
-    if fn is not None:
-        result = fn(kb, profile, rules=[rule_id])
-        try:
-            item = result.for_rule(rule_id)
-        except KeyError:
-            item = None  # the analysis covers fired and open findings only
-        if item is not None and hasattr(item, "counterfactuals"):
-            return [SensRow(tuple((f.indicator, _shown(kb, f.indicator, f.before),
-                                   _region(f.indicator, f.region)) for f in c.changes), c.status)
-                    for c in item.counterfactuals]
-        if item is not None:
-            return [SensRow(((d.indicator, "not answered", _region(d.indicator, o.region)),), o.status)
-                    for d in item.deciders for o in d.outcomes if o.status is not Status.NOT_ASSESSABLE]
-    return single_changes(assessor, profile, rule_id)
+    result = analysis.sensitivity(kb, profile, rules=[rule_id])
+    try:
+        item = result.for_rule(rule_id)
+    except KeyError:
+        # The analysis covers fired and open findings; for the rest, try single changes.
+        return single_changes(assessor, profile, rule_id)
+    if hasattr(item, "counterfactuals"):
+        return [SensRow(tuple((f.indicator, _shown(kb, f.indicator, f.before),
+                               _region(f.indicator, f.region)) for f in c.changes), c.status)
+                for c in item.counterfactuals]
+    return [SensRow(((d.indicator, "not answered", _region(d.indicator, o.region)),), o.status)
+            for d in item.deciders for o in d.outcomes if o.status is not Status.NOT_ASSESSABLE]
 
 
 def _shown(kb: KnowledgeBase, ind: str, value: Any) -> str:
@@ -295,13 +263,12 @@ class Brief:
 
 
 def render_brief(registry: Any, assessment: Assessment, profile: Profile, fmt: str = "md") -> Brief | None:
-    """The brief from diagnostics.reports, or None when that package is not installed."""
-    build = optional("diagnostics.reports.context", "build_context")
-    render = optional("diagnostics.reports.render", "render_brief")
-    if build is None or render is None:
-        return None
+    """The brief from diagnostics.reports (imported here: jinja2 is only needed for briefs)."""
+    from diagnostics.reports.context import build_context
+    from diagnostics.reports.render import render_brief as render
+
     try:
-        context = build(assessment, registry.kb, profile, registry)
+        context = build_context(assessment, registry.kb, profile, registry)
         return Brief(render(context, fmt), True)
     except DiagnosticsError as exc:
         return Brief("", False, str(exc).splitlines()[0])

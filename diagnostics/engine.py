@@ -197,6 +197,9 @@ class DurableEngine:
         actions[SENTINEL] = lambda c: None
         self._host = _QuietHost(actions, {RULESET: copy.deepcopy(self.definition)})
         self._used = {i for i, rules in kb.feeds.items() if rules}
+        # Each durable rule derives one fact at most, so chains end by themselves; the cap
+        # only guards against a defect turning into an endless loop.
+        self.max_firings = 10 * len(self._names) + 100
 
     def _make_action(self, name: str) -> Any:
         kind, target = self._names[name]
@@ -235,7 +238,7 @@ class DurableEngine:
         """Fire every rule the known answers support. `values` maps indicator id -> value."""
         with self._lock:
             sid = str(next(self._counter))
-            session = _Session(values=dict(values), cap=10 * max(1, len(self._names)) + 100)
+            session = _Session(values=dict(values), cap=self.max_firings)
             self._current = session
             try:
                 self._host.assert_fact(RULESET, {"sid": sid, "id": "s", "type": SENTINEL})

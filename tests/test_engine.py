@@ -124,3 +124,13 @@ def test_audit_stamp_names_knowledge_profile_and_engine(mini_kb):
     assert result.audit.engine == "durable"
     other = Assessor(mini_kb).assess(_profile(demo__legacy=True))
     assert other.audit.profile != result.audit.profile
+
+
+def test_an_error_inside_an_action_is_raised_not_swallowed(mini_kb):
+    engine = DurableEngine(mini_kb)
+    engine.max_firings = 2  # the third activation raises inside the durable-rules action
+    with pytest.raises(EngineError, match="runaway chain"):
+        engine.assess({"demo.legacy": True, "demo.attitude": 1, "demo.mode": "mixed", "demo.tools": ("parks",)})
+    engine.max_firings = 1000  # the engine is still usable afterwards: the session was deleted
+    assert "dx.demo_root" in engine.assess(
+        {"demo.legacy": True, "demo.attitude": 1, "demo.mode": "mixed", "demo.tools": ("parks",)}).fired

@@ -124,3 +124,18 @@ def test_unknown_family_caps_confidence(assessor, kz_profile):
     result = assessor.assess(kz_profile.model_copy(update={"family": "", "country": "XK"}))
     assert result.tier is None
     assert result.finding("dx.formal_informal_mismatch").confidence == "medium"
+
+
+def test_blog_currency_inconsistency_is_recorded_not_fixed(kz_profile):
+    caution = next(c for c in kz_profile.data_cautions if c.id == "blog_currency_inconsistency")
+    assert "1.6" in caution.text and "Blog" in caution.source
+    assert caution.indicators
+    # the disputed dollar figure is never stored as a value anywhere in the profile
+    assert all("100" not in str(a.value) for a in kz_profile.answers.values() if a.value is not None)
+
+
+def test_kz_unknowns_stay_unknown(kz_profile, kb):
+    unknown = [k for k, a in kz_profile.answers.items() if a.unknown]
+    assert "science.doctoral_retention" in unknown
+    assert all(kz_profile.answers[k].note for k in unknown)
+    assert set(kz_profile.answers) == set(kb.indicators)

@@ -132,8 +132,10 @@ class KnowledgeBase:
         try:
             order = list(TopologicalSorter(graph).static_order())
         except CycleError as exc:
-            cycle = " -> ".join(exc.args[1])
-            problems.append(Problem("knowledge base", "", f"rules form a cycle: {cycle}"))
+            members = exc.args[1]
+            first = rl[members[0]]
+            problems.append(Problem(where(first.id, first.provided_by), first.id,
+                                    f"rules form a cycle: {' -> '.join(members)}"))
 
         if not problems:
             problems.extend(_unreachable(order, rl, compiled, ind, origin))

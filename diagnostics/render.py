@@ -132,6 +132,11 @@ def print_explanation(a: Assessment, kb: KnowledgeBase, rule_id: str) -> None:
             out.print("[bold]Waiting on[/bold]: " + ", ".join(f.waiting_on))
     out.print(f"\n[bold]Mechanism[/bold]\n{rule.mechanism}")
     out.print(f"\n[bold]Kazakhstan story[/bold]\n{rule.story}")
+    _print_guidance(out, rule, kb)
+
+
+def _print_guidance(out: Console, rule: Rule, kb: KnowledgeBase) -> None:
+    """Directions, questions for stakeholders and citations: the close of every explanation."""
     if rule.directions:
         out.print("\n[bold]Policy directions[/bold] (directions, not instruments)")
         for d in rule.directions:
@@ -186,15 +191,7 @@ def print_rule(rule: Rule, kb: KnowledgeBase) -> None:
     roots = kb.rolls_up_to.get(rule.id, [])
     if roots:
         out.print(f"\n[bold]Rolls up to[/bold]: {', '.join(roots)}")
-    if rule.directions:
-        out.print("\n[bold]Policy directions[/bold]")
-        for d in rule.directions:
-            out.print(f"  • {kb.directions[d].title if d in kb.directions else d} [dim]{d}[/dim]")
-    if rule.questions:
-        out.print("\n[bold]Questions for local stakeholders[/bold]")
-        for q in rule.questions:
-            out.print(f"  • {q}")
-    out.print("\n[dim]Cites: " + "; ".join(rule.citations) + "[/dim]")
+    _print_guidance(out, rule, kb)
 
 
 def print_rule_list(rules: Sequence[Rule]) -> None:

@@ -16,7 +16,7 @@ from diagnostics.assessment import Assessment, Assessor, validate_answers
 from diagnostics.errors import DiagnosticsError
 from diagnostics.evaluator import Status
 from diagnostics.kb import KnowledgeBase
-from diagnostics.knowledge import Compare, IndicatorType, Layer, leaves
+from diagnostics.knowledge import Layer
 from diagnostics.profile import Answer, Profile
 from diagnostics.session import format_value
 
@@ -182,53 +182,6 @@ def _region(ind: str, region: str) -> str:
     return region.removeprefix(ind).strip() or region
 
 
-def rule_cone(kb: KnowledgeBase, rule_id: str) -> list[str]:
-    """Indicators read by the rule and by every rule it builds on."""
-    premises: dict[str, list[str]] = {}
-    for dep, users in kb.used_by.items():
-        for u in users:
-            premises.setdefault(u, []).append(dep)
-    seen: set[str] = set()
-    stack = [rule_id]
-    out: list[str] = []
-    while stack:
-        rid = stack.pop()
-        if rid in seen:
-            continue
-        seen.add(rid)
-        out += [i for i in kb.rule_indicators(rid) if i not in out]
-        stack.extend(premises.get(rid, []))
-    return out
-
-
-def candidate_values(kb: KnowledgeBase, ind_id: str, current: Any) -> list[Any]:
-    """Values worth trying: each option, or either side of each threshold a rule uses."""
-    spec = kb.indicators[ind_id]
-    t = spec.type
-    if t == IndicatorType.BOOL:
-        return [True, False]
-    if t == IndicatorType.ENUM:
-        return list(spec.values)
-    if t == IndicatorType.SET:
-        base = set(current or ())
-        return [tuple(v for v in spec.values if (v in base) != (v == m)) for m in spec.values]
-    if t == IndicatorType.SCALE:
-        return [1, 2, 3, 4, 5]
-    if t == IndicatorType.TEXT:
-        return []
-    lo, hi = spec.bounds()
-    points: set[float] = set()
-    for rule in kb.rules.values():
-        for cond in (rule.when, rule.gate):
-            for lf in leaves(cond) if cond is not None else []:
-                if isinstance(lf, Compare) and lf.indicator == ind_id and isinstance(lf.value, (int, float)):
-                    x = float(lf.value)
-                    step = 1.0 if t == IndicatorType.YEAR else max(abs(x) * 0.01, 1e-3)
-                    points.update({x - step, x, x + step})
-    return [int(p) if t == IndicatorType.YEAR else p for p in sorted(points)
-            if (lo is None or p >= lo) and (hi is None or p <= hi)]
-
-
 def single_changes(assessor: Assessor, profile: Profile, rule_id: str) -> list[SensRow]:
     """Every single answer change (or making an answer unknown) that changes the rule's status."""
     kb = assessor.kb
@@ -236,9 +189,10 @@ def single_changes(assessor: Assessor, profile: Profile, rule_id: str) -> list[S
     evaluate = assessor.evaluator.evaluate
     base = evaluate(values)[rule_id].status
     rows: list[SensRow] = []
-    for ind in rule_cone(kb, rule_id):
+    for ind in analysis.closure_indicators(kb, rule_id, supporting=False):
         current = values.get(ind)
-        tries: list[Any] = [v for v in candidate_values(kb, ind, current) if v != current]
+        # One value per class the rules can tell apart is enough to see every status change.
+        tries: list[Any] = [c.value for c in analysis.value_classes(kb, ind, current) if c.value != current]
         if ind in values:
             tries.append(None)  # None: the answer becomes unknown
         for v in tries:

@@ -85,3 +85,19 @@ def test_families_and_countries() -> None:
 def test_profile_validate_ok(registry) -> None:
     r = run("profile", "validate", str(registry.profiles["KZ"].path))
     assert r.exit_code == 0 and "valid profile for KZ" in r.stdout
+
+
+def test_cli_package_imports_no_front_end_and_loads_commands_by_name() -> None:
+    """The brief and TUI commands are registered by import path: importing every CLI module
+    leaves diagnostics.reports and diagnostics.tui unimported, and naming them loads them."""
+    import subprocess
+    import sys
+
+    code = ("import sys, diagnostics.cli, diagnostics.cli.assess, diagnostics.cli.knowledge, "
+            "diagnostics.cli.profiles, diagnostics.cli.plugins, diagnostics.cli.analysis; "
+            "bad = [m for m in sys.modules if m.startswith(('diagnostics.reports', 'diagnostics.tui'))]; "
+            "assert not bad, bad; "
+            "from diagnostics.cli.app import main; import click; "
+            "cmd = main.get_command(click.Context(main), 'brief'); "
+            "assert cmd is not None and 'diagnostics.reports.cli' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,4 +1,4 @@
-"""CLI commands for scenario analysis (what-if, compare, sensitivity, next, sweep).
+"""Scenario analysis: `diagnose whatif`, `compare`, `sensitivity`, `next` and `sweep`.
 
 Only click is imported at module level, so `diagnose --help` stays fast; the analysis
 code, the engine and rich are imported inside the commands.
@@ -7,12 +7,11 @@ code, the engine and rich are imported inside the commands.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-if TYPE_CHECKING:
-    from .cli import Settings
+from .context import Settings, echo_json, pass_settings, resolve_profile, rule_id_or_fail
 
 STATUS_LABEL = {
     "fired": ("FIRED", "bold red"),
@@ -20,15 +19,6 @@ STATUS_LABEL = {
     "not_applicable": ("not applicable", "dim"),
     "not_fired": ("not fired", "green"),
 }
-
-
-def _settings(ctx: click.Context) -> Settings:
-    """The group's Settings (what `pass_settings` gives), without importing diagnostics.cli at
-    module level: cli.py imports this module, so a top-level import would be circular."""
-    from .cli import Settings
-
-    found = ctx.find_object(Settings)
-    return found if found is not None else Settings(strict=False, no_plugins=False, engine="durable")
 
 
 def _status(status: str, confidence: str | None = None) -> str:
@@ -49,18 +39,16 @@ def _console() -> Any:
 @click.option("--set", "sets", multiple=True, required=True, metavar="ns.name=VALUE",
               help="Change one answer (repeatable). VALUE may be 'unknown' or 'unset'.")
 @click.option("--json", "as_json", is_flag=True, help="Print the difference as JSON.")
-@click.pass_context
-def whatif(ctx: click.Context, profile: str, sets: tuple[str, ...], as_json: bool) -> None:
+@pass_settings
+def whatif(settings: Settings, profile: str, sets: tuple[str, ...], as_json: bool) -> None:
     """Re-assess PROFILE with some answers changed and show what differs.
 
     Both runs are fresh assessments. Example:
     `diagnose whatif KZ --set procurement.share_of_gov_expenditure=0.2`
     """
-    from .analysis import parse_sets
-    from .analysis import whatif as run_whatif
-    from .cli import echo_json, resolve_profile
+    from diagnostics.analysis import parse_sets
+    from diagnostics.analysis import whatif as run_whatif
 
-    settings = _settings(ctx)
     kb = settings.registry().kb
     changes = parse_sets(kb, sets)
     prof, where = resolve_profile(settings, profile)
@@ -100,16 +88,14 @@ def whatif(ctx: click.Context, profile: str, sets: tuple[str, ...], as_json: boo
 @click.argument("profiles", nargs=-1, required=True)
 @click.option("--all", "all_rules", is_flag=True, help="Compare every rule, not only diagnoses.")
 @click.option("--json", "as_json", is_flag=True, help="Print the matrix as JSON.")
-@click.pass_context
-def compare(ctx: click.Context, profiles: tuple[str, ...], all_rules: bool, as_json: bool) -> None:
+@pass_settings
+def compare(settings: Settings, profiles: tuple[str, ...], all_rules: bool, as_json: bool) -> None:
     """Compare diagnoses across PROFILES (country codes or files), e.g. `compare KZ KG EE`."""
-    from .analysis import compare_profiles
-    from .cli import echo_json, resolve_profile
-    from .errors import DataError
+    from diagnostics.analysis import compare_profiles
+    from diagnostics.errors import DataError
 
     if len(profiles) < 2:
         raise DataError("compare needs at least two profiles, e.g. `diagnose compare KZ EE`")
-    settings = _settings(ctx)
     loaded = []
     labels: list[str] = []
     for ref in profiles:
@@ -155,17 +141,15 @@ def compare(ctx: click.Context, profiles: tuple[str, ...], all_rules: bool, as_j
               help="Largest set of answer changes to search.")
 @click.option("--rule", "rules", multiple=True, help="Only these rules (repeatable); default: diagnoses.")
 @click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def sensitivity(ctx: click.Context, profile: str, max_size: int, rules: tuple[str, ...],
+@pass_settings
+def sensitivity(settings: Settings, profile: str, max_size: int, rules: tuple[str, ...],
                 as_json: bool) -> None:
     """Counterfactuals: which answer changes would un-fire each fired diagnosis, and which
     unknown answers would decide each not-assessable one."""
-    from .analysis import sensitivity as run_sensitivity
-    from .cli import echo_json, resolve_profile
+    from diagnostics.analysis import sensitivity as run_sensitivity
 
-    settings = _settings(ctx)
     kb = settings.registry().kb
-    chosen = [_rule_id(kb, r) for r in rules] or None
+    chosen = [rule_id_or_fail(kb, r) for r in rules] or None
     prof, where = resolve_profile(settings, profile)
     result = run_sensitivity(kb, prof, max_size=max_size, rules=chosen)
     if as_json:
@@ -221,17 +205,6 @@ def _show(v: Any) -> str:
     return str(v)
 
 
-def _rule_id(kb: Any, rule_id: str) -> str:
-    from .errors import DataError
-    from .kb import did_you_mean
-
-    if not rule_id.startswith(("node.", "dx.")):
-        rule_id = next((p + rule_id for p in ("dx.", "node.") if p + rule_id in kb.rules), rule_id)
-    if rule_id not in kb.rules:
-        raise DataError(f"unknown rule {rule_id!r}{did_you_mean(rule_id, kb.rules)}")
-    return rule_id
-
-
 # -------------------------------------------------------------------------------------
 @click.command("next")
 @click.argument("profile")
@@ -239,13 +212,11 @@ def _rule_id(kb: Any, rule_id: str) -> str:
               help="How many questions to list.")
 @click.option("--include-unknown", is_flag=True, help="Also suggest questions answered 'unknown'.")
 @click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def next_question(ctx: click.Context, profile: str, count: int, include_unknown: bool, as_json: bool) -> None:
+@pass_settings
+def next_question(settings: Settings, profile: str, count: int, include_unknown: bool, as_json: bool) -> None:
     """Rank PROFILE's unanswered questions by how much they can still decide."""
-    from .analysis import plan_questions
-    from .cli import echo_json, resolve_profile
+    from diagnostics.analysis import plan_questions
 
-    settings = _settings(ctx)
     kb = settings.registry().kb
     prof, _ = resolve_profile(settings, profile)
     ranked = plan_questions(kb, prof, count, include_unknown=include_unknown)
@@ -274,15 +245,15 @@ def next_question(ctx: click.Context, profile: str, count: int, include_unknown:
 @click.option("--no-cache", is_flag=True,
               help="Assess every scenario even when an earlier one is indistinguishable.")
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
-@click.pass_context
-def sweep(ctx: click.Context, spec: Path, output: Path | None, fmt: str | None, all_rules: bool,
+@pass_settings
+def sweep(settings: Settings, spec: Path, output: Path | None, fmt: str | None, all_rules: bool,
           no_cache: bool, no_progress: bool) -> None:
     """Assess every scenario of SPEC (a YAML file; see docs/scenario-analysis.md)."""
     import os
     import sys
     import tempfile
 
-    from .analysis import (
+    from diagnostics.analysis import (
         RowWriter,
         SweepRunner,
         load_sweep_spec,
@@ -290,9 +261,7 @@ def sweep(ctx: click.Context, spec: Path, output: Path | None, fmt: str | None, 
         spec_profile_path,
         spec_set_keys,
     )
-    from .cli import resolve_profile
 
-    settings = _settings(ctx)
     kb = settings.registry().kb
     row_format = output_format(output, fmt)
     plan = load_sweep_spec(spec, kb)

@@ -1,0 +1,80 @@
+"""The `diagnose` group. Commands are found by import path and imported only when used.
+
+The table below is the whole command line. Entries outside diagnostics (the brief and the
+TUI) are strings, so the core never imports the front ends; each front end's command
+module imports from diagnostics.cli.context, never from here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from .context import Settings, fail
+
+COMMANDS: dict[str, str] = {
+    "assess": "diagnostics.cli.assess:assess",
+    "explain": "diagnostics.cli.assess:explain",
+    "profile": "diagnostics.cli.profiles:profile",
+    "countries": "diagnostics.cli.profiles:countries",
+    "families": "diagnostics.cli.profiles:families",
+    "rules": "diagnostics.cli.knowledge:rules",
+    "indicators": "diagnostics.cli.knowledge:indicators",
+    "plugins": "diagnostics.cli.plugins:plugins",
+    "plugin": "diagnostics.cli.plugins:plugin",
+    "whatif": "diagnostics.cli.analysis:whatif",
+    "compare": "diagnostics.cli.analysis:compare",
+    "sensitivity": "diagnostics.cli.analysis:sensitivity",
+    "next": "diagnostics.cli.analysis:next_question",
+    "sweep": "diagnostics.cli.analysis:sweep",
+    "brief": "diagnostics.reports.cli:brief",
+    "tui": "diagnostics.tui.cli:tui",
+}
+
+
+class DiagnoseGroup(click.Group):
+    """Loads commands lazily and turns every DiagnosticsError into one line and exit code 2."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, _, attr = target.partition(":")
+        command = getattr(importlib.import_module(module_name), attr)
+        if not isinstance(command, click.Command):  # pragma: no cover - a wrong table entry
+            raise TypeError(f"{target} is not a click command")
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from diagnostics.errors import DiagnosticsError
+
+        try:
+            return super().invoke(ctx)
+        except DiagnosticsError as exc:
+            lines = str(exc).splitlines()
+            more = f" (and {len(lines) - 1} more problems)" if len(lines) > 1 else ""
+            fail(lines[0] + more if lines else type(exc).__name__)
+        except RecursionError:
+            fail("the input is nested too deeply")
+
+
+@click.group(cls=DiagnoseGroup)
+@click.version_option(package_name="policy-diagnostics")
+@click.option("--strict", is_flag=True, help="Treat any plugin problem as fatal.")
+@click.option("--no-plugins", is_flag=True, help="Load only the built-in plugins, no entry points.")
+@click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable",
+              show_default=True, help="Backend: durable-rules, or the pure-Python reference evaluator.")
+@click.pass_context
+def main(ctx: click.Context, strict: bool, no_plugins: bool, engine: str) -> None:
+    """Diagnose the systemic problems of a post-Soviet transition economy.
+
+    Start with `diagnose assess KZ`, the thesis's Kazakhstan reference profile.
+    """
+    ctx.obj = Settings(strict, no_plugins, engine)

@@ -1,0 +1,110 @@
+"""What every command shares: the loaded plugins and assessor, profile loading, JSON output.
+
+Only click is imported at module level so that `diagnose --help` starts fast; the engine,
+pydantic models and rich are imported when a command needs them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from diagnostics.assessment import Assessment, Assessor
+    from diagnostics.kb import KnowledgeBase
+    from diagnostics.profile import Profile
+    from diagnostics.registry import Registry
+
+
+class Settings:
+    """The options of the `diagnose` group, and the registry and assessor built from them once."""
+
+    def __init__(self, strict: bool = False, no_plugins: bool = False, engine: str = "durable") -> None:
+        self.strict = strict
+        self.no_plugins = no_plugins
+        self.engine = engine
+        self._registry: Registry | None = None
+        self._assessor: Assessor | None = None
+
+    def registry(self) -> Registry:
+        if self._registry is None:
+            from diagnostics.registry import load_registry
+
+            self._registry = load_registry(strict=self.strict, external=not self.no_plugins)
+            for report in self._registry.problems():
+                click.echo(f"warning: plugin {report.name} left out: {report.error}", err=True)
+        return self._registry
+
+    def assessor(self) -> Assessor:
+        if self._assessor is None:
+            from diagnostics.assessment import Assessor
+
+            self._assessor = Assessor(self.registry().kb, engine=self.engine)
+        return self._assessor
+
+
+pass_settings = click.make_pass_decorator(Settings, ensure=True)
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+# Line maps of the profile files read in this process, so that value errors found later
+# (against the indicator catalogue) can still name the line.
+PROFILE_LINES: dict[str, dict[Any, int]] = {}
+
+
+def load_profile_file(path: Path) -> Profile:
+    from diagnostics.profile import Profile
+    from diagnostics.yamlio import load_data, parse_model
+
+    data, lines = load_data(path)
+    PROFILE_LINES[str(path)] = lines
+    if not isinstance(data, dict):
+        from diagnostics.errors import DataError
+
+        raise DataError("a profile must be a mapping with 'country' and 'answers'", file=path, line=1)
+    return parse_model(Profile, data, path, lines)
+
+
+def resolve_profile(settings: Settings, ref: str) -> tuple[Profile, str]:
+    """A file path, or a country code that a plugin provides a profile for."""
+    from diagnostics.errors import DataError
+
+    path = Path(ref)
+    if path.exists() or path.suffix.lower() in (".yaml", ".yml", ".json"):
+        return load_profile_file(path), str(path)
+    code = ref.upper()
+    profiles = settings.registry().profiles
+    if code in profiles:
+        p = profiles[code]
+        return load_profile_file(p.path), str(p.path)
+    known = ", ".join(sorted(profiles)) or "none"
+    raise DataError(f"{ref!r} is neither a profile file nor a known country code (known: {known})")
+
+
+def assess_ref(settings: Settings, ref: str) -> tuple[Assessment, Profile]:
+    profile, where = resolve_profile(settings, ref)
+    return settings.assessor().assess(profile, file=where, lines=PROFILE_LINES.get(where)), profile
+
+
+def rule_id_or_fail(kb: KnowledgeBase, rule_id: str) -> str:
+    """A rule id, accepted without its `dx.`/`node.` prefix; unknown ids are a DataError."""
+    from diagnostics.errors import DataError
+    from diagnostics.kb import did_you_mean
+
+    if not rule_id.startswith(("node.", "dx.")):
+        rule_id = next((p + rule_id for p in ("dx.", "node.") if p + rule_id in kb.rules), rule_id)
+    if rule_id not in kb.rules:
+        raise DataError(f"unknown rule {rule_id!r}{did_you_mean(rule_id, kb.rules)}")
+    return rule_id

@@ -21,6 +21,7 @@ from .errors import DataError, EngineError
 from .evaluator import ReferenceEvaluator, RuleOutcome, Status
 from .kb import KnowledgeBase, did_you_mean
 from .knowledge import Compare, EvidenceKind, Finding, IndicatorType, Known, Layer, Rule, Tier
+from .proxies import with_proxies
 from .profile import Answer, AnswerError, EvidenceGrade, Profile, check_value
 
 SCHEMA_VERSION = 1
@@ -40,6 +41,7 @@ class TraceStep(BaseModel):
     evidence: str | None = None
     as_of: int | None = None
     rule: str | None = None
+    proxy: str = ""  # the standard measure this answer was derived from, if any
 
 
 class FindingResult(BaseModel):
@@ -61,6 +63,7 @@ class FindingResult(BaseModel):
     gate_reason: str = ""
     supporting: list[str] = Field(default_factory=list)  # evidence+ comparisons that hold
     evidence_kinds: list[str] = Field(default_factory=list)  # evidence grades of all answers beneath
+    proxies: list[str] = Field(default_factory=list)  # informal indicators beneath read from a survey proxy
     rolls_up_to: list[str] = Field(default_factory=list)
     directions: list[str] = Field(default_factory=list)
     citations: list[str] = Field(default_factory=list)
@@ -167,6 +170,8 @@ class Assessor:
 
     def assess(self, profile: Profile, *, file: str | None = None,
                now: dt.datetime | None = None, lines: Mapping[Any, int] | None = None) -> Assessment:
+        given = profile
+        profile = with_proxies(profile, self.kb)
         values = validate_answers(profile, self.kb, file, lines)
         outcomes = self.evaluator.evaluate(values)
         if self.durable is not None:
@@ -185,8 +190,8 @@ class Assessor:
         for rule_id, outcome in outcomes.items():
             findings[rule_id] = self._finding(self.kb.rules[rule_id], outcome, profile, values, tier, findings)
         ordered = sorted(findings.values(), key=_display_order)
-        answered = sum(1 for a in profile.answers.values() if a.known)
-        unknown = sum(1 for a in profile.answers.values() if a.unknown)
+        answered = sum(1 for a in given.answers.values() if a.known)
+        unknown = sum(1 for a in given.answers.values() if a.unknown)
         coverage = Coverage(
             indicators=len(self.kb.indicators),
             answered=answered,
@@ -198,7 +203,7 @@ class Assessor:
         stamp = AuditStamp(
             package_version=__version__,
             knowledge_base=self.kb.digest,
-            profile=profile_digest(profile),
+            profile=profile_digest(given),
             engine=self.engine_name,
             assessed_at=(now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
         )
@@ -265,6 +270,10 @@ class Assessor:
         for p in premises:
             beneath.update(p.evidence_kinds)
         f.evidence_kinds = sorted(beneath)
+        proxied = {s.indicator for s in f.trace if s.kind == "answer" and s.proxy and s.indicator}
+        for p in premises:
+            proxied.update(p.proxies)
+        f.proxies = sorted(proxied)
         independent = beneath & {EvidenceGrade.DOCUMENTED.value, EvidenceGrade.SURVEY.value,
                                  EvidenceGrade.INTERVIEW.value}
         if not independent:
@@ -279,6 +288,11 @@ class Assessor:
             reasons.append(f"the answers beneath come from one source type ({next(iter(independent))})")
         else:
             reasons.append("the answers beneath come from independent source types: " + ", ".join(sorted(independent)))
+        if f.proxies:
+            # A survey measure read as an informal indicator is an inference, not an observation.
+            level = min(level, 1)
+            reasons.append("rests on a survey proxy for " + ", ".join(f.proxies)
+                           + " (a standard measure read in place of the analyst's own evidence)")
         if any(p.confidence == "low" for p in premises):
             level = min(level, 1)
             reasons.append("a finding it builds on has low confidence")
@@ -324,7 +338,8 @@ def _safe_compare(compare: Any, c: Compare, values: Mapping[str, Any]) -> bool:
 def _answer_step(ind: str, a: Answer, condition: str) -> TraceStep:
     return TraceStep(kind="answer", condition=condition, indicator=ind,
                      value=list(a.value) if isinstance(a.value, tuple) else a.value,
-                     source=a.source, evidence=a.evidence.value if a.evidence else None, as_of=a.as_of)
+                     source=a.source, evidence=a.evidence.value if a.evidence else None, as_of=a.as_of,
+                     proxy=a.proxy)
 
 
 def _step(lf: LeafResult, profile: Profile) -> TraceStep:

@@ -127,6 +127,7 @@ class KnowledgeBase:
             problems.extend(Problem(where(d.id, d.provided_by), d.id, m) for m in _check_citations(d.citations))
         for i in ind.values():
             problems.extend(Problem(where(i.id, i.provided_by), i.id, m) for m in _check_citations(i.citations))
+            problems.extend(Problem(where(i.id, i.provided_by), i.id, m) for m in _check_proxies(i, ind))
 
         order: list[str] = []
         try:
@@ -287,6 +288,27 @@ def _check_citations(citations: Iterable[str]) -> list[str]:
             parse_citation(c)
         except ValueError as exc:
             out.append(str(exc))
+    return out
+
+
+def _check_proxies(measure: Indicator, ind: dict[str, Indicator]) -> list[str]:
+    """A proxy stands in for an existing informal indicator, with values that indicator accepts."""
+    from .profile import AnswerError, check_value
+
+    out: list[str] = []
+    for proxy in measure.proxy_for:
+        target = ind.get(proxy.indicator)
+        if target is None:
+            out.append(f"proxy for unknown indicator {proxy.indicator!r}{did_you_mean(proxy.indicator, ind)}")
+            continue
+        if target.evidence_kind != EvidenceKind.INFORMAL:
+            out.append(f"may stand in only for an informal indicator; {target.id} is {target.evidence_kind}")
+        out.extend(_check_citations(proxy.concept))
+        for band in proxy.bands:
+            try:
+                check_value(target, band.value)
+            except AnswerError as exc:
+                out.append(f"proxy band gives a value {target.id} does not accept: {exc}")
     return out
 
 

@@ -41,6 +41,9 @@ class EvidenceKind(StrEnum):
     INFORMAL = "informal"
     CONTEXT = "context"
     OUTCOME = "outcome"
+    # A standard cross-country measure (enterprise surveys, governance indices...). It never
+    # feeds a rule directly; it may stand in for an informal indicator through `proxy_for`.
+    MEASURE = "measure"
 
 
 class Function(StrEnum):
@@ -68,6 +71,53 @@ class Severity(StrEnum):
     LOW = "low"
 
 
+class ProxyBand(Strict):
+    """One band of a proxy: when the measure lies in it, the informal indicator gets `value`."""
+
+    value: Any
+    gt: float | None = None
+    gte: float | None = None
+    lt: float | None = None
+    lte: float | None = None
+
+    @model_validator(mode="after")
+    def _bounded(self) -> ProxyBand:
+        if all(b is None for b in (self.gt, self.gte, self.lt, self.lte)):
+            raise ValueError("a proxy band needs at least one of gt, gte, lt, lte")
+        if self.gt is not None and self.gte is not None or self.lt is not None and self.lte is not None:
+            raise ValueError("a proxy band takes one lower bound (gt or gte) and one upper bound (lt or lte)")
+        return self
+
+    def holds(self, x: float) -> bool:
+        return ((self.gt is None or x > self.gt) and (self.gte is None or x >= self.gte)
+                and (self.lt is None or x < self.lt) and (self.lte is None or x <= self.lte))
+
+    def describe(self) -> str:
+        lower = f"> {self.gt:g}" if self.gt is not None else f">= {self.gte:g}" if self.gte is not None else ""
+        upper = f"< {self.lt:g}" if self.lt is not None else f"<= {self.lte:g}" if self.lte is not None else ""
+        return " and ".join(p for p in (lower, upper) if p)
+
+
+class ProxyRule(Strict):
+    """How a standard measure stands in for an informal indicator the analyst has not answered.
+
+    Used only where the measure captures what the thesis describes: `concept` cites the thesis
+    for the concept, `rationale` argues the bands (never a developed-economy benchmark), and
+    values falling in no band leave the indicator unknown. An analyst's answer always wins.
+    """
+
+    indicator: str
+    rationale: str = Field(min_length=40)
+    concept: tuple[str, ...] = Field(min_length=1)  # thesis citations for the concept measured
+    bands: tuple[ProxyBand, ...] = Field(min_length=1)
+
+    def value_for(self, x: float) -> Any:
+        for band in self.bands:
+            if band.holds(x):
+                return band.value
+        return None
+
+
 class Indicator(Strict):
     """One question an analyst answers about a country."""
 
@@ -86,6 +136,10 @@ class Indicator(Strict):
     benchmark: bool = False  # a ratio against developed economies: never a finding alone
     display_only: bool = False
     citations: tuple[str, ...] = ()
+    # Standard measures (evidence_kind: measure) say exactly what is measured and by whom.
+    definition: str = ""
+    publisher: str = ""
+    proxy_for: tuple[ProxyRule, ...] = ()
     provided_by: str = ""
 
     @property
@@ -111,6 +165,12 @@ class Indicator(Strict):
             raise ValueError(f"{self.id}: text indicators must be display_only")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"{self.id}: min is above max")
+        if self.evidence_kind == EvidenceKind.MEASURE and not (self.publisher and self.definition):
+            raise ValueError(f"{self.id}: a standard measure needs its 'publisher' and a precise 'definition'")
+        if self.proxy_for and self.evidence_kind != EvidenceKind.MEASURE:
+            raise ValueError(f"{self.id}: only a standard measure (evidence_kind: measure) may be a proxy")
+        if self.proxy_for and self.type not in (IndicatorType.NUMBER, IndicatorType.SHARE):
+            raise ValueError(f"{self.id}: a proxy must be a number or a share")
         return self
 
     def bounds(self) -> tuple[float | None, float | None]:

@@ -37,9 +37,12 @@ class Answer(BaseModel):
     value: Value | None = None
     unknown: bool = False
     source: str = ""
+    url: str = ""
     evidence: EvidenceGrade | None = None
     as_of: int | None = Field(default=None, ge=1900, le=2100)
     note: str = ""
+    # Set only on answers derived from a standard measure (diagnostics.proxies), never in files.
+    proxy: str = Field(default="", exclude=True)
 
     @model_validator(mode="after")
     def _value_or_unknown(self) -> Answer:

@@ -21,8 +21,8 @@ from .errors import DataError, EngineError
 from .evaluator import ReferenceEvaluator, RuleOutcome, Status
 from .kb import KnowledgeBase, did_you_mean
 from .knowledge import Compare, EvidenceKind, Finding, IndicatorType, Known, Layer, Rule, Tier
-from .proxies import with_proxies
 from .profile import Answer, AnswerError, EvidenceGrade, Profile, check_value
+from .proxies import with_proxies
 
 SCHEMA_VERSION = 1
 CONFIDENCE_ORDER = ["low", "medium", "high"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import read_profile
 
 from diagnostics.assessment import Assessor
 from diagnostics.evaluator import Status
@@ -14,8 +15,6 @@ from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import EvidenceKind, Indicator, IndicatorType
 from diagnostics.profile import Answer, Profile
 from diagnostics.proxies import proxy_answers
-
-from conftest import read_profile
 
 CORE = [
     "dx.formal_informal_mismatch",
@@ -193,3 +192,54 @@ def test_media_freedom_alone_no_longer_rules_out_regulatory_corruption(kb, kz_pr
     result = engine.assess(changed)
     assert result.status("node.checks_and_balances_deficit") is Status.FIRED
     assert result.status("dx.regulatory_burden_and_corruption") is Status.FIRED
+
+
+# --- coverage you can see ------------------------------------------------------------------
+
+def test_coverage_of_kazakhstan_decides_every_core_diagnosis(assessor, kb, kz_profile):
+    from diagnostics.coverage import diagnosis_coverage
+
+    rows = diagnosis_coverage(kb, assessor.assess(kz_profile), kz_profile)
+    assert [r.rule for r in rows] == CORE
+    assert all(r.decided and not r.to_decide for r in rows)
+
+
+def test_coverage_names_the_answers_that_could_decide_an_open_diagnosis(assessor, kb):
+    from diagnostics.coverage import diagnosis_coverage
+
+    empty = Profile(country="ZZ")
+    rows = diagnosis_coverage(kb, assessor.assess(empty), empty)
+    assert not any(r.decided for r in rows)
+    for row in rows:
+        assert row.reachable and row.to_decide
+        # answering what it names (in the deciding direction) really decides the diagnosis
+        assert set(row.to_decide) <= set(kb.indicators)
+
+
+def test_coverage_counts_survey_proxies_beneath_a_diagnosis(assessor, kb, kz_profile):
+    from diagnostics.coverage import diagnosis_coverage
+
+    answers = dict(kz_profile.answers)
+    del answers["governance.officials_attitude_to_entrepreneurs"]
+    answers["intl.es_bribery_incidence"] = Answer(value=0.256, source="ES 2013", evidence="survey", as_of=2013)
+    profile = kz_profile.model_copy(update={"answers": answers})
+    rows = {r.rule: r for r in diagnosis_coverage(kb, assessor.assess(profile), profile)}
+    assert rows["dx.regulatory_burden_and_corruption"].proxies == ["governance.officials_attitude_to_entrepreneurs"]
+    plain = diagnosis_coverage(kb, assessor.assess(kz_profile), kz_profile)
+    assert not any(r.proxies for r in plain)
+
+
+def test_coverage_command_prints_a_matrix_and_json():
+    import json
+
+    from click.testing import CliRunner
+
+    from diagnostics.cli import main
+
+    result = CliRunner().invoke(main, ["--no-plugins", "coverage", "KZ", "UZ", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [d["country"] for d in data] == ["KZ", "UZ"]
+    assert all(d["decided"] for d in data[0]["diagnoses"])
+    text = CliRunner().invoke(main, ["--no-plugins", "coverage", "KZ", "UZ"], terminal_width=80)
+    assert text.exit_code == 0 and "mismatch" in text.output and "decided for:" in text.output

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "plugin": "diagnostics.cli.plugins:plugin",
     "whatif": "diagnostics.cli.analysis:whatif",
     "compare": "diagnostics.cli.analysis:compare",
+    "coverage": "diagnostics.cli.coverage:coverage",
     "sensitivity": "diagnostics.cli.analysis:sensitivity",
     "next": "diagnostics.cli.analysis:next_question",
     "sweep": "diagnostics.cli.analysis:sweep",

@@ -1,0 +1,79 @@
+"""`diagnose coverage`: which core diagnoses each country's evidence decides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .context import Settings, echo_json, pass_settings, resolve_profile
+
+SHORT = {
+    "dx.formal_informal_mismatch": "mismatch",
+    "dx.borrowed_instruments": "borrowed",
+    "dx.state_procurement_distortion": "procurement",
+    "dx.fdi_spillover_failure": "FDI",
+    "dx.imaginary_driven_policy": "imaginary",
+    "dx.regulatory_burden_and_corruption": "regulation",
+}
+
+
+def _cell(row: Any) -> str:
+    mark = "*" if row.proxies else ""
+    if row.decided:
+        label = {"fired": "[red]fired[/red]", "not_fired": "[green]not fired[/green]",
+                 "not_applicable": "[dim]n/a[/dim]"}[row.status.value]
+        return label + mark
+    if not row.reachable:
+        return "[yellow]open[/yellow]"
+    return f"[yellow]open {len(row.to_decide)}[/yellow]{mark}"
+
+
+@click.command("coverage")
+@click.argument("profiles", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the coverage as JSON.")
+@click.option("--missing", is_flag=True, help="List, per open diagnosis, the answers that could decide it.")
+@pass_settings
+def coverage(settings: Settings, profiles: tuple[str, ...], as_json: bool, missing: bool) -> None:
+    """Which core diagnoses the evidence decides, per country (all built-in countries by default).
+
+    A cell is fired, not fired, n/a (its context gate rules it out) or open N: not assessable,
+    and N further answers could decide it. * marks a cell resting partly on a survey proxy.
+    """
+    from diagnostics.coverage import CORE_DIAGNOSES, diagnosis_coverage
+
+    refs = list(profiles) or sorted(settings.registry().profiles)
+    kb = settings.registry().kb
+    table_rows = []
+    for ref in refs:
+        profile, where = resolve_profile(settings, ref)
+        assessment = settings.assessor().assess(profile, file=where)
+        table_rows.append((profile, diagnosis_coverage(kb, assessment, profile)))
+    if as_json:
+        echo_json([{"country": p.country, "name": p.name, "diagnoses": [r.as_json() for r in rows]}
+                   for p, rows in table_rows])
+        return
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    out = Console(highlight=False)
+    # Narrow, borderless columns so the matrix fits an 80-column terminal.
+    out.print("[bold]Core diagnoses decided by the evidence[/bold]")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+    table.add_column("", no_wrap=True)
+    for rule in CORE_DIAGNOSES:
+        table.add_column(SHORT[rule], no_wrap=True)
+    for profile, rows in table_rows:
+        table.add_row(profile.country, *(_cell(r) for r in rows))
+    out.print(table)
+    totals = [sum(rows[i].decided for _, rows in table_rows) for i in range(len(CORE_DIAGNOSES))]
+    out.print("decided for: " + ", ".join(
+        f"{SHORT[r]} {n}/{len(table_rows)}" for r, n in zip(CORE_DIAGNOSES, totals, strict=True)))
+    out.print("open N: not assessable; N further answers could decide it. "
+              "*: rests partly on a survey proxy for an informal indicator.")
+    if missing:
+        for profile, rows in table_rows:
+            for r in rows:
+                if not r.decided and r.to_decide:
+                    out.print(f"{profile.country} {SHORT[r.rule]}: answer {', '.join(r.to_decide)}")

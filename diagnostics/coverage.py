@@ -94,9 +94,9 @@ class _Planner:
         if isinstance(c, AtLeast):
             spec = c.at_least
             need = spec.k if want else len(spec.of) - spec.k + 1
-            kids: list[frozenset[str]] = sorted(
+            reachable: list[frozenset[str]] = sorted(
                 (s for s in (self.cond(k, want) for k in spec.of) if s is not None), key=len)
-            return _union(kids[:need]) if len(kids) >= need else None
+            return _union(reachable[:need]) if len(reachable) >= need else None
         raise TypeError(f"not a condition: {c!r}")
 
 

@@ -12,13 +12,15 @@ from typing import Any
 
 from .errors import DataError
 from .hookspecs import CountryProfile, hookimpl
+from .i18n import translation_files
 from .kb import load_indicator_file, load_rule_file
 from .knowledge import Family, RulePack
 from .yamlio import load_data, parse_model
 
 
 def family_plugin(folder: Path) -> Any:
-    """A plugin object providing the family, its profiles and any `rules.yaml`/`indicators.yaml`."""
+    """A plugin object providing the family, its profiles, any `rules.yaml`/`indicators.yaml`
+    and any translations in `i18n/<lang>/*.yaml`."""
     data, lines = load_data(folder / "family.yaml")
     if not isinstance(data, dict) or "family" not in data:
         raise DataError("expected a 'family:' mapping", file=folder / "family.yaml", line=1)
@@ -57,4 +59,11 @@ def family_plugin(folder: Path) -> Any:
             return [RulePack(name=family.id, rules=tuple(load_rule_file(folder / "rules.yaml")))]
 
         ns.diagnostics_rule_packs = diagnostics_rule_packs
+    if (folder / "i18n").is_dir():
+
+        @hookimpl
+        def diagnostics_translations() -> list[Path]:
+            return translation_files(folder / "i18n")
+
+        ns.diagnostics_translations = diagnostics_translations
     return ns

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pluggy
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from .i18n import KnowledgeTranslation
 from .knowledge import Direction, Family, Indicator, RulePack
 from .profile import COUNTRY_CODE
 
@@ -136,6 +137,22 @@ def diagnostics_brief_sections(assessment: Assessment) -> list[BriefSection]:  #
     """
 
 
+@hookspec
+def diagnostics_translations() -> list[Path | KnowledgeTranslation]:  # type: ignore[empty-body]
+    """Translations of knowledge texts: paths of i18n/<lang>/*.yaml files, or records.
+
+    A plugin translates its own records, or adds a language for any records. Entries are
+    keyed by record id; a missing one shows the English text marked (EN). Format and the
+    completeness check (`diagnose rules check --lang ru`): docs/i18n.md.
+
+    Example::
+
+        @hookimpl
+        def diagnostics_translations():
+            return translation_files(Path(__file__).parent / "i18n")
+    """
+
+
 HOOKS = (
     "diagnostics_families",
     "diagnostics_profiles",
@@ -143,4 +160,5 @@ HOOKS = (
     "diagnostics_rule_packs",
     "diagnostics_directions",
     "diagnostics_brief_sections",
+    "diagnostics_translations",
 )

@@ -141,6 +141,8 @@ class Indicator(Strict):
     publisher: str = ""
     proxy_for: tuple[ProxyRule, ...] = ()
     provided_by: str = ""
+    # Readers' labels of enum/set values, filled from translations (diagnostics.i18n); not hashed.
+    value_labels: dict[str, str] = Field(default_factory=dict, exclude=True)
 
     @property
     def namespace(self) -> str:

@@ -11,14 +11,15 @@ from rich.tree import Tree
 
 from .assessment import Assessment, FindingResult
 from .evaluator import Status
+from .i18n import N_, _, country_name, date_text, format_datetime, format_number
 from .kb import KnowledgeBase
 from .knowledge import Condition, Family, Indicator, Rule, children
 
 STATUS_STYLE = {
-    Status.FIRED: ("FIRED", "bold red"),
-    Status.NOT_ASSESSABLE: ("not assessable", "yellow"),
-    Status.NOT_APPLICABLE: ("not applicable", "dim"),
-    Status.NOT_FIRED: ("not fired", "green"),
+    Status.FIRED: (N_("FIRED"), "bold red"),
+    Status.NOT_ASSESSABLE: (N_("not assessable"), "yellow"),
+    Status.NOT_APPLICABLE: (N_("not applicable"), "dim"),
+    Status.NOT_FIRED: (N_("not fired"), "green"),
 }
 
 
@@ -28,16 +29,27 @@ def console() -> Console:
 
 def _status(f: FindingResult) -> str:
     label, style = STATUS_STYLE[f.status]
-    conf = f" · confidence {f.confidence}" if f.confidence else ""
-    return f"[{style}]{label}[/{style}]{conf}"
+    conf = " · " + _("confidence {level}").format(level=word(f.confidence)) if f.confidence else ""
+    return f"[{style}]{_(label)}[/{style}]{conf}"
+
+
+# Confidence levels, layers and functions as printed (the values themselves stay English ids).
+WORDS = (N_("high"), N_("medium"), N_("low"), N_("context"), N_("policy"), N_("mechanism"),
+         N_("manifestation"), N_("diagnosis"), N_("allocator"), N_("regulator"), N_("coordinator"),
+         N_("cross_cutting"), N_("formal"), N_("informal"))
+
+
+def word(value: str | None) -> str:
+    """A printed id (confidence level, layer, function) in the current language; '—' for none."""
+    return _(value) if value else "—"
 
 
 ROLE_HEADINGS = {
-    "root_cause": "Root causes",
-    "diagnosis": "Diagnoses",
-    "function_rollup": "Government functions",
-    "outcome": "Outcome",
-    None: "Other top-level findings",
+    "root_cause": N_("Root causes"),
+    "diagnosis": N_("Diagnoses"),
+    "function_rollup": N_("Government functions"),
+    "outcome": N_("Outcome"),
+    None: N_("Other top-level findings"),
 }
 
 
@@ -53,11 +65,14 @@ def premises(f: FindingResult, by_id: dict[str, FindingResult]) -> list[FindingR
 def print_assessment(a: Assessment, kb: KnowledgeBase, show_all: bool = False) -> None:
     """Roots first, each top-level finding with what it rests on one level down (R-5)."""
     out = console()
-    tier = f" · tier {a.tier}" if a.tier else ""
-    out.print(f"[bold]{a.name}[/bold] ({a.country}) · family {a.family or '—'}{tier} · as of {a.as_of or '—'}")
+    tier = " · " + _("tier {tier}").format(tier=a.tier) if a.tier else ""
+    out.print(f"[bold]{country_name(a.country, a.name)}[/bold] ({a.country}) · "
+              + _("family {family}").format(family=a.family or "—")
+              + tier + " · " + _("as of {year}").format(year=date_text(a.as_of)))
     c = a.coverage
-    out.print(f"Answers: {c.answered} known, {c.unknown} unknown, {c.unanswered} not asked "
-              f"(of {c.indicators} indicators)")
+    out.print(_("Answers: {known} known, {unknown} unknown, {unasked} not asked (of {total} indicators)").format(
+        known=format_number(c.answered), unknown=format_number(c.unknown), unasked=format_number(c.unanswered),
+        total=format_number(c.indicators)))
     by_id = {f.rule: f for f in a.findings}
     heading = object()
     for dx in a.diagnoses():
@@ -65,88 +80,108 @@ def print_assessment(a: Assessment, kb: KnowledgeBase, show_all: bool = False) -
             continue
         if dx.role != heading:
             heading = dx.role
-            out.print(f"\n[bold underline]{ROLE_HEADINGS[dx.role]}[/bold underline]")
+            out.print(f"\n[bold underline]{_(ROLE_HEADINGS[dx.role])}[/bold underline]")
         tree = Tree(f"[bold]{dx.title}[/bold] [dim]{dx.rule}[/dim] — {_status(dx)}")
         if dx.status is Status.FIRED:
             for p in premises(dx, by_id):
-                tree.add(f"{p.title} [dim]{p.rule} · {p.layer} · {p.confidence}[/dim]")
+                tree.add(f"{p.title} [dim]{p.rule} · {word(p.layer)} · {word(p.confidence)}[/dim]")
             for step in dx.trace:
                 if step.kind == "answer" and "mismatch evidence" not in step.condition:
-                    tree.add(f"[cyan]{step.condition}[/cyan] [dim]← {step.value} ({step.source or 'no source'})[/dim]")
-            tree.add(f"[dim]cites: {'; '.join(dx.citations)}[/dim]")
+                    source = step.source or _("no source")
+                    tree.add(f"[cyan]{step.condition}[/cyan] [dim]← {step.value} ({source})[/dim]")
+            tree.add("[dim]" + _("cites: {citations}").format(citations="; ".join(dx.citations)) + "[/dim]")
         elif dx.status is Status.NOT_ASSESSABLE:
             missing = a.coverage.per_diagnosis.get(dx.rule, dx.missing)
-            more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
-            tree.add(f"[yellow]would be decided by:[/yellow] {', '.join(missing[:6])}{more}")
+            more = " " + _("and {n} more").format(n=len(missing) - 6) if len(missing) > 6 else ""
+            tree.add(f"[yellow]{_('would be decided by:')}[/yellow] {', '.join(missing[:6])}{more}")
         elif dx.status is Status.NOT_APPLICABLE:
             tree.add(f"[dim]{dx.gate_reason}[/dim]")
         else:
             for w in dx.why_not[:3]:
-                tree.add(f"[green]why not:[/green] {w}")
+                tree.add(f"[green]{_('why not:')}[/green] {w}")
         out.print(tree)
     fired_dx = [d for d in a.diagnoses() if d.status is Status.FIRED]
     fired = [f for f in a.findings if f.status is Status.FIRED and f.layer != "diagnosis"]
-    out.print(f"\n{len(fired_dx)} of {len(a.diagnoses())} top-level diagnoses fired, resting on {len(fired)} "
-              "findings. `diagnose explain PROFILE RULE` shows how any of them fired, or why not.")
+    out.print("\n" + _("{fired} of {total} top-level diagnoses fired, resting on {findings} findings. "
+                       "`diagnose explain PROFILE RULE` shows how any of them fired, or why not.").format(
+        fired=len(fired_dx), total=len(a.diagnoses()), findings=len(fired)))
     if a.imaginaries:
-        out.print("\n[bold]Candidate imaginaries[/bold] (a vision is not a plan)")
+        out.print("\n[bold]" + _("Candidate imaginaries") + "[/bold] " + _("(a vision is not a plan)"))
         for line in a.imaginaries:
             out.print(f"  • {line}")
-    out.print(f"\n[dim]audit: kb {a.audit.knowledge_base} · profile {a.audit.profile} · "
-              f"engine {a.audit.engine} · v{a.audit.package_version} · {a.audit.assessed_at}[/dim]")
+    out.print("\n[dim]" + _("audit: kb {kb} · profile {profile} · engine {engine} · v{version} · {at}").format(
+        kb=a.audit.knowledge_base, profile=a.audit.profile, engine=a.audit.engine,
+        version=a.audit.package_version, at=_when(a.audit.assessed_at)) + "[/dim]")
+
+
+def _when(stamp: Any) -> str:
+    """An audit timestamp in the language's format (as given when it is not a datetime)."""
+    from datetime import datetime
+
+    if isinstance(stamp, str):
+        try:
+            stamp = datetime.fromisoformat(stamp)
+        except ValueError:
+            return stamp
+    return format_datetime(stamp) if isinstance(stamp, datetime) else str(stamp)
 
 
 def print_explanation(a: Assessment, kb: KnowledgeBase, rule_id: str) -> None:
     out = console()
     f = a.finding(rule_id)
     rule = kb.rules[rule_id]
-    out.print(f"[bold]{rule.title}[/bold] [dim]{rule.id} · {rule.layer.value} · {rule.function.value}[/dim]")
-    out.print(f"Status on {a.name}: {_status(f)}\n")
+    out.print(f"[bold]{rule.title}[/bold] [dim]{rule.id} · {_(rule.layer.value)} · {_(rule.function.value)}[/dim]")
+    out.print(_("Status on {country}: {status}").format(country=country_name(a.country, a.name),
+                                                      status=_status(f)) + "\n")
     if f.status is Status.FIRED:
-        out.print("[bold]How it fired[/bold]")
+        out.print("[bold]" + _("How it fired") + "[/bold]")
         for s in f.trace:
             if s.kind == "finding":
                 sub = a.finding(s.rule or "")
-                out.print(f"  • {s.condition} — {sub.title} ({sub.confidence or '-'} confidence)")
+                out.print(f"  • {s.condition} — {sub.title} (" + _("confidence {level}").format(
+                    level=word(sub.confidence)) + ")")
             else:
                 ev = f", {s.evidence}" if s.evidence else ""
                 year = f", {s.as_of}" if s.as_of else ""
-                out.print(f"  • {s.condition}: answer {s.value} [dim]({s.source or 'no source'}{ev}{year})[/dim]")
-        out.print(f"\n[bold]Confidence {f.confidence}[/bold]")
+                out.print(f"  • {s.condition}: " + _("answer {value}").format(value=s.value)
+                          + f" [dim]({s.source or _('no source')}{ev}{year})[/dim]")
+        out.print("\n[bold]" + _("Confidence {level}").format(level=word(f.confidence)) + "[/bold]")
         for r in f.confidence_reasons:
             out.print(f"  • {r}")
     elif f.status is Status.NOT_APPLICABLE:
-        out.print(f"[bold]Why not[/bold]: the context gate does not hold — {f.gate_reason}")
+        out.print("[bold]" + _("Why not") + "[/bold]: " + _("the context gate does not hold — {reason}").format(
+            reason=rule.gate_reason or f.gate_reason))
         for w in f.why_not:
             out.print(f"  • {w}")
     elif f.status is Status.NOT_FIRED:
-        out.print("[bold]Why not[/bold]")
+        out.print("[bold]" + _("Why not") + "[/bold]")
         for w in f.why_not:
             out.print(f"  • {w}")
     else:
         if f.missing_evidence:
-            out.print(f"[bold]Not assessable[/bold]: no {' and no '.join(f.missing_evidence)} evidence "
-                      "answered (design rule R-2: a mismatch needs both sides)")
-        out.print("[bold]Would be decided by[/bold]: " + (", ".join(f.missing) or "—"))
+            out.print("[bold]" + _("Not assessable") + "[/bold]: " + _(
+                "no {kinds} evidence answered (design rule R-2: a mismatch needs both sides)").format(
+                kinds=_(" and no ").join(_(k) for k in f.missing_evidence)))
+        out.print("[bold]" + _("Would be decided by") + "[/bold]: " + (", ".join(f.missing) or "—"))
         if f.waiting_on:
-            out.print("[bold]Waiting on[/bold]: " + ", ".join(f.waiting_on))
-    out.print(f"\n[bold]Mechanism[/bold]\n{rule.mechanism}")
-    out.print(f"\n[bold]Kazakhstan story[/bold]\n{rule.story}")
+            out.print("[bold]" + _("Waiting on") + "[/bold]: " + ", ".join(f.waiting_on))
+    out.print("\n[bold]" + _("Mechanism") + f"[/bold]\n{rule.mechanism}")
+    out.print("\n[bold]" + _("Kazakhstan story") + f"[/bold]\n{rule.story}")
     _print_guidance(out, rule, kb)
 
 
 def _print_guidance(out: Console, rule: Rule, kb: KnowledgeBase) -> None:
     """Directions, questions for stakeholders and citations: the close of every explanation."""
     if rule.directions:
-        out.print("\n[bold]Policy directions[/bold] (directions, not instruments)")
+        out.print("\n[bold]" + _("Policy directions") + "[/bold] " + _("(directions, not instruments)"))
         for d in rule.directions:
             direction = kb.directions.get(d)
             out.print(f"  • {direction.title if direction else d} [dim]{d}[/dim]")
     if rule.questions:
-        out.print("\n[bold]Questions for local stakeholders[/bold]")
+        out.print("\n[bold]" + _("Questions for local stakeholders") + "[/bold]")
         for q in rule.questions:
             out.print(f"  • {q}")
-    out.print("\n[dim]Cites: " + "; ".join(rule.citations) + "[/dim]")
+    out.print("\n[dim]" + _("Cites: {citations}").format(citations="; ".join(rule.citations)) + "[/dim]")
 
 
 def describe_condition(cond: Any, indent: int = 0) -> list[str]:
@@ -155,9 +190,9 @@ def describe_condition(cond: Any, indent: int = 0) -> list[str]:
     if not kids:
         return [pad + cond.describe()]
     key = next(k for k in ("all", "any", "not", "at_least") if hasattr(cond, k if k != "not" else "not_"))
-    head = {"all": "all of:", "any": "any of:", "not": "not:"}.get(key, "")
+    head = {"all": _("all of:"), "any": _("any of:"), "not": _("not:")}.get(key, "")
     if key == "at_least":
-        head = f"at least {cond.at_least.k} of:"
+        head = _("at least {k} of:").format(k=cond.at_least.k)
     lines = [pad + head]
     for k in kids:
         lines += describe_condition(k, indent + 1)
@@ -167,48 +202,51 @@ def describe_condition(cond: Any, indent: int = 0) -> list[str]:
 def print_rule(rule: Rule, kb: KnowledgeBase) -> None:
     out = console()
     out.print(f"[bold]{rule.title}[/bold]")
-    out.print(f"[dim]{rule.id} · layer {rule.layer.value} · theme {rule.theme} · function "
-              f"{rule.function.value} · severity {rule.severity.value} · evidence {rule.evidence_grade}"
-              f"{' · provided by ' + rule.provided_by if rule.provided_by else ''}[/dim]\n")
+    provided = " · " + _("provided by {plugin}").format(plugin=rule.provided_by) if rule.provided_by else ""
+    out.print("[dim]" + _("{id} · layer {layer} · theme {theme} · function {function} · severity {severity} · "
+                          "evidence {grade}").format(
+        id=rule.id, layer=_(rule.layer.value), theme=rule.theme, function=_(rule.function.value),
+        severity=_(rule.severity.value), grade=rule.evidence_grade) + provided + "[/dim]\n")
     if rule.gate is not None:
-        out.print("[bold]Applies only when[/bold]")
+        out.print("[bold]" + _("Applies only when") + "[/bold]")
         out.print("\n".join(describe_condition(rule.gate, 1)))
-    out.print("[bold]Fires when[/bold]")
+    out.print("[bold]" + _("Fires when") + "[/bold]")
     out.print("\n".join(describe_condition(rule.when, 1)))
     if rule.evidence:
-        out.print("[bold]Needs evidence from both sides[/bold] (R-2)")
-        out.print(f"  formal: {', '.join(rule.evidence.formal)}")
-        out.print(f"  informal: {', '.join(rule.evidence.informal)}")
+        out.print("[bold]" + _("Needs evidence from both sides") + "[/bold] (R-2)")
+        out.print("  " + _("formal: {ids}").format(ids=", ".join(rule.evidence.formal)))
+        out.print("  " + _("informal: {ids}").format(ids=", ".join(rule.evidence.informal)))
     if rule.supporting:
-        out.print("[bold]Supporting (never fires the rule alone)[/bold]")
+        out.print("[bold]" + _("Supporting (never fires the rule alone)") + "[/bold]")
         for c in rule.supporting:
             out.print(f"  {c.describe()}")
-    out.print(f"\n[bold]Mechanism[/bold]\n{rule.mechanism}\n\n[bold]Kazakhstan story[/bold]\n{rule.story}")
+    out.print("\n[bold]" + _("Mechanism") + f"[/bold]\n{rule.mechanism}\n\n[bold]" + _("Kazakhstan story")
+              + f"[/bold]\n{rule.story}")
     if rule.counter_examples:
-        out.print("\n[bold]Counter-examples[/bold]")
+        out.print("\n[bold]" + _("Counter-examples") + "[/bold]")
         for example in rule.counter_examples:
             out.print(f"  • {example}")
     roots = kb.rolls_up_to.get(rule.id, [])
     if roots:
-        out.print(f"\n[bold]Rolls up to[/bold]: {', '.join(roots)}")
+        out.print("\n[bold]" + _("Rolls up to") + f"[/bold]: {', '.join(roots)}")
     _print_guidance(out, rule, kb)
 
 
 def print_rule_list(rules: Sequence[Rule]) -> None:
-    table = Table(title=f"{len(rules)} rules", show_lines=False)
+    table = Table(title=_("{n} rules").format(n=len(rules)), show_lines=False)
     table.add_column("id", no_wrap=True)
-    table.add_column("title", overflow="fold")
-    for col in ("layer", "function", "severity"):
-        table.add_column(col, no_wrap=True)
+    table.add_column(_("title"), overflow="fold")
+    for col in (N_("layer"), N_("function"), N_("severity")):
+        table.add_column(_(col), no_wrap=True)
     for r in rules:
-        table.add_row(r.id, r.title, r.layer.value, r.function.value, r.severity.value)
+        table.add_row(r.id, r.title, _(r.layer.value), _(r.function.value), _(r.severity.value))
     console().print(table)
 
 
 def print_indicators(items: Sequence[Indicator], kb: KnowledgeBase) -> None:
-    table = Table(title=f"{len(items)} indicators")
-    for col in ("id", "type", "kind", "question", "feeds"):
-        table.add_column(col, overflow="fold")
+    table = Table(title=_("{n} indicators").format(n=len(items)))
+    for col in ("id", N_("type"), N_("kind"), N_("question"), N_("feeds")):
+        table.add_column(_(col), overflow="fold")
     for i in items:
         t = i.type.value + (f" ({i.unit})" if i.unit else "")
         table.add_row(i.id, t, i.evidence_kind.value, i.question, str(len(kb.feeds.get(i.id, []))))
@@ -216,9 +254,9 @@ def print_indicators(items: Sequence[Indicator], kb: KnowledgeBase) -> None:
 
 
 def print_plugins(reports: Sequence[Any]) -> None:
-    table = Table(title="plugins")
-    for col in ("name", "version", "source", "status", "hooks", "records"):
-        table.add_column(col, overflow="fold")
+    table = Table(title=_("plugins"))
+    for col in (N_("name"), N_("version"), N_("source"), N_("status"), N_("hooks"), N_("records")):
+        table.add_column(_(col), overflow="fold")
     for r in reports:
         recs = ", ".join(f"{k} {v}" for k, v in r.records.items())
         table.add_row(r.name, r.version or "—", r.source, r.status, str(len(r.hooks)), recs)
@@ -230,18 +268,18 @@ def print_plugins(reports: Sequence[Any]) -> None:
 
 
 def print_families(fams: Sequence[Family]) -> None:
-    table = Table(title="country families")
-    for col in ("id", "name", "tier", "countries", "provided by"):
-        table.add_column(col, overflow="fold")
+    table = Table(title=_("country families"))
+    for col in ("id", N_("name"), N_("tier"), N_("countries"), N_("provided by")):
+        table.add_column(_(col), overflow="fold")
     for f in fams:
         table.add_row(f.id, f.name, f.tier.value, ", ".join(f.countries), f.provided_by)
     console().print(table)
 
 
 def print_countries(rows: Sequence[dict[str, Any]]) -> None:
-    table = Table(title="country profiles")
-    for col in ("country", "name", "family", "tier"):
-        table.add_column(col)
+    table = Table(title=_("country profiles"))
+    for col in (N_("country"), N_("name"), N_("family"), N_("tier")):
+        table.add_column(_(col))
     for r in rows:
         table.add_row(r["country"], r["name"], r["family"], r["tier"] or "—")
     console().print(table)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 from diagnostics.hookspecs import hookimpl
+from diagnostics.i18n import translation_files
 from diagnostics.kb import load_directory
 from diagnostics.knowledge import Direction, Indicator, Rule, RulePack
 
@@ -29,3 +31,8 @@ def diagnostics_rule_packs() -> list[RulePack]:
 @hookimpl
 def diagnostics_directions() -> list[Direction]:
     return _records()[2]
+
+
+@hookimpl
+def diagnostics_translations() -> list[Path]:
+    return translation_files(HERE / "i18n")

@@ -58,3 +58,14 @@ def kz_profile(registry: Registry) -> Profile:
 @pytest.fixture(scope="session")
 def mini_kb() -> KnowledgeBase:
     return KnowledgeBase.build(*load_directory(FIXTURES / "mini"))
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(monkeypatch: pytest.MonkeyPatch):
+    """Every test starts in English whatever DIAGNOSE_LANG the shell has, and leaves it so."""
+    from diagnostics.i18n import set_language
+
+    monkeypatch.delenv("DIAGNOSE_LANG", raising=False)
+    set_language("en")
+    yield
+    set_language("en")

@@ -53,6 +53,11 @@ class DiagnoseGroup(click.Group):
             raise TypeError(f"{target} is not a click command")
         return command
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # --lang is a group option that may be written after any command (`diagnose assess KZ
+        # --lang ru`): move it in front of the command so the group reads it.
+        return super().parse_args(ctx, hoist_lang(args))
+
     def invoke(self, ctx: click.Context) -> Any:
         from diagnostics.errors import DiagnosticsError
 
@@ -66,16 +71,54 @@ class DiagnoseGroup(click.Group):
             fail("the input is nested too deeply")
 
 
+def hoist_lang(args: list[str]) -> list[str]:
+    """`args` with every `--lang X` / `--lang=X` before a `--` moved to the front."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest += args[i:]
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            front += args[i:i + 2]
+            i += 2
+            continue
+        if arg.startswith("--lang="):
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
+def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    from diagnostics.errors import DataError
+    from diagnostics.i18n import resolve_language
+
+    try:
+        return resolve_language(value)
+    except DataError as exc:
+        raise click.BadParameter(str(exc).split(": ", 1)[-1]) from None
+
+
 @click.group(cls=DiagnoseGroup)
 @click.version_option(package_name="policy-diagnostics")
 @click.option("--strict", is_flag=True, help="Treat any plugin problem as fatal.")
 @click.option("--no-plugins", is_flag=True, help="Load only the built-in plugins, no entry points.")
 @click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable",
               show_default=True, help="Backend: durable-rules, or the pure-Python reference evaluator.")
+@click.option("--lang", metavar="LANG", callback=_language,
+              help="Language of output and knowledge texts: en (default) or ru; also DIAGNOSE_LANG. "
+                   "May follow any command.")
 @click.pass_context
-def main(ctx: click.Context, strict: bool, no_plugins: bool, engine: str) -> None:
+def main(ctx: click.Context, strict: bool, no_plugins: bool, engine: str, lang: str) -> None:
     """Diagnose the systemic problems of a post-Soviet transition economy.
 
     Start with `diagnose assess KZ`, the thesis's Kazakhstan reference profile.
     """
-    ctx.obj = Settings(strict, no_plugins, engine)
+    from diagnostics.i18n import set_language
+
+    set_language(lang)
+    ctx.obj = Settings(strict, no_plugins, engine, lang)

@@ -23,20 +23,36 @@ if TYPE_CHECKING:
 class Settings:
     """The options of the `diagnose` group, and the registry and assessor built from them once."""
 
-    def __init__(self, strict: bool = False, no_plugins: bool = False, engine: str = "durable") -> None:
+    def __init__(self, strict: bool = False, no_plugins: bool = False, engine: str = "durable",
+                 lang: str = "en") -> None:
         self.strict = strict
         self.no_plugins = no_plugins
         self.engine = engine
+        self.lang = lang
+        self._english: Registry | None = None
         self._registry: Registry | None = None
         self._assessor: Assessor | None = None
 
-    def registry(self) -> Registry:
-        if self._registry is None:
+    def english_registry(self) -> Registry:
+        """The registry as the plugins give it: knowledge texts in English."""
+        if self._english is None:
+            from diagnostics.i18n import _
             from diagnostics.registry import load_registry
 
-            self._registry = load_registry(strict=self.strict, external=not self.no_plugins)
-            for report in self._registry.problems():
-                click.echo(f"warning: plugin {report.name} left out: {report.error}", err=True)
+            self._english = load_registry(strict=self.strict, external=not self.no_plugins)
+            for report in self._english.problems():
+                click.echo(_("warning: plugin {name} left out: {error}").format(
+                    name=report.name, error=report.error), err=True)
+        return self._english
+
+    def registry(self) -> Registry:
+        """The registry with its knowledge texts in the chosen language (English, marked, where missing)."""
+        if self._registry is None:
+            from diagnostics.i18n import _, localize_registry
+
+            self._registry, catalog = localize_registry(self.english_registry(), self.lang)
+            for problem in catalog.problems:
+                click.echo(_("warning: translation left out: {problem}").format(problem=problem), err=True)
         return self._registry
 
     def assessor(self) -> Assessor:
@@ -51,7 +67,9 @@ pass_settings = click.make_pass_decorator(Settings, ensure=True)
 
 
 def fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
+    from diagnostics.i18n import _
+
+    click.echo(_("error: {message}").format(message=message), err=True)
     sys.exit(2)
 
 

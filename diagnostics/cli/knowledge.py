@@ -50,17 +50,28 @@ def rules_show(settings: Settings, rule_id: str, as_json: bool) -> None:
 
 
 @rules.command("check")
-@click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.argument("folder", required=False, type=click.Path(path_type=Path, exists=True, file_okay=False))
 @pass_settings
-def rules_check(settings: Settings, folder: Path) -> None:
-    """Validate a knowledge folder (indicators/, nodes/, directions/) against the loaded base.
+def rules_check(settings: Settings, folder: Path | None) -> None:
+    """Validate a knowledge folder, or with --lang check the translations of the knowledge base.
 
-    Plugin authors run this on their own folder: its records are checked together with
-    the thesis knowledge base, so references to core rules and indicators resolve.
+    FOLDER (indicators/, nodes/, directions/) is checked together with the loaded knowledge
+    base, so references to core rules and indicators resolve. With --lang ru (and no FOLDER,
+    or in addition to it) every rule, indicator and direction is checked for a translation:
+    untranslated and stale entries are listed and the exit code is 1 if there are any.
     """
+    if folder is None and settings.lang == "en":
+        raise click.UsageError("give a knowledge FOLDER to validate, or --lang LANG to check translations")
+    if folder is not None:
+        _check_folder(settings, folder)
+    if settings.lang != "en":
+        _check_translations(settings)
+
+
+def _check_folder(settings: Settings, folder: Path) -> None:
     from diagnostics.kb import KnowledgeBase, load_direction_file, load_indicator_file, load_rule_file
 
-    base = settings.registry().kb
+    base = settings.english_registry().kb
     origin: dict[str, str] = {}
     found: dict[str, list[Any]] = {"indicators": [], "nodes": [], "directions": []}
     loaders: dict[str, Any] = {
@@ -79,6 +90,29 @@ def rules_check(settings: Settings, folder: Path) -> None:
     )
     click.echo(f"{folder}: ok: {len(found['indicators'])} indicators, {len(found['nodes'])} rules, "
                f"{len(found['directions'])} directions (knowledge base now {len(kb.rules)} rules)")
+
+
+def _check_translations(settings: Settings) -> None:
+    """List untranslated, stale and unknown entries; exit 1 when there are any."""
+    import sys
+
+    from diagnostics.i18n import _, check_translations, collect_translations
+
+    registry = settings.english_registry()
+    catalog = collect_translations(registry, settings.lang)
+    gaps = check_translations(registry.kb, catalog)
+    for gap in gaps:
+        click.echo(gap.line())
+    for problem in catalog.problems:
+        click.echo(_("unreadable  {problem}").format(problem=problem))
+    counts = {s: sum(g.status == s for g in gaps) for s in ("untranslated", "stale", "unknown")}
+    kb = registry.kb
+    click.echo(_("{lang}: {untranslated} untranslated, {stale} stale, {unknown} unknown entries "
+                 "(knowledge base: {rules} rules, {indicators} indicators, {directions} directions)").format(
+        lang=settings.lang, **counts, rules=len(kb.rules), indicators=len(kb.indicators),
+        directions=len(kb.directions)))
+    if gaps or catalog.problems:
+        sys.exit(1)
 
 
 @click.command()

@@ -15,3 +15,4 @@ _plugin = family_plugin(Path(__file__).parent)
 diagnostics_families = _plugin.diagnostics_families
 diagnostics_profiles = _plugin.diagnostics_profiles
 diagnostics_rule_packs = _plugin.diagnostics_rule_packs
+diagnostics_translations = _plugin.diagnostics_translations  # i18n/ru: Russian texts of its rule

@@ -1,0 +1,209 @@
+"""The language layer: locale formatting and parsing, translated knowledge, the completeness
+check, the Russian interface catalog, and a plugin translating its own rule."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from click.testing import CliRunner
+
+from diagnostics import i18n
+from diagnostics.cli import main
+from diagnostics.familykit import family_plugin
+from diagnostics.i18n import (
+    FALLBACK_MARKER,
+    Catalog,
+    KnowledgeTranslation,
+    RuleText,
+    check_translations,
+    collect_translations,
+    en_hash,
+    english_fields,
+    format_date,
+    format_number,
+    format_percent,
+    localize_kb,
+    read_number,
+    resolve_language,
+)
+from diagnostics.kb import KnowledgeBase
+from diagnostics.registry import load_registry
+
+ROOT = Path(__file__).resolve().parent.parent
+MONGOLIA = ROOT / "examples" / "mongolia-plugin" / "diagnostics_mongolia"
+NBSP = "\u00a0"
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    result = CliRunner().invoke(main, ["--no-plugins", *args], terminal_width=120, env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# Formatting and parsing
+
+
+def test_numbers_percentages_and_dates_follow_the_language() -> None:
+    assert format_number(1234567.5, "en") == "1,234,567.5"
+    assert format_number(1234567.5, "ru") == f"1{NBSP}234{NBSP}567,5"
+    assert format_number(120, "ru") == "120"
+    assert format_percent(0.075, "en") == "7.5%"
+    assert format_percent(0.075, "ru") == f"7,5{NBSP}%"
+    assert format_date(date(2018, 12, 31), "en") == "December 31, 2018"
+    assert " ".join(format_date(date(2018, 12, 31), "ru").split()) == "31 декабря 2018 г."
+
+
+@pytest.mark.parametrize(("text", "lang", "value"), [
+    ("7,5", "ru", 7.5), ("1234,5", "ru", 1234.5), ("7.5", "ru", 7.5), ("0,25", "ru", 0.25),
+    ("7.5", "en", 7.5), ("1,234.5", "en", 1234.5), ("1e3", "en", 1000.0),
+])
+def test_numbers_are_read_in_the_language(text: str, lang: str, value: float) -> None:
+    assert read_number(text, lang) == value
+
+
+@pytest.mark.parametrize(("text", "lang"), [("7,5", "en"), ("seven", "ru"), ("1,2,3", "ru")])
+def test_ambiguous_or_foreign_numbers_are_refused(text: str, lang: str) -> None:
+    with pytest.raises(ValueError):
+        read_number(text, lang)
+
+
+def test_the_language_comes_from_the_option_then_the_environment() -> None:
+    assert resolve_language(None, {}) == "en"
+    assert resolve_language(None, {"DIAGNOSE_LANG": "ru_RU.UTF-8"}) == "ru"
+    assert resolve_language("en", {"DIAGNOSE_LANG": "ru"}) == "en"
+    with pytest.raises(Exception, match="unsupported language 'de'"):
+        resolve_language("de", {})
+
+
+# ---------------------------------------------------------------------------------------
+# The interface catalog
+
+
+def _python_format_names(text: str) -> set[str]:
+    return set(re.findall(r"\{(\w*)[^{}]*\}", text))
+
+
+def test_every_interface_string_has_a_russian_translation_with_the_same_placeholders() -> None:
+    method_map = [("diagnostics/**.py", "python"), ("tui/**.py", "python"), ("reports/**.py", "python"),
+                  ("reports/templates/**.j2", "jinja2")]
+    keywords = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+    extracted = {msg if isinstance(msg, str) else msg[0]
+                 for _f, _l, msg, *_ in extract_from_dir(str(ROOT), method_map, keywords=keywords)}
+    extracted.discard("")
+    with i18n.catalog_path("ru").open("rb") as fh:
+        catalog = read_po(fh, locale="ru")
+    translated = {m.id if isinstance(m.id, str) else m.id[0]: m for m in catalog if m.id}
+    untranslated = sorted(m for m in extracted if m not in translated or not translated[m].string
+                          or translated[m].fuzzy)
+    assert not untranslated, f"{len(untranslated)} strings without a Russian translation: {untranslated[:5]}"
+    for msgid, m in translated.items():
+        string = m.string if isinstance(m.string, str) else m.string[0]
+        assert _python_format_names(string) == _python_format_names(msgid), msgid
+    assert len(extracted) > 50
+
+
+def test_gettext_switches_with_the_language() -> None:
+    i18n.set_language("ru")
+    assert i18n._("Root causes") == "Коренные причины"
+    i18n.set_language("en")
+    assert i18n._("Root causes") == "Root causes"
+
+
+# ---------------------------------------------------------------------------------------
+# Translated knowledge
+
+
+def test_a_missing_translation_falls_back_to_english_with_a_marker(kb: KnowledgeBase) -> None:
+    rid = "dx.formal_informal_mismatch"
+    catalog = Catalog("ru")
+    catalog.add(KnowledgeTranslation(language="ru", rules={rid: RuleText(title="Несоответствие")}))
+    ru = localize_kb(kb, catalog)
+    assert ru.rules[rid].title == "Несоответствие"
+    assert ru.rules[rid].story == FALLBACK_MARKER + kb.rules[rid].story  # field missing: English, marked
+    other = next(r for r in kb.rules if r != rid)
+    assert ru.rules[other].title == FALLBACK_MARKER + kb.rules[other].title
+    assert ru.rules[rid].when == kb.rules[rid].when and ru.compiled is kb.compiled
+    assert ru.digest == kb.digest  # the audit stamp does not depend on the language
+    assert kb.rules[rid].title != "Несоответствие"  # the English base is untouched
+
+
+def test_the_check_lists_untranslated_stale_and_unknown_entries(kb: KnowledgeBase) -> None:
+    rid, stale_id = "dx.formal_informal_mismatch", "dx.imaginary_driven_policy"
+    good = {f: getattr(kb.rules[rid], f) for f in i18n.RULE_FIELDS}
+    catalog = Catalog("ru")
+    catalog.add(KnowledgeTranslation(language="ru", rules={
+        rid: RuleText(en_hash=en_hash(english_fields(kb.rules[rid], i18n.RULE_FIELDS)), **good),
+        stale_id: RuleText(en_hash="000000000000", **{f: getattr(kb.rules[stale_id], f) for f in i18n.RULE_FIELDS}),
+        "node.no_such_rule": RuleText(title="x"),
+    }))
+    gaps = {(g.status, g.id) for g in check_translations(kb, catalog)}
+    assert ("untranslated", rid) not in gaps and ("stale", rid) not in gaps
+    assert ("stale", stale_id) in gaps
+    assert ("unknown", "node.no_such_rule") in gaps
+    assert ("untranslated", "dx.state_procurement_distortion") in gaps
+    ind = next(i for i in kb.indicators.values() if i.values)
+    assert ("untranslated", ind.id) in gaps
+
+
+def test_a_plugin_adds_a_translation_for_its_own_rule() -> None:
+    registry = load_registry(external=False, extra_plugins=[("mongolia", family_plugin(MONGOLIA))])
+    assert "diagnostics_translations" in next(r for r in registry.reports if r.name == "mongolia").hooks
+    rid = "node.mn_satellite_command_legacy"
+    catalog = collect_translations(registry, "ru")
+    assert catalog.sources[("rules", rid)].startswith("mongolia")
+    assert not [g for g in check_translations(registry.kb, catalog) if g.id == rid]  # complete, current
+    rule = localize_kb(registry.kb, catalog).rules[rid]
+    assert rule.title.startswith("Наследие командной экономики")
+    assert not rule.story.startswith(FALLBACK_MARKER) and "Монголия" in rule.story
+    assert registry.kb.rules[rid].title.startswith("Command-economy legacy")
+
+
+def test_a_broken_translation_file_is_reported_not_fatal(tmp_path: Path) -> None:
+    (tmp_path / "ru").mkdir()
+    (tmp_path / "ru" / "rules.yaml").write_text("language: ru\nrules:\n  node.x: {titel: oops}\n", encoding="utf-8")
+
+    class Plugin:
+        @staticmethod
+        def diagnostics_translations() -> list[Path]:
+            return i18n.translation_files(tmp_path)
+
+    registry = load_registry(external=False, extra_plugins=[("broken", Plugin())])
+    catalog = collect_translations(registry, "ru")
+    assert len(catalog.problems) == 1 and "rules.yaml" in catalog.problems[0]
+    localized = localize_kb(registry.kb, catalog)  # everything falls back, nothing raises
+    assert all(r.title.startswith(FALLBACK_MARKER) for r in localized.rules.values())
+
+
+# ---------------------------------------------------------------------------------------
+# The command line
+
+
+def test_assess_in_russian_from_the_option_anywhere_or_the_environment() -> None:
+    for r in (run("assess", "KZ", "--lang", "ru"), run("--lang=ru", "assess", "KZ"),
+              run("assess", "KZ", env={"DIAGNOSE_LANG": "ru"})):
+        assert r.exit_code == 0, r.output
+        out = " ".join(r.stdout.split())  # rich wraps lines; Babel puts narrow no-break spaces
+        assert "Казахстан (KZ)" in out and "по состоянию на 31 декабря 2018 г." in out
+        assert "Коренные причины" in out and "СРАБОТАЛО" in out and "уверенность: высокая" in out
+        assert "Ответы: известно" in out and "Root causes" not in out and "FIRED" not in out
+        assert "ссылки: §" in out  # citations stay as they are
+    english = run("assess", "KZ").stdout
+    assert "Root causes" in english and "Коренные" not in english
+
+
+def test_an_unknown_language_is_one_readable_error() -> None:
+    r = run("assess", "KZ", "--lang", "xx")
+    assert r.exit_code == 2 and "unsupported language 'xx'" in r.output and "Traceback" not in r.output
+    r = run("assess", "KZ", env={"DIAGNOSE_LANG": "xx"})
+    assert r.exit_code == 2 and "unsupported language 'xx'" in r.output
+
+
+def test_rules_check_needs_a_folder_or_a_language() -> None:
+    r = run("rules", "check")
+    assert r.exit_code == 2 and "--lang" in r.output

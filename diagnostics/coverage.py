@@ -64,9 +64,18 @@ class _Planner:
             elif st in (Status.NOT_FIRED, Status.NOT_APPLICABLE):
                 self.memo[key] = None if fire else frozenset()
             else:
-                parts = condition_parts(self.kb.rules[rule_id])
-                self.memo[key] = (_union(self.cond(p, True) for p in parts) if fire
-                                  else _smallest(self.cond(p, False) for p in parts))
+                rule = self.kb.rules[rule_id]
+                parts = condition_parts(rule)
+                if fire:
+                    self.memo[key] = _union(self.cond(p, True) for p in parts)
+                else:
+                    # As the evaluator decides: a false gate rules the problem out; otherwise the
+                    # condition must fail with both sides of any mismatch evidence answered.
+                    gate = [parts.pop(0)] if rule.gate is not None else []
+                    sides = [parts.pop(0), parts.pop(0)] if rule.evidence is not None else []
+                    fails = _union([*(self.cond(p, True) for p in sides),
+                                    _smallest(self.cond(p, False) for p in parts)])
+                    self.memo[key] = _smallest([*(self.cond(g, False) for g in gate), fails])
         return self.memo[key]
 
     def cond(self, c: Any, want: bool) -> Needs:

@@ -348,8 +348,10 @@ def test_compare_kz_and_estonia_shows_the_thesis_contrast(registry: Registry, as
     assert result.columns == ["KZ", "EE"]
     kz_fired = {r.rule for r in result.rows if r.cells[0].status is Status.FIRED}
     ee_fired = {r.rule for r in result.rows if r.cells[1].status is Status.FIRED}
-    assert len(kz_fired) >= 8 and ee_fired == set()
-    assert all(r.differs and r.drivers for r in result.rows if r.rule in kz_fired)
+    # Estonia's public record now shows one accession term beyond the agreements (TRIPS in
+    # full from day one), so the external-context diagnosis may fire; nothing else does.
+    assert len(kz_fired) >= 8 and ee_fired <= {"dx.wto_plus_accession_burden"}
+    assert all(r.differs and r.drivers for r in result.rows if r.rule in kz_fired - ee_fired)
     fim = result.row("dx.formal_informal_mismatch")
     contrasts = {d.indicator: d.values for d in fim.drivers}
     assert contrasts["context.years_under_central_planning"] == ["70", "50"]

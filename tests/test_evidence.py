@@ -243,3 +243,25 @@ def test_coverage_command_prints_a_matrix_and_json():
     assert all(d["decided"] for d in data[0]["diagnoses"])
     text = CliRunner().invoke(main, ["--no-plugins", "coverage", "KZ", "UZ"], terminal_width=80)
     assert text.exit_code == 0 and "mismatch" in text.output and "decided for:" in text.output
+
+
+def test_compare_reports_differences_from_missing_answers_as_coverage_gaps(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from diagnostics.cli import main
+
+    empty = tmp_path / "zz.yaml"
+    empty.write_text("country: ZZ\nanswers: {}\n", encoding="utf-8")
+    runner = CliRunner()
+    data = json.loads(runner.invoke(main, ["--no-plugins", "compare", "KZ", str(empty), "--json"]).output)
+    differing = [r for r in data["rows"] if r["differs"]]
+    assert differing and all(r["evidence_gap_only"] for r in differing)
+    text = runner.invoke(main, ["--no-plugins", "compare", "KZ", str(empty)], terminal_width=120).output
+    assert "coverage gap" in text and "Answers that drive the differences" not in text
+    # a profile that answers the questions differently is a real difference, not a gap
+    mature = runner.invoke(main, ["--no-plugins", "compare", "KZ", "tests/fixtures/profiles/mature_market.yaml",
+                                  "--json"])
+    rows = json.loads(mature.output)["rows"]
+    assert any(r["differs"] and not r["evidence_gap_only"] for r in rows)

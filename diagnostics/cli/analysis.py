@@ -83,6 +83,12 @@ def whatif(settings: Settings, profile: str, sets: tuple[str, ...], as_json: boo
     out.print(f"\nDiagnoses fired: {fired_before} → {fired_after} of {len(result.after.diagnoses())}")
 
 
+def _evidence_gap_only(row: Any) -> bool:
+    """True when the countries' statuses differ only by some being not assessable."""
+    decided = {c.status.value for c in row.cells if c.status.value != "not_assessable"}
+    return len(decided) <= 1
+
+
 # -------------------------------------------------------------------------------------
 @click.command("compare")
 @click.argument("profiles", nargs=-1, required=True)
@@ -107,8 +113,12 @@ def compare(settings: Settings, profiles: tuple[str, ...], all_rules: bool, as_j
         labels.append(label)
         loaded.append((label, prof))
     result = compare_profiles(settings.assessor(), loaded, all_rules=all_rules)
+    gap_only = {row.rule for row in result.rows if row.differs and _evidence_gap_only(row)}
     if as_json:
-        echo_json(result.as_json())
+        data = result.as_json()
+        for row_json in data["rows"]:
+            row_json["evidence_gap_only"] = row_json["rule"] in gap_only
+        echo_json(data)
         return
     from rich.table import Table
 
@@ -119,10 +129,14 @@ def compare(settings: Settings, profiles: tuple[str, ...], all_rules: bool, as_j
         table.add_column(col, no_wrap=True)
     for row in result.rows:
         name = row.rule if all_rules else row.rule.removeprefix("dx.")
-        table.add_row(("* " if row.differs else "  ") + name,
+        mark = "~ " if row.rule in gap_only else "* " if row.differs else "  "
+        table.add_row(mark + name,
                       *(_status(c.status.value, c.confidence) for c in row.cells))
     out.print(table)
-    differing = [r for r in result.rows if r.differs and r.drivers]
+    if gap_only:
+        out.print("~ rows differ only because some profiles lack the answers to decide them "
+                  "(a coverage gap, not a difference between countries; see `diagnose coverage`).")
+    differing = [r for r in result.rows if r.differs and r.drivers and r.rule not in gap_only]
     if differing:
         out.print("\n[bold]Answers that drive the differences[/bold] (* rows)")
     for row in differing:

@@ -126,6 +126,7 @@ class Indicator(Strict):
     evidence_kind: EvidenceKind
     function: Function
     topic: str
+    label: str = ""  # a short plain-language name for readers (briefs); the question is the fallback
     question: str
     help: str = ""
     unit: str | None = None

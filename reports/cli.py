@@ -1,4 +1,5 @@
-"""CLI command `diagnose brief`: a policy brief as Markdown, HTML or JSON.
+"""CLI command `diagnose brief`: the two-page brief or (`--full`) the full report, as Markdown,
+HTML, JSON or PDF.
 
 Registered on the `diagnose` group at the end of diagnostics/cli.py. jinja2 and the
 report modules are imported inside the command, so `diagnose --help` stays fast and the
@@ -20,7 +21,18 @@ if TYPE_CHECKING:
     from diagnostics.cli import Settings
     from diagnostics.profile import Profile
 
-SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json"}
+SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".pdf": "pdf"}
+
+
+def output_format(fmt: str | None, output: Path | None) -> str:
+    """The format: --format, else the -o suffix, else md. A suffix that contradicts --format is an error."""
+    from diagnostics.errors import DataError
+
+    implied = SUFFIX_FORMATS.get(output.suffix.lower()) if output is not None else None
+    if fmt is not None and implied is not None and implied != fmt:
+        raise DataError(f"--format {fmt} contradicts the file name {output.name} ({implied}); "  # type: ignore[union-attr]
+                        "change one of them")
+    return fmt or implied or "md"
 
 
 def load_assessed(settings: Settings, ref: str) -> tuple[Assessment, Profile | None]:
@@ -51,8 +63,10 @@ def load_assessed(settings: Settings, ref: str) -> tuple[Assessment, Profile | N
 
 @click.command()
 @click.argument("refs", nargs=-1, metavar="KZ|PROFILE|ASSESSMENT.json...")
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]),
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "json", "pdf"]),
               help="Output format (default: from the -o suffix, else md).")
+@click.option("--full", is_flag=True, help="The full report (findings, evidence, chains, audit) instead of "
+                                           "the two-page brief.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               help="Write to FILE instead of stdout.")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
@@ -64,13 +78,13 @@ def load_assessed(settings: Settings, ref: str) -> tuple[Assessment, Profile | N
 @click.option("--unit", default="Committee briefing staff", show_default=True, help="The issuing unit.")
 @click.option("--title", help="Brief title (default: from the country name).")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Date printed on the brief (default: today).")
-@click.option("--no-annexes", is_flag=True, help="Main body only (no annexes).")
+@click.option("--no-annexes", is_flag=True, help="With --full: the report's main body only (no annexes).")
 @click.option("--schema", is_flag=True, help="Print the JSON Schema of the brief and exit.")
 @click.pass_obj
-def brief(settings: Settings, refs: tuple[str, ...], fmt: str | None, output: Path | None, force: bool,
+def brief(settings: Settings, refs: tuple[str, ...], fmt: str | None, full: bool, output: Path | None, force: bool,
           compare: bool, template_dir: Path | None, audience: str, unit: str, title: str | None,
           date_text: str | None, no_annexes: bool, schema: bool) -> None:
-    """Write a policy brief for a committee hearing.
+    """Write a two-page policy brief for a committee hearing (--full: the full report).
 
     REF is a country code (KZ), a profile file, or a saved `diagnose assess --json` file.
     With --compare, give two or more: `diagnose brief --compare KZ KG EE`.
@@ -92,8 +106,7 @@ def brief(settings: Settings, refs: tuple[str, ...], fmt: str | None, output: Pa
         raise DataError(f"one brief at a time ({len(refs)} given); use --compare for a comparison brief")
     if output is not None and output.exists() and not force:
         raise DataError(f"{output} exists; add --force to overwrite it")
-    if fmt is None:
-        fmt = SUFFIX_FORMATS.get(output.suffix.lower(), "md") if output is not None else "md"
+    fmt = output_format(fmt, output)
     date = None
     if date_text:
         try:
@@ -102,7 +115,7 @@ def brief(settings: Settings, refs: tuple[str, ...], fmt: str | None, output: Pa
             raise DataError(f"--date {date_text!r} is not a date like 2025-03-31") from None
 
     from .context import build_comparison, build_context
-    from .render import render_brief, render_comparison
+    from .render import render_brief, render_comparison, render_pdf
 
     registry = settings.registry()
     if compare:
@@ -110,7 +123,8 @@ def brief(settings: Settings, refs: tuple[str, ...], fmt: str | None, output: Pa
         ccontext = build_comparison(items, registry.kb, audience=audience, unit=unit, title=title, date=date)
         if no_annexes:
             ccontext.meta.annexes = False
-        text = render_comparison(ccontext, fmt, template_dir=template_dir)
+        document: str | bytes = (render_pdf(ccontext, template_dir=template_dir) if fmt == "pdf" else
+                                 render_comparison(ccontext, fmt, template_dir=template_dir))
     else:
         assessment, profile = load_assessed(settings, refs[0])
         context = build_context(assessment, registry.kb, profile, registry, audience=audience, unit=unit,
@@ -119,11 +133,20 @@ def brief(settings: Settings, refs: tuple[str, ...], fmt: str | None, output: Pa
             context.meta.annexes = False
         for notice in context.method.notices:
             click.echo(f"warning: {notice}", err=True)
-        text = render_brief(context, fmt, template_dir=template_dir)
+        document = (render_pdf(context, template_dir=template_dir, full=full) if fmt == "pdf" else
+                    render_brief(context, fmt, template_dir=template_dir, full=full))
+    data = document if isinstance(document, bytes) else document.encode()
     if output is None:
-        click.echo(text, nl=False)
+        if isinstance(document, bytes):
+            import sys
+
+            sys.stdout.flush()
+            sys.stdout.buffer.write(document)
+            sys.stdout.buffer.flush()
+        else:
+            click.echo(document, nl=False)
         return
     from diagnostics.yamlio import atomic_write
 
-    atomic_write(output, text)
-    click.echo(f"wrote {output} ({fmt}, {len(text.encode()):,} bytes)", err=True)
+    atomic_write(output, document)
+    click.echo(f"wrote {output} ({fmt}, {len(data):,} bytes)", err=True)

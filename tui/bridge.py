@@ -218,7 +218,7 @@ class Brief:
 
 def render_brief(registry: Any, assessment: Assessment, profile: Profile, fmt: str = "md") -> Brief | None:
     """The brief from diagnostics.reports (imported here: jinja2 is only needed for briefs)."""
-    from diagnostics.reports.context import build_context
+    from diagnostics.reports.builder import build_context
     from diagnostics.reports.render import render_brief as render
 
     try:

@@ -1,0 +1,117 @@
+"""Build the `ComparisonContext` of several assessments (`diagnose brief --compare KZ KG EE`).
+
+A difference between countries counts only where each could be assessed: a problem that is
+found in one country and could not be assessed in another is a coverage gap (absence of
+evidence), reported as such, never as a difference.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from diagnostics.assessment import Assessment
+from diagnostics.evaluator import Status
+from diagnostics.kb import KnowledgeBase
+from diagnostics.knowledge import UNIVERSAL_CAVEATS
+from diagnostics.profile import Profile
+
+from .builder import direction_entry, reader_names, undecided_diagnoses
+from .model import BriefMeta, Cell, ComparisonContext, ComparisonRow, CountryColumn, Ref, References
+from .wording import join, lower_first, sort_citations, tier_note
+
+UNASSESSED = ("not_assessable", "not_in_knowledge_base")
+
+
+def differs(cells: Sequence[Cell]) -> bool:
+    """The countries where the problem could be assessed disagree (status or confidence)."""
+    return len({(c.status, c.confidence) for c in cells if c.status not in UNASSESSED}) > 1
+
+
+def coverage_gap(cells: Sequence[Cell]) -> bool:
+    """The problem could not be assessed in at least one country."""
+    return any(c.status in UNASSESSED for c in cells)
+
+
+def build_comparison(
+    items: Sequence[tuple[Assessment, Profile | None]],
+    kb: KnowledgeBase,
+    *,
+    audience: str = "Committee members and staff",
+    unit: str = "Committee briefing staff",
+    title: str | None = None,
+    date: dt.date | None = None,
+) -> ComparisonContext:
+    """A side-by-side brief: which diagnoses hold in which country, and how surely."""
+    from diagnostics import __version__
+
+    countries = []
+    for a, _ in items:
+        family = kb.families.get(a.family)
+        countries.append(CountryColumn(
+            country=a.country, name=a.name, family=a.family, family_name=family.name if family else a.family,
+            tier=a.tier, tier_note=tier_note(a.tier),
+            as_of=a.as_of, fired=sum(1 for f in a.diagnoses() if f.status is Status.FIRED),
+            not_assessable=sum(1 for f in a.diagnoses() if f.status is Status.NOT_ASSESSABLE),
+            imaginaries=len(a.imaginaries), knowledge_base=a.audit.knowledge_base, profile=a.audit.profile))
+    from diagnostics.assessment import ROLE_ORDER
+
+    dx_ids = sorted((r.id for r in kb.diagnoses()), key=lambda r: (ROLE_ORDER.get(kb.rules[r].role, 4), r))
+    rows = []
+    for rid in dx_ids:
+        cells = []
+        for a, _ in items:
+            try:
+                f = a.finding(rid)
+                cells.append(Cell(status=f.status.value, confidence=f.confidence))
+            except KeyError:
+                cells.append(Cell(status="not_in_knowledge_base", confidence=None))
+        rows.append(ComparisonRow(id=rid, title=kb.rules[rid].title, role=kb.rules[rid].role or "diagnosis",
+                                  cells=cells, differs=differs(cells), coverage_gap=coverage_gap(cells)))
+
+    names = [c.name for c in countries]
+    everywhere = [r for r in rows if all(c.status == "fired" for c in r.cells)]
+    split = [r for r in rows if r.differs and any(c.status == "fired" for c in r.cells)]
+    messages = []
+    if everywhere:
+        messages.append(f"{len(everywhere)} systemic problem{'s hold' if len(everywhere) > 1 else ' holds'} "
+                        f"in all of {join(names)}: " + "; ".join(lower_first(r.title) for r in everywhere[:3])
+                        + (f" and {len(everywhere) - 3} more" if len(everywhere) > 3 else "") + ".")
+    if split:
+        messages.append(f"{len(split)} differ between the countries where the evidence allows a judgement; "
+                        "the table shows where each was found or ruled out.")
+    gap_only = [r for r in rows if r.coverage_gap and not r.differs]
+    if gap_only:
+        short = [c.name for i, c in enumerate(countries) if any(r.cells[i].status in UNASSESSED for r in gap_only)]
+        messages.append(f"For {len(gap_only)} problem{'s' if len(gap_only) > 1 else ''} the only difference is "
+                        f"missing answers ({join(short)}): a coverage gap, not a difference between the countries.")
+    lowest = [c for c in countries if c.tier in ("C", "D", "E")]
+    if lowest:
+        messages.append(join([c.name for c in lowest]) + " lie outside the thesis's core population: "
+                        "findings there test the thesis rather than apply it.")
+    if not gap_only:
+        messages.append("Differences in evidence, not only in reality, can drive differences in findings.")
+
+    responds: dict[str, list[Ref]] = {}
+    for r in rows:
+        if any(c.status == "fired" for c in r.cells):
+            for did in kb.rules[r.id].directions:
+                responds.setdefault(did, []).append(Ref(id=r.id, title=r.title))
+    reader = reader_names(kb)
+    directions = [direction_entry(kb, did, targets, reader) for did, targets in responds.items()
+                  if did in kb.directions]
+    undecided = {a.country: undecided_diagnoses(a, kb) for a, _ in items}
+    cites = [c for r in rows if any(x.status == "fired" for x in r.cells) for c in kb.rules[r.id].citations]
+    today = date or dt.datetime.now(dt.UTC).date()
+    meta = BriefMeta(
+        title=title or f"Systemic problems of transition compared: {join(names)}",
+        country="+".join(c.country for c in countries), country_name=join(names),
+        date=today.isoformat(), as_of=None, audience=audience, issuing_unit=unit,
+        generator=f"policy-diagnostics {__version__}",
+    )
+    return ComparisonContext(
+        meta=meta, key_messages=messages[:5], countries=countries, rows=rows, directions=directions,
+        universal_caveats=list(UNIVERSAL_CAVEATS), not_assessable=undecided,
+        references=References(thesis=sort_citations(cites + [c for d in directions for c in d.citations]),
+                              sources=[]),
+    )

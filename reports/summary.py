@@ -1,0 +1,215 @@
+"""The two-page brief's content, chosen from a built context: facts first, then what they mean.
+
+* Key messages (three to five): each root cause, then the diagnoses with the strongest facts,
+  then what could not be assessed. A message states the finding, gives at most two decisive
+  facts and says what the finding means. The facts are the answers in the finding's trace
+  (its own first, then those of the findings beneath it, nearest first), numbers before
+  yes/no answers, dated and documented answers first. Nothing is chosen per country.
+* Root causes: one short paragraph each (mechanism, where it shows, how sure).
+* Priorities: at most five directions, ranked by how many diagnoses they address, then by the
+  confidence of those diagnoses, each with its caveat.
+* Hearing questions: four to six, one per diagnosis in brief order, then what would decide an
+  undecided one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from diagnostics.assessment import Assessment, FindingResult
+from diagnostics.kb import KnowledgeBase
+from diagnostics.knowledge import IndicatorType
+from diagnostics.profile import Profile
+
+from .model import AnswerUsed, DiagnosisEntry, DirectionEntry, Fact, KeyMessage, Priority, RootCause, Undecided
+from .wording import evidence_words, join, lead, lower_first, short_source, uncited
+
+MAX_MESSAGES = 5
+FACTS_PER_MESSAGE = 2
+MAX_PRIORITIES = 5
+MAX_QUESTIONS = 6
+QUESTIONS_FROM_FINDINGS = 5
+CONFIDENCE_RANK = {"high": 3, "medium": 2, "low": 1}
+
+ROLE_MEANING = {
+    "root_cause": "As a root cause, it will outlast measures aimed only at its symptoms.",
+    "diagnosis": "It is systemic: mending one programme or agency will not end it.",
+    "function_rollup": "The state fails in this role as a whole, not in one programme.",
+    "outcome": "It is where the other problems lead; it changes only when they do.",
+}
+
+_QUANTITATIVE = (IndicatorType.SHARE, IndicatorType.NUMBER)
+
+
+def _confidence(value: str | None) -> str:
+    return f"{value} confidence" if value else "confidence not rated"
+
+
+def _premises(f: FindingResult) -> list[str]:
+    return [s.rule for s in f.trace if s.kind == "finding" and s.rule]
+
+
+def _answers_beneath(f: FindingResult, by_id: Mapping[str, FindingResult]) -> list[tuple[int, FindingResult]]:
+    """The finding and every fired finding beneath it, with its distance (0 = the finding itself)."""
+    out = [(0, f)]
+    seen = {f.rule}
+    frontier = [f]
+    depth = 0
+    while frontier:
+        depth += 1
+        nxt = []
+        for x in frontier:
+            for p in _premises(x):
+                if p in by_id and p not in seen:
+                    seen.add(p)
+                    nxt.append(by_id[p])
+                    out.append((depth, by_id[p]))
+        frontier = nxt
+    return out
+
+
+def decisive_facts(f: FindingResult, kb: KnowledgeBase, by_id: Mapping[str, FindingResult],
+                   answers: Mapping[str, AnswerUsed], skip: Iterable[str] = ()) -> list[Fact]:
+    """The answers that best let a reader repeat why the finding holds: numbers first."""
+    taken = set(skip)
+    candidates: list[tuple[tuple[int, int, int, int, int], AnswerUsed]] = []
+    order = 0
+    beneath = _answers_beneath(f, by_id)
+    # Circumstances (context findings) explain, they do not decide: use them only when nothing else.
+    if any(x.layer != "context" for d, x in beneath if d):
+        beneath = [(d, x) for d, x in beneath if x.layer != "context"]
+    for depth, finding in beneath:
+        for step in finding.trace:
+            if step.kind != "answer" or not step.indicator or step.indicator in taken or step.value is None:
+                continue
+            spec = kb.indicators.get(step.indicator)
+            used = answers.get(step.indicator)
+            if spec is None or used is None:
+                continue
+            kind = 0 if spec.type in _QUANTITATIVE else 1 if spec.type is IndicatorType.RANK_FRAC else 2
+            score = (kind, min(depth, 2), 0 if step.as_of else 1, 0 if step.evidence == "documented" else 1, order)
+            candidates.append((score, used))
+            taken.add(step.indicator)
+            order += 1
+    candidates.sort(key=lambda c: c[0])
+    return [Fact(indicator=u.indicator, label=u.name, value_text=u.value_text, source=short_source(u.source),
+                 as_of=u.as_of)
+            for _, u in candidates[:FACTS_PER_MESSAGE]]
+
+
+def _meaning(d: DiagnosisEntry) -> str:
+    mechanism = uncited(lead(d.mechanism, 1))
+    return " ".join(x for x in (mechanism, ROLE_MEANING.get(d.role, "")) if x)
+
+
+def key_messages(a: Assessment, kb: KnowledgeBase, profile: Profile | None, diagnoses: Sequence[DiagnosisEntry],
+                 undecided: Sequence[Undecided], by_id: Mapping[str, FindingResult]) -> list[KeyMessage]:
+    """Three to five findings with their decisive facts and what they mean."""
+    from .builder import answers_used  # the same answer records the report shows
+
+    answers = {u.indicator: u for f in by_id.values() for u in answers_used(f.trace, kb, profile)}
+    total = len(a.diagnoses())
+    if not diagnoses:
+        messages = [KeyMessage(
+            finding="", statement=f"None of the {total} systemic problems the thesis describes could be "
+                                  f"diagnosed for {a.name} from the answers given.",
+            facts=[], meaning="The answers recorded so far do not show the pattern the thesis found; "
+                              "missing answers may hide it.")]
+    else:
+        messages = []
+    used: set[str] = set()
+    roots = [d for d in diagnoses if d.role == "root_cause"]
+    others = [d for d in diagnoses if d.role != "root_cause"]
+    room = MAX_MESSAGES - (1 if undecided else 0)
+    chosen: list[tuple[DiagnosisEntry, list[Fact]]] = []
+    for d in roots[:room]:
+        facts = decisive_facts(by_id[d.id], kb, by_id, answers, used)
+        used.update(x.indicator for x in facts)
+        chosen.append((d, facts))
+    # The other diagnoses compete on their facts: numbers a member can repeat, then confidence.
+    ranked = []
+    for d in others:
+        facts = decisive_facts(by_id[d.id], kb, by_id, answers, used)
+        numbers = sum(1 for x in facts if kb.indicators[x.indicator].type in _QUANTITATIVE)
+        ranked.append((-numbers, -CONFIDENCE_RANK.get(d.confidence or "", 0), d.number, d))
+    ranked.sort(key=lambda r: r[:3])
+    for *_, d in ranked:
+        if len(chosen) >= max(room, 3 - (1 if undecided else 0)):
+            break
+        facts = decisive_facts(by_id[d.id], kb, by_id, answers, used)  # again: earlier picks took some
+        used.update(x.indicator for x in facts)
+        chosen.append((d, facts))
+    chosen.sort(key=lambda c: c[0].number)
+    for d, facts in chosen:
+        kind = "a root cause, " if d.role == "root_cause" and "root" not in d.title.lower() else ""
+        messages.append(KeyMessage(finding=d.id, statement=f"{d.title}: {kind}{_confidence(d.confidence)}.",
+                                   facts=facts, meaning=_meaning(d)))
+    if undecided:
+        titles = [lower_first(u.title) for u in undecided[:3]]
+        more = f" and {len(undecided) - 3} more" if len(undecided) > 3 else ""
+        messages.append(KeyMessage(
+            finding="", statement=f"{len(undecided)} of the {total} problems could not be assessed: "
+                                  f"{join(titles)}{more}.",
+            facts=[], meaning="This is a gap in the evidence, not a clean bill of health; the questions "
+                              "below would close it."))
+    return messages[:MAX_MESSAGES]
+
+
+def root_causes(a: Assessment, diagnoses: Sequence[DiagnosisEntry],
+                by_id: Mapping[str, FindingResult]) -> list[RootCause]:
+    """Each root cause in one short paragraph: mechanism, where it shows, how sure and why."""
+    out = []
+    for d in diagnoses:
+        if d.role != "root_cause":
+            continue
+        parts = [uncited(lead(d.mechanism, 1))]
+        shows = [lower_first(x.title) for x in d.chain.manifestations]
+        if shows:
+            more = f", and {len(shows) - 3} more" if len(shows) > 3 else ""
+            parts.append(f"It shows in {join(shows[:3])}{more}.")
+        elif d.chain.context:
+            parts.append("It rests on the country's circumstances: "
+                         f"{join([lower_first(x.title) for x in d.chain.context[:3]])}.")
+        kinds = by_id[d.id].evidence_kinds
+        sure = _confidence(d.confidence).capitalize()
+        parts.append(f"{sure}" + (f", from {evidence_words(kinds)}." if kinds else "."))
+        out.append(RootCause(id=d.id, title=d.title, confidence=d.confidence, paragraph=" ".join(parts)))
+    return out
+
+
+def priorities(diagnoses: Sequence[DiagnosisEntry], directions: Sequence[DirectionEntry]) -> list[Priority]:
+    """At most five directions: most diagnoses addressed first, then the surest, then first named."""
+    confidence = {d.id: d.confidence for d in diagnoses}
+
+    def key(item: tuple[int, DirectionEntry]) -> tuple[int, int, int]:
+        pos, x = item
+        return (-len(x.responds_to), -sum(CONFIDENCE_RANK.get(confidence.get(r.id) or "", 0) for r in x.responds_to),
+                pos)
+
+    ranked = sorted(enumerate(directions), key=key)[:MAX_PRIORITIES]
+    out = []
+    for rank, (_, x) in enumerate(ranked, start=1):
+        levels = [confidence.get(r.id) for r in x.responds_to]
+        best = max((lvl for lvl in levels if lvl), key=lambda lvl: CONFIDENCE_RANK.get(lvl, 0), default=None)
+        out.append(Priority(id=x.id, rank=rank, title=x.title, summary=uncited(lead(x.text, 1)),
+                            caveat=uncited(lead(x.caveats[0], 1)) if x.caveats else "",
+                            addresses=list(x.responds_to), confidence=best))
+    return out
+
+
+def hearing_questions(diagnoses: Sequence[DiagnosisEntry], undecided: Sequence[Undecided]) -> list[str]:
+    """Four to six questions: one per diagnosis (roots first), then what would decide an open one."""
+    out: list[str] = []
+    depth = 0
+    while len(out) < QUESTIONS_FROM_FINDINGS and any(len(d.questions) > depth for d in diagnoses):
+        for d in diagnoses:
+            if len(d.questions) > depth and d.questions[depth] not in out:
+                out.append(d.questions[depth])
+                if len(out) >= QUESTIONS_FROM_FINDINGS:
+                    break
+        depth += 1
+    for u in undecided:
+        if u.deciding and len(out) < MAX_QUESTIONS:
+            out.append(u.deciding[0].question)
+            break
+    return out

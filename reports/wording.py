@@ -1,0 +1,230 @@
+"""Plain language for readers: values in words, short sources, prose without internal codes.
+
+Used by the builders (to fill the context) and by the renderer (as template filters). No
+jinja2 here, so the context can be built without it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from diagnostics.citations import parse_citation
+from diagnostics.knowledge import Indicator, IndicatorType
+
+from .model import LAYER_LABELS, TIER_NOTES
+
+# ---------------------------------------------------------------------------------------
+# Values
+
+_SCALE_ANCHORS = re.compile(r"\(1 = ([^,()]+), 5 = ([^()]+)\)")
+
+
+def format_value(spec: Indicator | None, value: Any) -> str:
+    """A value in words for a reader: 'yes', '43%', '1 of 5 (hostile)', 'knowledge economy'."""
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v).replace("_", " ") for v in value) or "none"
+    if spec is None:
+        return str(value).replace("_", " ")
+    t = spec.type
+    if t == IndicatorType.SHARE and isinstance(value, (int, float)):
+        return f"{value * 100:.3g}%"
+    if t == IndicatorType.SCALE:
+        anchors = _SCALE_ANCHORS.search(spec.question)
+        if anchors and value in (1, 5):  # the question names the ends of its scale
+            return f"{value} of 5 ({anchors.group(1 if value == 1 else 2).strip()})"
+        return f"{value} of 5"
+    if t == IndicatorType.RANK_FRAC and isinstance(value, (int, float)):
+        return f"{value * 100:.0f}% of the way down the world ranking"
+    if t == IndicatorType.NUMBER and isinstance(value, (int, float)):
+        unit = spec.unit or ""
+        return f"{value:,.10g}{'' if unit.startswith('%') else ' '}{unit}".strip()
+    if t == IndicatorType.ENUM:
+        return str(value).replace("_", " ")
+    return str(value)
+
+
+def indicator_label(spec: Indicator | None, indicator_id: str) -> str:
+    """The indicator's label; its question when it has none; its id in words as a last resort."""
+    if spec is not None:
+        return spec.label or spec.question
+    return indicator_id.split(".", 1)[-1].replace("_", " ").capitalize()
+
+
+_THESIS_SECTION = re.compile(r"§\s?(\d+\.\d+)")
+
+
+def short_source(source: str) -> str:
+    """A source as a reader cites it: 'the thesis, §5.3' for a thesis passage, else as recorded."""
+    text = " ".join(source.split())
+    if not text:
+        return "no source recorded"
+    if text.lower().startswith("thesis"):
+        m = _THESIS_SECTION.search(text)
+        return f"thesis §{m.group(1)}" if m else "thesis"
+    if text.lower().startswith("blog"):
+        return "the author's blog"
+    return text
+
+
+# ---------------------------------------------------------------------------------------
+# Prose
+
+_INTERNAL_PAREN = re.compile(r"\s*\((?:[^()]*?(?:\b[RC]-\d+\b|\bMAP\b)[^()]*"
+                             r"|(?:contested:)?(?:doc|int|inf|blog|ke)(?:\+(?:doc|int|inf|blog|ke))*)\)")
+_INTERNAL_CODE = re.compile(r"\b(?:design rules?\s+)?[RC]-\d+(?:\s+and\s+[RC]-\d+)?\b|\bMAP\s*§\s*[\w.]*")
+_CITATION = re.compile(r"\s*\[(?:§|Abstract|Blog)[^\]]*\]")
+_SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def plain(text: str, names: Mapping[str, str] | None = None) -> str:
+    """Prose for a committee: known ids replaced by their titles, internal codes removed.
+
+    `names` maps ids (direction, rule and indicator ids) to what a reader calls them. Design-rule
+    references ('(design rule R-8)', 'MAP §3') are notes for maintainers, so they are dropped;
+    any other snake_case word is turned into words.
+    """
+    out = _INTERNAL_PAREN.sub("", " ".join(text.split()))
+    out = _INTERNAL_CODE.sub("", out)
+    if names:
+        out = re.sub(r"\b[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)?\b",
+                     lambda m: _lower_title(names[m.group(0)]) if m.group(0) in names else m.group(0), out)
+    out = _SNAKE.sub(lambda m: m.group(0).replace("_", " "), out)
+    out = re.sub(r"\s+([,.;:])", r"\1", out)
+    return re.sub(r"\s{2,}", " ", out).strip()
+
+
+def uncited(text: str) -> str:
+    """Prose without its inline thesis citations ('[§7.3 p.144 (ll. 1–2)]')."""
+    return re.sub(r"\s+([,.;:])", r"\1", _CITATION.sub("", text)).strip()
+
+
+def _lower_title(title: str) -> str:
+    return f"'{title}'"
+
+
+_ABBREV = re.compile(r"(?:\b(?:ll?|pp?|cf|e\.g|i\.e|etc|vs|no|Dr|Mr|Ms|St)|\b[A-Z])\.$")
+
+
+def sentences(text: str) -> list[str]:
+    """Split prose into sentences, leaving citations like '[§7.3 p.144 (ll. 1–2)]' whole."""
+    out: list[str] = []
+    depth = 0
+    start = 0
+    for i, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif ch in ".!?" and depth == 0:
+            nxt = text[i + 1:i + 3]
+            ends = nxt == "" or (nxt[:1] == " " and (nxt[1:].isupper() or nxt[1:] in "\"“[‘'"))
+            if ends and not _ABBREV.search(text[start:i + 1]):
+                out.append(text[start:i + 1].strip())
+                start = i + 1
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
+def lead(text: str, n: int = 1) -> str:
+    """The first `n` sentences of a text."""
+    return " ".join(sentences(" ".join(text.split()))[:n])
+
+
+def join(items: Sequence[str], word: str = "and") -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
+def lower_first(text: str) -> str:
+    """Lower-case the first letter unless the first word is an acronym ('FDI grows')."""
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def capfirst(text: str) -> str:
+    """Upper-case the first letter only (jinja2's `capitalize` lowers the rest)."""
+    return text[:1].upper() + text[1:]
+
+
+def label(value: Any) -> str:
+    """A status, layer or role id in words."""
+    text = str(value)
+    return {
+        "fired": "found", "not_fired": "not found", "not_assessable": "not assessable",
+        "not_applicable": "not applicable", "root_cause": "root cause", "outcome": "outcome",
+        "diagnosis": "systemic problem", "function_rollup": "function roll-up", "not_in_knowledge_base": "—",
+        "expert_judgement": "expert judgement", **LAYER_LABELS,
+    }.get(text, text.replace("_", " "))
+
+
+EVIDENCE_WORDS = {
+    "documented": "official documents", "survey": "surveys", "interview": "interviews",
+    "expert_judgement": "expert judgement", "secondary": "secondary sources",
+}
+
+
+def evidence_words(kinds: Iterable[str]) -> str:
+    """Evidence grades as a reader says them: 'official documents and interviews'."""
+    words = [EVIDENCE_WORDS.get(k, k.replace("_", " ")) for k in kinds]
+    return join(list(dict.fromkeys(words)))
+
+
+def years(values: list[int]) -> str:
+    if not values:
+        return "—"
+    return str(values[0]) if len(values) == 1 else f"{values[0]}–{values[-1]}"
+
+
+def tier_note(tier: str | None) -> str:
+    if tier is None:
+        return "the country family has no tier, so its fit with the thesis case is unknown"
+    return TIER_NOTES.get(tier, f"tier {tier}")
+
+
+# ---------------------------------------------------------------------------------------
+# Citations
+
+_CITE_ORDER = re.compile(r"§(\d+)\.(\d+)")
+
+
+def _citation_key(text: str) -> tuple[int, int, int, int, str]:
+    try:
+        c = parse_citation(text)
+    except ValueError:
+        return (3, 0, 0, 0, text)
+    first = c.ranges[0][0] if c.ranges else 0
+    if c.source == "blog":
+        return (2, 0, 0, first, text)
+    if c.section == "Abstract":
+        return (0, 0, 0, first, text)
+    m = _CITE_ORDER.match(text)
+    major, minor = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+    return (1, major, minor, first, text)
+
+
+def sort_citations(citations: Iterable[str]) -> list[str]:
+    return sorted(set(citations), key=_citation_key)
+
+
+def sections(citations: list[str]) -> str:
+    """Citations shortened to the sections they cite ('§5.7, §7.2'); the annex has the lines."""
+    out: list[str] = []
+    for c in sort_citations(citations):
+        try:
+            parsed = parse_citation(c)
+        except ValueError:
+            key = c
+        else:
+            key = "Blog" if parsed.source == "blog" else (
+                "Abstract" if parsed.section == "Abstract" else f"§{parsed.section}")
+        if key not in out:
+            out.append(key)
+    return ", ".join(out)

@@ -1,0 +1,279 @@
+"""The two-page brief as a committee reads it: real WeasyPrint renders, plain language, comparisons.
+
+No mocks: every PDF here is typeset by WeasyPrint; page counts and page text come from its
+laid-out document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from diagnostics.reports.builder import build_context
+from diagnostics.reports.compare import build_comparison
+from diagnostics.reports.model import BriefContext
+from diagnostics.reports.pdf import page_text, typeset
+from diagnostics.reports.render import render_brief, render_comparison, render_pdf
+
+from diagnostics.assessment import Assessment, Assessor
+from diagnostics.cli import load_profile_file, main
+from diagnostics.kb import KnowledgeBase
+from diagnostics.profile import Profile
+from diagnostics.registry import Registry
+
+NOW = dt.datetime(2025, 3, 31, 9, 0, tzinfo=dt.UTC)
+DATE = dt.date(2025, 4, 1)
+A4_WIDTH_PX = 210 / 25.4 * 96
+
+
+@pytest.fixture(scope="module")
+def kz(assessor: Assessor, kz_profile: Profile) -> Assessment:
+    return assessor.assess(kz_profile, now=NOW)
+
+
+@pytest.fixture(scope="module")
+def kz_brief(kz: Assessment, kb: KnowledgeBase, kz_profile: Profile, registry: Registry) -> BriefContext:
+    return build_context(kz, kb, kz_profile, registry, date=DATE)
+
+
+@pytest.fixture(scope="module")
+def kz_pdf_pages(kz_brief: BriefContext) -> list[str]:
+    return page_text(typeset(render_brief(kz_brief, "html")))
+
+
+class Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        self.skip += tag in ("style", "title", "script")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.skip -= tag in ("style", "title", "script")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+def html_text(html: str) -> str:
+    p = Text()
+    p.feed(html)
+    return " ".join(p.parts)
+
+
+def cli(*args: str) -> Any:
+    result = CliRunner().invoke(main, ["--no-plugins", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# Two pages, with page numbers and a running title
+
+def test_kz_brief_pdf_has_at_most_two_pages(kz_brief: BriefContext, kz_pdf_pages: list[str]) -> None:
+    document = typeset(render_brief(kz_brief, "html"))
+    assert 1 <= len(document.pages) <= 2
+    pdf = document.write_pdf()
+    assert pdf is not None and pdf.startswith(b"%PDF")
+    assert all(f"Page {n} of {len(kz_pdf_pages)}" in text for n, text in enumerate(kz_pdf_pages, start=1))
+    if len(kz_pdf_pages) > 1:  # the running title heads every page after the first
+        assert kz_brief.meta.title in kz_pdf_pages[1].split("Page 2")[0]
+    body = " ".join(kz_pdf_pages)
+    for part in ("Key messages", "Root causes", "directions by priority", "Questions for the hearing"):
+        assert part in body
+
+
+def test_kz_brief_states_facts_with_source_and_year(kz_brief: BriefContext, kz_profile: Profile,
+                                                   kb: KnowledgeBase, kz_pdf_pages: list[str]) -> None:
+    assert 3 <= len(kz_brief.key_messages) <= 5
+    facts = [f for m in kz_brief.key_messages for f in m.facts]
+    assert len(facts) >= 6 and len({f.indicator for f in facts}) == len(facts)  # no fact told twice
+    for f in facts:  # each fact is a recorded answer, with its label, source and year
+        answer = kz_profile.answers[f.indicator]
+        assert f.as_of == answer.as_of and f.label == kb.indicators[f.indicator].label
+    numbers = [f for f in facts if kb.indicators[f.indicator].type.value in ("share", "number")]
+    assert len(numbers) >= 4
+    # The facts are found through the traces, never named per country: each belongs to its finding.
+    for m in kz_brief.key_messages:
+        assert m.meaning and m.statement.endswith(".")
+    body = " ".join(kz_pdf_pages)
+    assert "28,000 requirements" in body and "thesis §5.3, 2017" in body
+    assert len(kz_brief.root_causes) == 3 and all(r.paragraph for r in kz_brief.root_causes)
+    assert 1 <= len(kz_brief.priorities) <= 5 and all(p.caveat for p in kz_brief.priorities)
+    counts = [len(p.addresses) for p in kz_brief.priorities]
+    assert counts == sorted(counts, reverse=True)
+    assert 4 <= len(kz_brief.hearing_questions) <= 6
+
+
+def test_brief_is_the_short_document_and_the_report_the_long_one(kz_brief: BriefContext) -> None:
+    brief_words = len(html_text(render_brief(kz_brief, "html")).split())
+    report = render_brief(kz_brief, "html", full=True)
+    assert brief_words < 1300 < len(html_text(report).split())
+    for heading in ("Findings", "Annex A. Data quality", "Annex B. Causal chains", "Annex F. Method and audit"):
+        assert heading in report
+
+
+def test_full_report_renders_to_pdf_with_each_diagram_on_one_page(kz_brief: BriefContext) -> None:
+    document = typeset(render_brief(kz_brief, "html", full=True))
+    assert len(document.pages) > 2
+    pages_of: dict[str, set[int]] = {}
+    for n, page in enumerate(document.pages):
+        stack: list[Any] = [page._page_box]
+        while stack:
+            box = stack.pop()
+            element = getattr(box, "element", None)
+            ident = element.get("id") if element is not None else None
+            if ident and ident.startswith("chain-"):
+                pages_of.setdefault(ident, set()).add(n)
+            stack.extend(getattr(box, "children", ()) or ())
+    roots = [d for d in kz_brief.diagnoses if d.role == "root_cause"]
+    assert len(pages_of) == len(roots)
+    assert all(len(p) == 1 for p in pages_of.values()), pages_of  # never split across pages
+    texts = page_text(document)
+    assert all(f"Page {n} of {len(texts)}" in t for n, t in enumerate(texts, start=1))
+
+
+def test_pdf_fonts_cover_cyrillic(kz: Assessment, kb: KnowledgeBase, kz_profile: Profile) -> None:
+    title = "Системные проблемы переходной экономики: Казахстан"
+    brief = build_context(kz, kb, kz_profile, title=title, unit="Аппарат комитета", date=DATE)
+    assert render_pdf(brief).startswith(b"%PDF")
+    document = typeset(render_brief(brief, "html"))
+    pdf = document.write_pdf(uncompressed_pdf=True)  # font names readable in the file
+    pages = page_text(document)
+    assert title in pages[0] and "Аппарат комитета" in pages[0]
+    fonts = set(re.findall(rb"/BaseFont\s*/(?:[A-Z]{6}\+)?([\w-]+)", pdf))
+    assert fonts and all(f.startswith(b"DejaVu") for f in fonts), fonts
+
+
+# ---------------------------------------------------------------------------------------
+# Plain language in everything the committee reads
+
+INTERNAL = [
+    (re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b"), "snake_case id"),
+    (re.compile(r"\b(?:True|False)\b"), "Python boolean"),
+    (re.compile(r"\b[RC]-\d+\b"), "design-rule or criterion code"),
+    (re.compile(r"\bMAP\b|MAP §"), "knowledge-map reference"),
+]
+
+
+def assert_plain(text: str, kb: KnowledgeBase, where: str) -> None:
+    for pattern, what in INTERNAL:
+        found = pattern.findall(text)
+        assert not found, f"{where}: {what} in committee text: {found[:5]}"
+    ids = [*kb.rules, *kb.indicators, *kb.directions]
+    leaked = [i for i in ids if re.search(rf"(?<![\w.]){re.escape(i)}(?![\w])", text)]
+    assert not leaked, f"{where}: ids in committee text: {leaked[:5]}"
+
+
+def test_committee_text_is_plain_language(kz_brief: BriefContext, kb: KnowledgeBase,
+                                          kz_pdf_pages: list[str]) -> None:
+    assert_plain(render_brief(kz_brief, "md"), kb, "brief.md")
+    assert_plain(html_text(render_brief(kz_brief, "html")), kb, "brief.html")
+    assert_plain(" ".join(kz_pdf_pages), kb, "brief.pdf")
+
+
+def test_plain_language_check_catches_leaks(kb: KnowledgeBase) -> None:
+    for leak in ("see change_official_attitudes", "answer: True", "design rule R-2", "MAP §10 C-9",
+                 "procurement.sole_source_share"):
+        with pytest.raises(AssertionError):
+            assert_plain(leak, kb, "probe")
+
+
+@pytest.mark.parametrize("code", ["KG", "EE", "UZ"])
+def test_other_countries_briefs_are_plain_and_short(code: str, registry: Registry, assessor: Assessor,
+                                                    kb: KnowledgeBase) -> None:
+    profile = load_profile_file(registry.profiles[code].path)
+    brief = build_context(assessor.assess(profile, now=NOW), kb, profile, registry, date=DATE)
+    html = render_brief(brief, "html")
+    assert_plain(html_text(html), kb, f"{code} brief.html")
+    assert_plain(render_brief(brief, "md"), kb, f"{code} brief.md")
+    assert len(typeset(html).pages) <= 2
+
+
+# ---------------------------------------------------------------------------------------
+# Comparisons: absence of evidence is a coverage gap, not a difference
+
+def test_unanswered_country_is_a_coverage_gap_not_a_difference(assessor: Assessor, kb: KnowledgeBase,
+                                                               kz: Assessment, kz_profile: Profile) -> None:
+    empty = Profile(country="ZZ", name="Unanswered", family=kz_profile.family, answers={})
+    unanswered = assessor.assess(empty, now=NOW)
+    assert any(f.status.value == "not_assessable" for f in unanswered.diagnoses())
+    c = build_comparison([(kz, kz_profile), (unanswered, empty)], kb, date=DATE)
+    gaps = [r for r in c.rows if r.cells[1].status == "not_assessable"]
+    assert gaps and all(r.coverage_gap and not r.differs for r in gaps)
+    assert not any(r.differs for r in c.rows if r.cells[1].status == "not_assessable")
+    assert not any("differ" in m and str(len(gaps)) in m.split()[0] for m in c.key_messages)
+    assert any("coverage gap" in m and "not a difference" in m for m in c.key_messages)
+    md = render_comparison(c, "md")
+    assert md.count("*(coverage gap)*") == len(gaps)
+
+
+def test_real_differences_still_count(assessor: Assessor, kb: KnowledgeBase, kz: Assessment,
+                                      kz_profile: Profile, registry: Registry) -> None:
+    ee_profile = load_profile_file(registry.profiles["EE"].path)
+    ee = assessor.assess(ee_profile, now=NOW)
+    c = build_comparison([(kz, kz_profile), (ee, ee_profile)], kb, date=DATE)
+    both = [r for r in c.rows if "not_assessable" not in (r.cells[0].status, r.cells[1].status)]
+    assert {r.id for r in c.rows if r.differs} == {r.id for r in both if r.cells[0] != r.cells[1]}
+
+
+def test_comparison_matrix_fits_the_page(assessor: Assessor, kb: KnowledgeBase, registry: Registry) -> None:
+    items = []
+    for code in ("KZ", "KG", "UZ", "TJ", "EE", "BY"):
+        p = load_profile_file(registry.profiles[code].path)
+        items.append((assessor.assess(p, now=NOW), p))
+    c = build_comparison(items, kb, date=DATE)
+    document = typeset(render_comparison(c, "html"))
+    widths = []
+    for page in document.pages:
+        content = page._page_box.children[0]  # the page area
+        right = content.content_box_x() + content.width
+        stack: list[Any] = [page._page_box]
+        while stack:
+            box = stack.pop()
+            element = getattr(box, "element", None)
+            if element is not None and element.tag == "table" and "matrix" in (element.get("class") or ""):
+                widths.append(box.position_x + box.margin_width() <= right + 0.5)
+            stack.extend(getattr(box, "children", ()) or ())
+    assert widths and all(widths)
+
+
+# ---------------------------------------------------------------------------------------
+# CLI: the format follows -o; a contradicting --format is an error
+
+def test_cli_pdf_from_the_extension(tmp_path: Path) -> None:
+    out = tmp_path / "kz.pdf"
+    r = cli("brief", "KZ", "-o", str(out), "--date", "2025-04-01")
+    assert r.exit_code == 0, r.stderr
+    assert out.read_bytes().startswith(b"%PDF") and "(pdf," in r.stderr
+    report = tmp_path / "kz-report.pdf"
+    assert cli("brief", "KZ", "--full", "-o", str(report)).exit_code == 0
+    assert report.stat().st_size > out.stat().st_size
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("md", "kz.pdf"), ("pdf", "kz.html"), ("html", "kz.json")])
+def test_cli_format_contradicting_the_extension_is_an_error(tmp_path: Path, fmt: str, name: str) -> None:
+    out = tmp_path / name
+    r = cli("brief", "KZ", "--format", fmt, "-o", str(out))
+    assert r.exit_code == 2 and "contradicts" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_cli_compare_pdf(tmp_path: Path) -> None:
+    out = tmp_path / "cmp.pdf"
+    r = cli("brief", "--compare", "KZ", "EE", "-o", str(out))
+    assert r.exit_code == 0, r.stderr
+    assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_every_built_in_indicator_has_a_plain_label(kb: KnowledgeBase) -> None:
+    for ind in kb.indicators.values():
+        assert ind.label and "_" not in ind.label and len(ind.label) <= 80, ind.id

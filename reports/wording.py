@@ -69,7 +69,10 @@ def short_source(source: str) -> str:
         return f"thesis §{m.group(1)}" if m else "thesis"
     if text.lower().startswith("blog"):
         return "the author's blog"
-    return text
+    # Research notes in a recorded source (a knowledge-map reference, bracketed tags) are not for readers.
+    parts = [p for p in text.split(";") if "MAP" not in p]
+    out = re.sub(r"\s*\[[A-Z0-9]+\]", "", "; ".join(p.strip() for p in parts)).strip()
+    return out or "recorded in the profile"
 
 
 # ---------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -108,6 +109,19 @@ class Profile(BaseModel):
             else:
                 answers[key] = answer
         return self.model_copy(update={"answers": answers})
+
+    def changed_answers(self, other: Profile, order: Iterable[str] = ()) -> list[str]:
+        """Indicators whose answer differs in value or in being unknown or open (source and
+        note alone are no change), in `order` first, then by id."""
+        rank = {q: i for i, q in enumerate(order)}
+        keys = sorted(set(self.answers) | set(other.answers), key=lambda k: (rank.get(k, len(rank)), k))
+        return [k for k in keys if _answer_key(self.answers.get(k)) != _answer_key(other.answers.get(k))]
+
+
+def _answer_key(a: Answer | None) -> tuple[Any, ...]:
+    if a is None:
+        return ("open",)
+    return ("unknown",) if a.unknown else ("value", a.value)
 
 
 class AnswerError(ValueError):

@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 from diagnostics.tui.app import DiagnosticsApp
-from diagnostics.tui.dialogs import ConfirmScreen, DiffScreen, FindingScreen, HelpScreen
-from diagnostics.tui.start import StartScreen
-from diagnostics.tui.widgets import FindingsPanel
+from diagnostics.tui.screens.confirm import ConfirmScreen
+from diagnostics.tui.screens.diff import DiffScreen
+from diagnostics.tui.screens.finding import FindingScreen
+from diagnostics.tui.screens.help import HelpScreen
+from diagnostics.tui.screens.start import StartScreen
+from diagnostics.tui.widgets.findings import FindingsPanel
 from textual.widgets import Select, Switch
 from textual.worker import Worker, WorkerState
 from tui_helpers import flip, settle, workspace
@@ -106,7 +109,7 @@ def test_start_from_kz_answer_explain_whatif_save_quit_resume(
             await pilot.press("escape", "d")
             await settle(pilot)
             assert isinstance(app.screen, DiffScreen)
-            assert [c.indicator for c in app.screen.changes] == [ind]
+            assert app.screen.changes == [ind]
             assert dx in {s.rule for s in app.screen.statuses}
             await pilot.press("escape")
             await settle(pilot)
@@ -276,11 +279,12 @@ def test_compare_sensitivity_brief_and_export(registry: Registry, data: Path) ->
             await pilot.press("b")
             await settle(pilot)
             brief = app.screen
-            from diagnostics.reports.context import build_context
+            from diagnostics.reports.builder import build_context
             from diagnostics.reports.render import render_brief
 
             assert brief.full, "diagnostics.reports is installed, so the real brief is shown"
-            assert app._brief_assessor is not None and app._brief_assessor.engine_name == "durable"
+            assert app.services is not None and app.services._brief is not None
+            assert app.services._brief.engine_name == "durable"
             expected = render_brief(build_context(brief.assessment, registry.kb, ws.session.profile,
                                                   registry), "md")
             assert brief.markdown == expected
@@ -306,7 +310,7 @@ def test_compare_sensitivity_brief_and_export(registry: Registry, data: Path) ->
 def test_slow_assessments_move_to_a_worker_thread(registry: Registry, kz_profile: Profile,
                                                   reference_assessor: Assessor, data: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    from diagnostics.tui.workspace import WorkspaceScreen
+    from diagnostics.tui.screens.workspace import WorkspaceScreen
 
     monkeypatch.setattr(WorkspaceScreen, "INLINE_BUDGET", 0.0)  # every assessment counts as slow
     dx, ind = flip(reference_assessor, kz_profile, IndicatorType.BOOL)

@@ -22,7 +22,7 @@ CHILD = textwrap.dedent('''
     from diagnostics.knowledge import IndicatorType
     from diagnostics.registry import load_registry
     from diagnostics.tui.app import DiagnosticsApp
-    from diagnostics.tui.workspace import WorkspaceScreen
+    from diagnostics.tui.screens.workspace import WorkspaceScreen
 
     async def main():
         registry = load_registry(external=False)

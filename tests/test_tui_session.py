@@ -39,7 +39,7 @@ def test_data_dir_honours_the_environment(tmp_path: Path) -> None:
 
 
 def test_session_module_does_not_import_textual() -> None:
-    code = "import sys, diagnostics.session, diagnostics.tui.bridge; print('textual' in sys.modules)"
+    code = "import sys, diagnostics.session, diagnostics.planner; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from diagnostics.tui.app import DiagnosticsApp
-from diagnostics.tui.dialogs import FindingScreen
+from diagnostics.tui.screens.finding import FindingScreen
 from textual.pilot import Pilot
 from tui_helpers import settle, workspace
 

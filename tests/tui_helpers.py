@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from diagnostics.tui import bridge
-from diagnostics.tui.workspace import WorkspaceScreen
+from diagnostics.tui.screens.sensitivity import single_changes
+from diagnostics.tui.screens.workspace import WorkspaceScreen
 from textual.pilot import Pilot
 
 from diagnostics.assessment import Assessor
@@ -32,7 +32,7 @@ def flip(assessor: Assessor, profile: Profile, kind: IndicatorType) -> tuple[str
     """(diagnosis, indicator of type `kind`) such that changing that one answer changes the diagnosis."""
     kb = assessor.kb
     for dx in kb.diagnoses():
-        for row in bridge.single_changes(assessor, profile, dx.id):
+        for row in single_changes(assessor, profile, dx.id):
             (ind, _now, after), = row.changes
             if kb.indicators[ind].type == kind and after != "unknown" and ind in profile.answers:
                 return dx.id, ind

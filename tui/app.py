@@ -21,10 +21,11 @@ from diagnostics.profile import Profile
 from diagnostics.session import AssessmentSession, RecentList, data_dir
 
 from .actions import APP_ACTS, HELP_SECTIONS, bindings, help_rows
-from .commands import DiagnosticsCommands
+from .commands import DiagnosticsCommands, QuestionSearch
+from .screens.start import StartScreen
+from .services import Services
 
 if TYPE_CHECKING:
-    from diagnostics.assessment import Assessor
     from diagnostics.registry import Registry
 
 
@@ -39,7 +40,7 @@ class DiagnosticsApp(App[None]):
 
     TITLE = "Policy diagnostics"
     CSS_PATH = "app.tcss"
-    COMMANDS = App.COMMANDS | {DiagnosticsCommands}
+    COMMANDS = App.COMMANDS | {DiagnosticsCommands, QuestionSearch}
     BINDINGS = bindings(APP_ACTS)
     ENABLE_COMMAND_PALETTE = True
 
@@ -51,17 +52,14 @@ class DiagnosticsApp(App[None]):
         self.loader = loader or default_loader
         self.data = data if data is not None else data_dir()
         self.recent = RecentList.load(self.data)
-        self.engine = engine  # for briefs, as `diagnose --engine`; the live panel is always reference
-        self._assessor: Assessor | None = None
-        self._brief_assessor: Assessor | None = None
+        self.engine = engine
+        self.services: Services | None = None  # built once the knowledge base is loaded
         self._start_args = (open_path, country, resume, blank)
         self.session: AssessmentSession | None = None
 
     # -- registry ---------------------------------------------------------------------
     def on_mount(self) -> None:
-        from .start import StartScreen
-
-        self.push_screen(StartScreen())
+        self.push_screen(StartScreen(self.recent, self.data))
         if self.registry is None:
             self.load_registry()
         else:
@@ -82,9 +80,8 @@ class DiagnosticsApp(App[None]):
                         severity="error", timeout=30)
 
     def _registry_ready(self) -> None:
-        from .start import StartScreen
-
         assert self.registry is not None
+        self.services = Services(self.registry, self.data, self.engine)
         for report in self.registry.problems():
             self.notify(f"Plugin {report.name} left out: {report.error}", severity="warning", timeout=8)
         for screen in self.screen_stack:
@@ -103,27 +100,13 @@ class DiagnosticsApp(App[None]):
         elif country:
             self.new_assessment(country, prefill=not blank)
 
-    @property
-    def assessor(self) -> Assessor:
-        # The live panel uses the pure-Python evaluator: it gives every status and is fast;
-        # durable-rules gives the same fired set (the two are tested to agree).
-        if self._assessor is None:
-            from diagnostics.assessment import Assessor
-
-            assert self.registry is not None
-            self._assessor = Assessor(self.registry.kb, engine="reference")
-        return self._assessor
-
-    def brief_assessor(self) -> Assessor:
-        """The engine chosen on the command line (durable-rules by default), for briefs."""
-        if self._brief_assessor is None:
-            from diagnostics.assessment import Assessor
-
-            assert self.registry is not None
-            self._brief_assessor = Assessor(self.registry.kb, engine=self.engine)
-        return self._brief_assessor
-
     # -- sessions ---------------------------------------------------------------------
+    def on_start_screen_new_assessment(self, message: StartScreen.NewAssessment) -> None:
+        self.new_assessment(message.country, prefill=message.prefill, family=message.family)
+
+    def on_start_screen_open_file(self, message: StartScreen.OpenFile) -> None:
+        self.open_file(message.path)
+
     def new_assessment(self, country: str, *, prefill: bool, family: str = "") -> bool:
         """Start a session for `country`, pre-filled from its profile or blank."""
         assert self.registry is not None
@@ -134,9 +117,9 @@ class DiagnosticsApp(App[None]):
                 if known is None:
                     self.notify(f"No profile for {code}: start blank instead.", severity="warning")
                     return False
-                from diagnostics.cli import load_profile_file
+                from diagnostics.session import read_profile_or_session
 
-                profile = load_profile_file(known.path)
+                profile, _ = read_profile_or_session(known.path)
                 started = code
             else:
                 fam = family or (known.family if known else self._family_of(code))
@@ -146,7 +129,7 @@ class DiagnosticsApp(App[None]):
         except (DiagnosticsError, ValueError, OSError) as exc:
             self.notify(_one_line(exc), severity="error", timeout=10)
             return False
-        self.show_session(session)
+        self.show_session(session, new=True)
         return True
 
     def _family_of(self, code: str) -> str:
@@ -173,16 +156,16 @@ class DiagnosticsApp(App[None]):
             return False
         for note in session.notes:
             self.notify(note, severity="warning", timeout=10)
-        self.show_session(session)
+        self.show_session(session, new=doc is None)
         return True
 
-    def show_session(self, session: AssessmentSession) -> None:
-        from .workspace import WorkspaceScreen
+    def show_session(self, session: AssessmentSession, *, new: bool = False) -> None:
+        from .screens.workspace import WorkspaceScreen
 
-        assert self.registry is not None
+        assert self.services is not None
         self.session = session
         self.touch_recent()
-        self.push_screen(WorkspaceScreen(session, self.registry))
+        self.push_screen(WorkspaceScreen(self.services, session), lambda _: self.close_session())
 
     def touch_recent(self) -> None:
         if self.session is None:
@@ -198,14 +181,14 @@ class DiagnosticsApp(App[None]):
 
     # -- app actions ------------------------------------------------------------------
     def action_help(self) -> None:
-        from .dialogs import HelpScreen
         from .explain import help_markdown
+        from .screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(help_markdown([(t, help_rows(a)) for t, a in HELP_SECTIONS])))
 
     async def action_quit(self) -> None:
-        from .workspace import WorkspaceScreen
+        from .screens.workspace import WorkspaceScreen
 
         for screen in self.screen_stack:
             if isinstance(screen, WorkspaceScreen):

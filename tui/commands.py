@@ -32,3 +32,30 @@ class DiagnosticsCommands(Provider):
             if score > 0:
                 yield Hit(score, matcher.highlight(self._title(act)), self._command(act),
                           text=text, help=act.help)
+
+
+class QuestionSearch(Provider):
+    """Find a question by words of its text or by its id, and open it (workspace only)."""
+
+    def _workspace(self) -> Any:
+        from .screens.workspace import WorkspaceScreen
+
+        screen = self.screen
+        return screen if isinstance(screen, WorkspaceScreen) else None
+
+    async def search(self, query: str) -> Hits:
+        ws = self._workspace()
+        if ws is None or not query.strip():
+            return
+        matcher = self.matcher(query)
+        words = query.lower().split()
+        for ind in ws.session.order:
+            spec = ws.kb.indicators[ind]
+            text = spec.question
+            # Every typed word in the question or the id counts as a strong match, so plain
+            # words ("export days") find questions whatever the fuzzy matcher thinks.
+            haystack = f"{text} {ind}".lower()
+            score = 1.0 if all(w in haystack for w in words) else max(matcher.match(text), matcher.match(ind))
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), partial(ws.goto, ind, focus=True),
+                          text=text, help=f"Question · {ws.where(ind)}")

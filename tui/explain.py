@@ -9,6 +9,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from rich.text import Text
+
 from diagnostics.assessment import Assessment, FindingResult
 from diagnostics.evaluator import Status
 from diagnostics.kb import KnowledgeBase
@@ -34,6 +36,32 @@ STATUS_STYLE = {  # rich styles: tree labels are rich Text
     Status.NOT_ASSESSABLE: "yellow",
     Status.NOT_APPLICABLE: "dim",
 }
+
+# Layers as an analyst reads them (the knowledge base's layer names are internal).
+LAYER_LABEL = {
+    "context": "context",
+    "policy": "policy choice",
+    "mechanism": "mechanism",
+    "manifestation": "visible symptom",
+    "diagnosis": "root cause",
+}
+
+STATUS_SHORT = {Status.FIRED: "fired", Status.NOT_FIRED: "not fired", Status.NOT_ASSESSABLE: "open",
+                Status.NOT_APPLICABLE: "n/a"}
+
+
+def short_status(status: Status, confidence: str | None = None) -> Text:
+    """A compact status cell for tables: glyph, word and confidence."""
+    conf = {"high": " · high", "medium": " · med", "low": " · low"}.get(confidence or "", "")
+    return Text(f"{STATUS_GLYPH[status]} {STATUS_SHORT[status]}{conf}", style=STATUS_STYLE[status])
+
+
+def status_rich(status: Status | None, confidence: str | None = None) -> Text:
+    if status is None:
+        return Text("—", style="dim")
+    conf = f" ({confidence} confidence)" if confidence else ""
+    return Text(STATUS_LABEL[status] + conf, style=STATUS_STYLE[status])
+
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 

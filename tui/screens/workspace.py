@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -12,44 +11,39 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Collapsible, Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from diagnostics import planner
 from diagnostics.assessment import Assessment
 from diagnostics.errors import DiagnosticsError
 from diagnostics.profile import Answer, AnswerError, Profile
 from diagnostics.session import AssessmentSession, question_groups
 
-from . import bridge
-from .actions import WORKSPACE_ACTS, bindings
-from .explain import why_asked_markdown
-from .widgets import FindingsPanel, Navigator, QuestionPane
-
-if TYPE_CHECKING:
-    from diagnostics.registry import Registry
-
-    from .app import DiagnosticsApp
+from ..actions import WORKSPACE_ACTS, bindings
+from ..explain import why_asked_markdown
+from ..services import Services
+from ..widgets.findings import FindingsPanel
+from ..widgets.navigator import Navigator
+from ..widgets.question import QuestionPane
 
 
 class WorkspaceScreen(Screen[None]):
+    """Dismissed when the assessment is closed; the app then updates the recent list."""
     ACTS = WORKSPACE_ACTS
     BINDINGS = bindings(WORKSPACE_ACTS)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
-    def __init__(self, session: AssessmentSession, registry: Registry) -> None:
+    def __init__(self, services: Services, session: AssessmentSession) -> None:
         super().__init__()
+        self.services = services
         self.session = session
-        self.registry = registry
-        self.kb = registry.kb
+        self.kb = services.kb
         self.scenario: dict[str, Answer | None] | None = None  # what-if answers, never saved
         self.assessment: Assessment | None = None
         self.base_assessment: Assessment | None = None  # the saved answers' assessment in what-if
-        self.suggested: list[bridge.Suggestion] = []
+        self.suggested: list[planner.Suggestion] = []
         self._version = 0
         self._last_assess_seconds = 0.0  # decides inline or worker (see INLINE_BUDGET)
         self._where = {q: (g.title, t.topic) for g in question_groups(self.kb) for t in g.topics
                        for q in t.questions}
-
-    @property
-    def dapp(self) -> DiagnosticsApp:
-        return cast("DiagnosticsApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -96,6 +90,11 @@ class WorkspaceScreen(Screen[None]):
             return self.scenario[ind]
         return self.session.answer(ind)
 
+    def where(self, ind: str) -> str:
+        """Where a question sits in the navigator: "group › topic"."""
+        group, topic = self._where.get(ind, ("", ""))
+        return f"{group} › {topic}"
+
     def state(self, ind: str) -> str:
         a = self.answer_of(ind)
         return "open" if a is None else "unknown" if a.unknown else "answered"
@@ -104,7 +103,7 @@ class WorkspaceScreen(Screen[None]):
         """Questions whose what-if answer differs in value from the saved one."""
         if not self.scenario:
             return set()
-        return {c.indicator for c in bridge.answer_changes(self.session.profile, self.profile())}
+        return set(self.session.profile.changed_answers(self.profile()))
 
     def _update_subtitle(self) -> None:
         mode = " · WHAT-IF (not saved)" if self.whatif_on else ""
@@ -178,8 +177,8 @@ class WorkspaceScreen(Screen[None]):
             return
         started = time.perf_counter()
         try:
-            result = self.dapp.assessor.assess(profile)
-            base_result = self.dapp.assessor.assess(base) if base is not None else None
+            result = self.services.assessor.assess(profile)
+            base_result = self.services.assessor.assess(base) if base is not None else None
         except DiagnosticsError as exc:
             self.notify(f"Assessment failed: {exc}", severity="error", timeout=15)
             return
@@ -190,7 +189,7 @@ class WorkspaceScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="assess", exit_on_error=False)
     def _assess(self, version: int, profile: Profile, base: Profile | None) -> None:
         worker = get_current_worker()
-        assessor = self.dapp.assessor
+        assessor = self.services.assessor
         started = time.perf_counter()
         result = assessor.assess(profile)
         base_result = assessor.assess(base) if base is not None else None
@@ -203,7 +202,7 @@ class WorkspaceScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
     def _plan(self, version: int, profile: Profile, result: Assessment) -> None:
         worker = get_current_worker()
-        suggested = bridge.plan_next(self.kb, profile, result, self.session.order, n=3)
+        suggested = planner.plan_next(self.kb, profile, result, self.session.order, n=3)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._suggest, version, suggested)
 
@@ -215,12 +214,12 @@ class WorkspaceScreen(Screen[None]):
         self.assessment = result
         self.findings.show(result, self.base_assessment if self.whatif_on else None)
 
-    def _suggest(self, version: int, suggested: list[bridge.Suggestion]) -> None:
+    def _suggest(self, version: int, suggested: list[planner.Suggestion]) -> None:
         if version == self._version:
             self.suggested = suggested
             self._update_banner()
 
-    def _next(self) -> bridge.Suggestion | None:
+    def _next(self) -> planner.Suggestion | None:
         return next((s for s in self.suggested if s.indicator != self.session.current
                      and self.answer_of(s.indicator) is None), None)
 
@@ -301,11 +300,11 @@ class WorkspaceScreen(Screen[None]):
         self.open_finding(rule)
 
     def open_finding(self, rule: str) -> None:
-        from .dialogs import FindingScreen
+        from .finding import FindingScreen
 
         if self.assessment is None:
             return
-        self.push_screen_finding(FindingScreen(self.kb, self.assessment, self.profile(), rule))
+        self.push_screen_finding(FindingScreen(self.services, self.assessment, self.profile(), rule))
 
     def push_screen_finding(self, screen: Screen[str | None]) -> None:
         def answer_missing(ind: str | None) -> None:
@@ -315,7 +314,7 @@ class WorkspaceScreen(Screen[None]):
         self.app.push_screen(screen, answer_missing)
 
     def action_whatif(self) -> None:
-        from .dialogs import ConfirmScreen
+        from .confirm import ConfirmScreen
 
         if self.scenario is None:
             self.flush()
@@ -349,7 +348,7 @@ class WorkspaceScreen(Screen[None]):
         self.reassess()
 
     def action_diff(self) -> None:
-        from .dialogs import DiffScreen
+        from .diff import DiffScreen
 
         if self.scenario is None:
             self.notify("Start what-if mode first (F2 or w).")
@@ -359,7 +358,7 @@ class WorkspaceScreen(Screen[None]):
             if keep:
                 self.action_keep_whatif()
 
-        self.app.push_screen(DiffScreen(self.kb, self.session.profile, self.scenario, self.session.order),
+        self.app.push_screen(DiffScreen(self.services, self.session.profile, self.scenario, self.session.order),
                              done)
 
     def action_keep_whatif(self) -> None:
@@ -376,14 +375,14 @@ class WorkspaceScreen(Screen[None]):
         self.notify(f"Saved {n} what-if answer{'s' if n != 1 else ''}.")
 
     def action_compare(self) -> None:
-        from .dialogs import CompareScreen
+        from .compare import CompareScreen
 
         if self.assessment is None:
             return
-        self.app.push_screen(CompareScreen(self.registry, self.profile()))
+        self.app.push_screen(CompareScreen(self.services, self.profile()))
 
     def action_sensitivity(self) -> None:
-        from .dialogs import SensitivityScreen
+        from .sensitivity import SensitivityScreen
 
         rule = self.findings.highlighted()
         if rule is None:
@@ -392,21 +391,20 @@ class WorkspaceScreen(Screen[None]):
         if self.assessment is None:
             return
         status = self.assessment.finding(rule).status
-        self.app.push_screen(SensitivityScreen(self.kb, self.profile(), rule, status))
+        self.app.push_screen(SensitivityScreen(self.services, self.profile(), rule, status))
 
     def action_brief(self) -> None:
-        from .dialogs import BriefScreen
+        from .brief import BriefScreen
 
         if self.assessment is None:
             return
-        self.app.push_screen(BriefScreen(self.registry, self.assessment, self.profile(),
-                                         self.dapp.data, self.session.path))
+        self.app.push_screen(BriefScreen(self.services, self.assessment, self.profile(), self.session.path))
 
     def action_export(self) -> None:
-        from .dialogs import ExportScreen
+        from .export import ExportScreen
 
         self.flush()
-        default = self.dapp.data / "exports" / f"{self.session.path.name.removesuffix('.assessment.yaml')}.profile.yaml"
+        default = self.services.exports / f"{self.session.path.name.removesuffix('.assessment.yaml')}.profile.yaml"
 
         def done(path: object) -> None:
             if path is not None:
@@ -416,7 +414,6 @@ class WorkspaceScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.flush()
-        self.dapp.close_session()
         self.dismiss()
 
 

@@ -1,4 +1,4 @@
-"""The workspace's three panels: question navigator, question pane and findings panel."""
+"""The question pane: one question, the input that fits its type, evidence fields, why asked."""
 
 from __future__ import annotations
 
@@ -11,46 +11,31 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
 from textual.widgets import (
     Checkbox,
     Collapsible,
     Input,
     Label,
-    ProgressBar,
     RadioButton,
     RadioSet,
     Select,
     SelectionList,
     Static,
     Switch,
-    Tree,
 )
-from textual.widgets.tree import TreeNode
 
-from diagnostics.assessment import Assessment
-from diagnostics.evaluator import Status
 from diagnostics.kb import KnowledgeBase
-from diagnostics.knowledge import Indicator, IndicatorType, Layer
+from diagnostics.knowledge import Indicator, IndicatorType
 from diagnostics.profile import Answer, AnswerError, EvidenceGrade
-from diagnostics.session import format_value, parse_value, parse_year, question_groups, range_text
+from diagnostics.session import format_value, parse_value, parse_year, range_text
 
-from .explain import STATUS_GLYPH, STATUS_LABEL, STATUS_STYLE
+from .field import AnswerValidator, Field, YearValidator
 
-MARK = {"answered": ("✓", "green"), "unknown": ("?", "yellow"), "open": ("·", "dim")}
 SCALE_HINT = "1 = absent or hostile · 5 = very high or strong"
 
 # The commit callback: (indicator id, answer or None to clear) -> error text, or None if stored.
 Commit = Callable[[str, Answer | None], str | None]
-
-
-class Field(Input):
-    """An Input that does not blink in headless runs, so snapshots are stable."""
-
-    def on_mount(self) -> None:
-        if self.app.is_headless:
-            self.cursor_blink = False
 
 
 class ScaleSet(RadioSet):
@@ -64,115 +49,6 @@ class ScaleSet(RadioSet):
             self._selected = self.pressed_index  # RadioSet keeps its cursor in `_selected`
 
 
-class AnswerValidator(Validator):
-    def __init__(self, spec: Indicator) -> None:
-        super().__init__()
-        self.spec = spec
-
-    def validate(self, value: str) -> ValidationResult:
-        if not value.strip():
-            return self.success()  # blank is "not answered", never stored
-        try:
-            parse_value(self.spec, value)
-        except AnswerError as exc:
-            return self.failure(str(exc))
-        return self.success()
-
-
-class YearValidator(Validator):
-    def validate(self, value: str) -> ValidationResult:
-        try:
-            parse_year(value)
-        except AnswerError as exc:
-            return self.failure(str(exc))
-        return self.success()
-
-
-# ---------------------------------------------------------------------------------------
-class Navigator(Vertical):
-    """Questions grouped by government function and topic, with progress marks."""
-
-    class Picked(Message):
-        def __init__(self, indicator: str) -> None:
-            super().__init__()
-            self.indicator = indicator
-
-    def __init__(self, kb: KnowledgeBase, **kw: Any) -> None:
-        super().__init__(**kw)
-        self.kb = kb
-        self.groups = question_groups(kb)
-        self._leaf: dict[str, TreeNode[str]] = {}
-        self._parents: dict[str, list[tuple[TreeNode[str], str, list[str]]]] = {}
-        self._state: Callable[[str], str] = lambda q: "open"
-        self._changed: set[str] = set()
-
-    def compose(self) -> ComposeResult:
-        yield Static("", id="nav-progress-text")
-        yield ProgressBar(total=100, show_eta=False, show_percentage=False, id="nav-progress")
-        tree: Tree[str] = Tree("Questions", id="nav-tree")
-        tree.show_root = False
-        tree.guide_depth = 2
-        for g in self.groups:
-            gnode = tree.root.add(g.title, data=f"group:{g.id}", expand=False)
-            for t in g.topics:
-                tnode = gnode.add(t.topic, data=f"topic:{g.id}:{t.topic}", expand=False)
-                for q in t.questions:
-                    self._leaf[q] = tnode.add_leaf(self.kb.indicators[q].question, data=q)
-                    self._parents[q] = [(gnode, g.title, g.questions), (tnode, t.topic, list(t.questions))]
-        yield tree
-
-    @property
-    def questions(self) -> Tree[str]:
-        return self.query_one("#nav-tree", Tree)
-
-    def refresh_marks(self, state: Callable[[str], str], changed: set[str] | None = None,
-                      only: str | None = None) -> None:
-        """Relabel every question (or just `only` and its parents) from `state(indicator)`."""
-        self._state = state
-        self._changed = changed or set()
-        targets = [only] if only else list(self._leaf)
-        parents: dict[int, tuple[TreeNode[str], str, list[str]]] = {}
-        for q in targets:
-            self._leaf[q].set_label(self._leaf_label(q))
-            for p in self._parents[q]:
-                parents[id(p[0])] = p
-        for node, title, qs in parents.values():
-            done = sum(1 for q in qs if state(q) != "open")
-            node.set_label(Text.assemble(title, (f" {done}/{len(qs)}", "dim")))
-        all_qs = list(self._leaf)
-        done = sum(1 for q in all_qs if state(q) != "open")
-        self.query_one("#nav-progress-text", Static).update(f"Answered {done} of {len(all_qs)}")
-        bar = self.query_one("#nav-progress", ProgressBar)
-        bar.update(total=max(1, len(all_qs)), progress=done)
-
-    def _leaf_label(self, q: str) -> Text:
-        glyph, style = MARK[self._state(q)]
-        if q in self._changed:
-            glyph, style = "≠", "bold magenta"
-        return Text.assemble((glyph + " ", style), self.kb.indicators[q].question)
-
-    def show(self, indicator: str) -> None:
-        """Put the cursor on a question, opening its group and topic."""
-        node = self._leaf.get(indicator)
-        if node is None:
-            return
-        parent = node.parent
-        while parent is not None:
-            if not parent.is_expanded:  # expanding rebuilds the tree's lines
-                parent.expand()
-            parent = parent.parent
-        tree = self.questions
-        tree.call_after_refresh(tree.move_cursor, node)
-
-    @on(Tree.NodeSelected, "#nav-tree")
-    def _picked(self, event: Tree.NodeSelected[str]) -> None:
-        data = event.node.data
-        if data and not data.startswith(("group:", "topic:")):
-            event.stop()
-            self.post_message(self.Picked(data))
-
-
-# ---------------------------------------------------------------------------------------
 class QuestionPane(VerticalScroll):
     """One question with the input that fits its type, its evidence fields and "why asked".
 
@@ -511,95 +387,3 @@ class QuestionPane(VerticalScroll):
         err = self._flush_meta()
         if err:
             self._error(err)
-
-
-# ---------------------------------------------------------------------------------------
-class FindingsPanel(Vertical):
-    """Root causes with their manifestations beneath, relabelled after every answer."""
-
-    class Updated(Message):
-        """Posted after the labels show a new assessment (tests and the bench wait on it)."""
-
-        def __init__(self, version: int) -> None:
-            super().__init__()
-            self.version = version
-
-    class Open(Message):
-        def __init__(self, rule: str) -> None:
-            super().__init__()
-            self.rule = rule
-
-    def __init__(self, kb: KnowledgeBase, **kw: Any) -> None:
-        super().__init__(**kw)
-        self.kb = kb
-        self.version = 0
-        self.assessment: Assessment | None = None
-        self._by_rule: dict[str, list[TreeNode[str]]] = {}
-
-    def compose(self) -> ComposeResult:
-        yield Static("Assessing…", id="findings-summary")
-        tree: Tree[str] = Tree("Findings", id="findings-tree")
-        tree.show_root = False
-        tree.auto_expand = False  # Enter opens the explanation; Space folds
-        tree.guide_depth = 2
-        for dx in self.kb.diagnoses():
-            if dx.background:
-                continue
-            node = tree.root.add(dx.title, data=dx.id, expand=True)
-            self._by_rule.setdefault(dx.id, []).append(node)
-            for rid, rule in self.kb.rules.items():
-                if (rule.layer == Layer.MANIFESTATION and not rule.background
-                        and dx.id in self.kb.rolls_up_to.get(rid, [])):
-                    self._by_rule.setdefault(rid, []).append(node.add_leaf(rule.title, data=rid))
-            if not node.children:
-                node.allow_expand = False
-        yield tree
-
-    @property
-    def findings(self) -> Tree[str]:
-        return self.query_one("#findings-tree", Tree)
-
-    def highlighted(self) -> str | None:
-        node = self.findings.cursor_node
-        return node.data if node is not None else None
-
-    def show(self, assessment: Assessment, base: Assessment | None = None) -> None:
-        """Relabel from an assessment; with `base` (what-if), mark what changed against it."""
-        self.assessment = assessment
-        before = {f.rule: f for f in base.findings} if base is not None else {}
-        counts = {s: 0 for s in Status}
-        for f in assessment.findings:
-            nodes = self._by_rule.get(f.rule)
-            if not nodes:
-                continue
-            if f.layer == Layer.DIAGNOSIS.value:
-                counts[f.status] += 1
-            glyph = STATUS_GLYPH[f.status]
-            conf = {"high": " H", "medium": " M", "low": " L"}.get(f.confidence or "", "")
-            old = before.get(f.rule)
-            mark = ""
-            if old is not None and old.status != f.status:
-                mark = "▲ " if f.status is Status.FIRED else "▼ " if old.status is Status.FIRED else "≠ "
-            label = Text.assemble((mark, "bold magenta"), (glyph + " ", STATUS_STYLE[f.status]),
-                                  (f.title, "bold" if f.status is Status.FIRED else ""), (conf, "dim"))
-            for node in nodes:
-                node.set_label(label)
-        summary = Text.assemble(
-            ("●", STATUS_STYLE[Status.FIRED]), f"{counts[Status.FIRED]} fired ",
-            ("?", STATUS_STYLE[Status.NOT_ASSESSABLE]), f"{counts[Status.NOT_ASSESSABLE]} open ",
-            ("–", STATUS_STYLE[Status.NOT_APPLICABLE]), f"{counts[Status.NOT_APPLICABLE]} n/a",
-        )
-        self.query_one("#findings-summary", Static).update(summary)
-        self.version += 1
-        self.post_message(self.Updated(self.version))
-
-    def status_of(self, rule: str) -> str:
-        if self.assessment is None:
-            return ""
-        return STATUS_LABEL[self.assessment.finding(rule).status]
-
-    @on(Tree.NodeSelected, "#findings-tree")
-    def _open(self, event: Tree.NodeSelected[str]) -> None:
-        event.stop()
-        if event.node.data:
-            self.post_message(self.Open(event.node.data))

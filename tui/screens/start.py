@@ -3,32 +3,46 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, LoadingIndicator, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from .actions import START_ACTS, bindings
-from .widgets import Field
+from diagnostics.session import RecentList
+
+from ..actions import START_ACTS, bindings
+from ..widgets.field import Field
 
 if TYPE_CHECKING:
     from diagnostics.registry import Registry
 
-    from .app import DiagnosticsApp
-
 
 class StartScreen(Screen[None]):
+    """Asks the app, by message, to start or open an assessment; the app owns the sessions."""
+
     ACTS = START_ACTS
     BINDINGS = bindings(START_ACTS)
     AUTO_FOCUS = "#recent"
 
-    @property
-    def dapp(self) -> DiagnosticsApp:
-        return cast("DiagnosticsApp", self.app)
+    class NewAssessment(Message):
+        def __init__(self, country: str, prefill: bool, family: str = "") -> None:
+            super().__init__()
+            self.country, self.prefill, self.family = country, prefill, family
+
+    class OpenFile(Message):
+        def __init__(self, path: Path) -> None:
+            super().__init__()
+            self.path = path
+
+    def __init__(self, recent: RecentList, data: Path) -> None:
+        super().__init__()
+        self.recent, self.data = recent, data
+        self.registry: Registry | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -61,15 +75,18 @@ class StartScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "start"
-        self.query_one("#saved-in", Static).update(f"Saved in {self.dapp.data / 'assessments'}")
+        self.query_one("#saved-in", Static).update(f"Saved in {self.data / 'assessments'}")
         self.refresh_recent()
-        if self.dapp.registry is not None:
-            self.registry_ready(self.dapp.registry)
+        if self.registry is not None:
+            self.registry_ready(self.registry)
 
     def on_screen_resume(self) -> None:
         self.refresh_recent()
 
     def registry_ready(self, registry: Registry) -> None:
+        self.registry = registry
+        if not self.is_mounted:
+            return
         self.query_one("#loading").display = False
         families = sorted(registry.families.values(), key=lambda f: f.name)
         self.query_one("#family", Select).set_options([(f"{f.name} (tier {f.tier.value})", f.id)
@@ -79,7 +96,7 @@ class StartScreen(Screen[None]):
         self.query_one("#country", Select).focus()
 
     def _countries(self, family: str | None) -> list[tuple[str, str]]:
-        registry = self.dapp.registry
+        registry = self.registry
         if registry is None:
             return []
         codes: dict[str, str] = {}
@@ -103,7 +120,7 @@ class StartScreen(Screen[None]):
 
     @on(Select.Changed, "#country")
     def _country(self, event: Select.Changed) -> None:
-        registry = self.dapp.registry
+        registry = self.registry
         note = ""
         if registry is not None and isinstance(event.value, str):
             p = registry.profiles.get(event.value)
@@ -114,10 +131,10 @@ class StartScreen(Screen[None]):
     def refresh_recent(self) -> None:
         olist = self.query_one("#recent", OptionList)
         olist.clear_options()
-        for e in self.dapp.recent.entries:
+        for e in self.recent.entries:
             name = f"{e.name} ({e.country})" if e.name else e.country
             olist.add_option(Option(f"{name} · {e.answered}/{e.total} · {Path(e.path).name}", id=e.path))
-        if not self.dapp.recent.entries:
+        if not self.recent.entries:
             olist.add_option(Option("(none yet)", disabled=True))
 
     # -- actions -----------------------------------------------------------------------
@@ -129,7 +146,7 @@ class StartScreen(Screen[None]):
         return value if isinstance(value, str) else None
 
     def _ready(self) -> bool:
-        if self.dapp.registry is None:
+        if self.registry is None:
             self.notify("Still loading the knowledge base…")
             return False
         return True
@@ -142,7 +159,7 @@ class StartScreen(Screen[None]):
             self.notify("Choose a country first.", severity="warning")
             self.query_one("#country", Select).focus()
             return
-        self.dapp.new_assessment(code, prefill=True)
+        self.post_message(self.NewAssessment(code, prefill=True))
 
     def action_blank(self) -> None:
         if not self._ready():
@@ -153,16 +170,16 @@ class StartScreen(Screen[None]):
             self.query_one("#code", Field).focus()
             return
         family: Any = self.query_one("#family", Select).value
-        self.dapp.new_assessment(code, prefill=False, family=family if isinstance(family, str) else "")
+        self.post_message(self.NewAssessment(code, prefill=False, family=family if isinstance(family, str) else ""))
 
     def action_resume(self) -> None:
         if not self._ready():
             return
-        latest = self.dapp.recent.latest()
+        latest = self.recent.latest()
         if latest is None:
             self.notify("No recent assessment yet.", severity="warning")
             return
-        self.dapp.open_file(latest)
+        self.post_message(self.OpenFile(latest))
 
     def action_open_file(self) -> None:
         if not self._ready():
@@ -173,7 +190,7 @@ class StartScreen(Screen[None]):
             field.focus()
             self.notify("Type the path of a file to open.", severity="warning")
             return
-        self.dapp.open_file(Path(text).expanduser())
+        self.post_message(self.OpenFile(Path(text).expanduser()))
 
     def action_forget(self) -> None:
         olist = self.query_one("#recent", OptionList)
@@ -181,7 +198,7 @@ class StartScreen(Screen[None]):
             return
         option = olist.get_option_at_index(olist.highlighted)
         if option.id:
-            self.dapp.recent.forget(Path(option.id))
+            self.recent.forget(Path(option.id))
             self.refresh_recent()
 
     @on(Button.Pressed, "#prefill")
@@ -204,4 +221,4 @@ class StartScreen(Screen[None]):
     @on(OptionList.OptionSelected, "#recent")
     def _recent(self, event: OptionList.OptionSelected) -> None:
         if event.option.id and self._ready():
-            self.dapp.open_file(Path(event.option.id))
+            self.post_message(self.OpenFile(Path(event.option.id)))

@@ -1,0 +1,64 @@
+"""Export the answers as a profile file, or the questionnaire as a spreadsheet (a modal)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+from diagnostics.session import AssessmentSession
+
+from ..actions import MODAL_ACTS, bindings
+from ..widgets.field import Field
+
+
+class ExportScreen(ModalScreen[Path | None]):
+    """Export the answers as a plain profile (YAML, or JSON by extension)."""
+
+    ACTS = MODAL_ACTS
+    BINDINGS = bindings(MODAL_ACTS)
+
+    def __init__(self, session: AssessmentSession, default: Path) -> None:
+        super().__init__()
+        self.session, self.default = session, default
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as box:
+            box.border_title = "Export answers as a profile"
+            yield Label("File (.yaml or .json); `diagnose assess FILE` reads it")
+            yield Field(str(self.default), id="export-path", compact=True)
+            yield Static("", id="export-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Export", id="export", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#export-path", Field).focus()
+
+    @on(Button.Pressed, "#export")
+    @on(Field.Submitted, "#export-path")
+    def _export(self) -> None:
+        text = self.query_one("#export-path", Field).value.strip()
+        path = Path(text).expanduser()
+        error = self.query_one("#export-error", Static)
+        if not text or path.suffix.lower() not in (".yaml", ".yml", ".json"):
+            error.update(Text("the file name must end in .yaml, .yml or .json", style="red"))
+            return
+        if path.resolve() == self.session.path.resolve():
+            error.update(Text("that is the autosave file itself; choose another name", style="red"))
+            return
+        try:
+            self.session.export_profile(path)
+        except OSError as exc:
+            error.update(Text(f"cannot write there: {exc.strerror}", style="red"))
+            return
+        self.dismiss(path)
+
+    @on(Button.Pressed, "#cancel")
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,1 @@
+"""The workspace's widgets: navigator, question pane, findings panel and small inputs."""

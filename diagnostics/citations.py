@@ -1,13 +1,19 @@
-"""Thesis citations: `§4.5 p.61 (ll. 5346–5371)`, `Abstract (ll. 74–78)`, `Blog (l. 13)`.
+"""Citations: the thesis (`§4.5 p.61 (ll. 5346–5371)`, `Abstract (ll. 74–78)`), the blog
+note (`Blog (l. 13)`), or a plugin's own bibliography (`[nso2021] p.14`, `[nso2021]`).
 
-The format is checked when the knowledge base loads; whether each line range lies inside
-the cited section is checked against the thesis text itself (see `thesis_sections`).
+The format is checked when the knowledge base loads. Whether each thesis line range lies
+inside the cited section is checked against `thesis_index.json`, an index of the thesis's
+sections and line numbers generated from its headings (`thesis_sections`); the thesis text
+itself does not ship. A bibliography citation must name a key of the citing plugin's
+bibliography (hook `diagnostics_bibliography`).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 _DASH = "[–-]"
@@ -19,23 +25,30 @@ CITATION = re.compile(
 )
 
 
+BIBLIOGRAPHY_CITATION = re.compile(r"^\[(?P<key>[a-z][a-z0-9_-]*)\](?: (?P<locator>\S.*))?$")
+
+
 @dataclass(frozen=True)
 class Citation:
     text: str
-    source: str  # "thesis" or "blog"
-    section: str | None  # "4.5", "Abstract", or None for the blog
+    source: str  # "thesis", "blog" or "bibliography"
+    section: str | None  # "4.5", "Abstract", or None for the blog and bibliographies
     ranges: tuple[tuple[int, int], ...]
+    key: str | None = None  # the bibliography key of a plugin's own source
 
     def __str__(self) -> str:
         return self.text
 
 
 def parse_citation(text: str) -> Citation:
+    b = BIBLIOGRAPHY_CITATION.match(text.strip())
+    if b:
+        return Citation(text, "bibliography", None, (), key=b.group("key"))
     m = CITATION.match(text.strip())
     if not m:
         raise ValueError(
             f"citation {text!r} is not in the form '§4.5 p.61 (ll. 5346–5371)', "
-            "'Abstract (ll. 74–78)' or 'Blog (l. 13)'"
+            "'Abstract (ll. 74–78)', 'Blog (l. 13)' or '[key] p.12' (a key of the plugin's bibliography)"
         )
     ranges = []
     for part in m.group("ranges").split(", "):
@@ -84,8 +97,20 @@ def thesis_sections(thesis: Path) -> dict[str, tuple[int, int]]:
     return sections
 
 
-def check_citation(c: Citation, sections: dict[str, tuple[int, int]], blog_lines: int) -> str | None:
-    """None if every line range lies inside the cited section, else the problem."""
+def check_citation(c: Citation, sections: dict[str, tuple[int, int]], blog_lines: int,
+                   bibliography: frozenset[str] | set[str] | None = None) -> str | None:
+    """None if every line range lies inside the cited section, else the problem.
+
+    `bibliography` holds the keys the citing plugin declared; None skips that check.
+    """
+    if c.source == "bibliography":
+        if bibliography is not None and c.key not in bibliography:
+            from .kb import did_you_mean
+
+            known = ", ".join(sorted(bibliography)) or "none declared"
+            return (f"{c.text}: unknown bibliography key {c.key!r}{did_you_mean(c.key or '', bibliography)} "
+                    f"(keys: {known})")
+        return None
     if c.source == "blog":
         bad = [r for r in c.ranges if r[0] < 1 or r[1] > blog_lines]
         return f"{c.text}: lines outside the blog note (1–{blog_lines})" if bad else None
@@ -98,3 +123,51 @@ def check_citation(c: Citation, sections: dict[str, tuple[int, int]], blog_lines
         spans = ", ".join(f"{a}–{b}" for a, b in bad)
         return f"{c.text}: lines {spans} fall outside §{c.section} (ll. {lo}–{hi})"
     return None
+
+
+INDEX_FILE = Path(__file__).with_name("thesis_index.json")
+
+
+@dataclass(frozen=True)
+class ThesisIndex:
+    sections: dict[str, tuple[int, int]]
+    thesis_lines: int
+    blog_lines: int
+
+
+@cache
+def thesis_index() -> ThesisIndex:
+    """The shipped index of the thesis's sections (first and last line of each)."""
+    data = json.loads(INDEX_FILE.read_text(encoding="utf-8"))
+    return ThesisIndex({k: (int(v[0]), int(v[1])) for k, v in data["sections"].items()},
+                       int(data["thesis_lines"]), int(data["blog_lines"]))
+
+
+def citation_problem(text: str, bibliography: frozenset[str] | set[str] | None = None) -> str | None:
+    """One citation checked for form, against the thesis index, and against a bibliography."""
+    try:
+        c = parse_citation(text)
+    except ValueError as exc:
+        return str(exc)
+    index = thesis_index()
+    return check_citation(c, index.sections, index.blog_lines, bibliography)
+
+
+def write_index(thesis: Path, blog: Path, out: Path = INDEX_FILE) -> None:
+    """Regenerate the index from the thesis and the blog note (numbers only, no text)."""
+    thesis_lines = len(thesis.read_text(encoding="utf-8", errors="replace").splitlines())
+    blog_lines = len(blog.read_text(encoding="utf-8", errors="replace").splitlines())
+    data = {
+        "_note": "Section and line index of the thesis, generated from its headings by "
+                 "diagnostics.citations.thesis_sections; no thesis text. Regenerate with "
+                 "`python -m diagnostics.citations THESIS BLOG`.",
+        "thesis_lines": thesis_lines, "blog_lines": blog_lines,
+        "sections": {k: list(v) for k, v in thesis_sections(thesis).items()},
+    }
+    out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":  # pragma: no cover - a maintainer's tool
+    import sys
+
+    write_index(Path(sys.argv[1]), Path(sys.argv[2]))

@@ -1,13 +1,15 @@
 """Plugin hook specifications (pluggy project ``diagnostics``).
 
-A plugin is a module or object with functions decorated by ``hookimpl``. Every hook
-returns a list of typed records; the plugin manager validates them, stamps the providing
-plugin on each, and rejects duplicates and unknown references. External plugins register
+A plugin is a module or object with functions (or methods) decorated by ``hookimpl`` and
+named after a hook below. Every hook returns a list of typed records; the plugin manager
+calls them through ``pm.hook``, validates what they return, stamps the providing plugin on
+each record, and rejects duplicates and unknown references. External plugins register
 through the entry-point group ``policy_diagnostics``; see docs/writing-plugins.md.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +31,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 class CountryProfile(BaseModel):
     """A country profile a plugin ships: read lazily from its YAML file when assessed."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     country: str
     name: str
@@ -45,16 +47,47 @@ class CountryProfile(BaseModel):
         return v
 
 
-class BriefSection(BaseModel):
-    """An extra section a plugin adds to policy briefs (Markdown body, rendered escaped)."""
+PLACEMENTS = ("after_findings", "before_annex", "annex")
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class BriefSection(BaseModel):
+    """An extra section a plugin adds to policy briefs.
+
+    The body is Markdown, rendered by markdown-it with raw HTML switched off
+    (`diagnostics.markdown`), so a plugin can format text but never inject markup.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: str
     title: str
     body: str
-    placement: str = "before_annex"  # before_annex | after_findings | annex
+    placement: str = "before_annex"  # one of PLACEMENTS; others are left out with a notice
     provided_by: str = ""
+
+
+_KEY = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+class Source(BaseModel):
+    """One entry of a plugin's bibliography; its rules cite it as `[key]` or `[key] p.12`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    key: str
+    title: str
+    author: str = ""
+    year: int | None = None
+    publisher: str = ""
+    url: str = ""
+    provided_by: str = ""
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, v: str) -> str:
+        if not _KEY.match(v):
+            raise ValueError(f"bibliography key {v!r} must be lower case letters, digits, '_' or '-'")
+        return v
 
 
 @hookspec
@@ -123,6 +156,35 @@ def diagnostics_directions() -> list[Direction]:  # type: ignore[empty-body]
 
 
 @hookspec
+def diagnostics_scope() -> list[str]:  # type: ignore[empty-body]
+    """Country codes this plugin's indicators, rules and directions apply to.
+
+    Without this hook a plugin's knowledge applies to the countries of the families it
+    declares, and a plugin that declares no family applies everywhere. Other countries'
+    assessments, briefs and questionnaires never see a scoped plugin's records.
+
+    Example::
+
+        @hookimpl
+        def diagnostics_scope():
+            return ["MN"]
+    """
+
+
+@hookspec
+def diagnostics_bibliography() -> list[Source]:  # type: ignore[empty-body]
+    """Sources of the plugin's own, which its records cite as `[key]` or `[key] p.12`.
+
+    Example::
+
+        @hookimpl
+        def diagnostics_bibliography():
+            return [Source(key="nso2021", title="Mongolian Statistical Yearbook 2021",
+                           author="National Statistics Office of Mongolia", year=2022)]
+    """
+
+
+@hookspec
 def diagnostics_brief_sections(assessment: Assessment) -> list[BriefSection]:  # type: ignore[empty-body]
     """Extra sections for a policy brief of this assessment (return [] to add none).
 
@@ -159,6 +221,8 @@ HOOKS = (
     "diagnostics_indicators",
     "diagnostics_rule_packs",
     "diagnostics_directions",
+    "diagnostics_scope",
+    "diagnostics_bibliography",
     "diagnostics_brief_sections",
     "diagnostics_translations",
 )

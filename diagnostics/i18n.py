@@ -439,7 +439,17 @@ def localize_registry(registry: Registry, lang: str) -> tuple[Registry, Catalog]
     catalog = collect_translations(registry, lang)
     if lang == DEFAULT_LANGUAGE:
         return registry, catalog
-    return dataclasses.replace(registry, kb=localize_kb(registry.kb, catalog)), catalog
+    # Every knowledge base of the registry: the shared one, and those of scoped plugins' countries.
+    done: dict[int, KnowledgeBase] = {}
+
+    def local(kb: KnowledgeBase) -> KnowledgeBase:
+        if id(kb) not in done:
+            done[id(kb)] = localize_kb(kb, catalog)
+        return done[id(kb)]
+
+    return dataclasses.replace(
+        registry, kb=local(registry.kb), full_kb=local(registry.full_kb) if registry.full_kb else None,
+        scoped={c: local(kb) for c, kb in registry.scoped.items()}), catalog
 
 
 def value_label(indicator: Any, value: str) -> str:

@@ -21,7 +21,7 @@ SNAKE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 class Strict(BaseModel):
     """Base for records read from YAML: unknown keys are errors, not silently ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class IndicatorType(StrEnum):
@@ -257,7 +257,7 @@ class AnyOf(Strict):
 
 class Not(Strict):
     not_: Condition = Field(alias="not")
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class AtLeastSpec(Strict):
@@ -309,8 +309,8 @@ Condition = Annotated[
     ),
 ]
 
-for _model in (All, AnyOf, Not, AtLeastSpec, AtLeast):
-    _model.model_rebuild()
+# The models build their validators on first use (defer_build), which resolves the
+# forward references to Condition; a knowledge base read from the cache never needs them.
 
 
 def children(cond: Any) -> tuple[Any, ...]:
@@ -368,6 +368,9 @@ class Rule(Strict):
     directions: tuple[str, ...] = ()
     questions: tuple[str, ...] = ()
     citations: tuple[str, ...] = Field(min_length=1)
+    # A plugin rule may count as one more way a finding of another plugin (usually the
+    # thesis) comes about; see docs/writing-plugins.md. Left out of dumps and digests.
+    contributes_to: str | None = Field(default=None, exclude=True)
     provided_by: str = ""
 
     @field_validator("id")
@@ -410,6 +413,13 @@ class Rule(Strict):
         return self.layer == Layer.DIAGNOSIS
 
     @model_validator(mode="after")
+    def _contributes_from_a_mechanism_or_manifestation(self) -> Rule:
+        if self.contributes_to is not None and self.layer not in (Layer.MECHANISM, Layer.MANIFESTATION):
+            raise ValueError(f"{self.id}: only a mechanism or manifestation can contribute to another finding "
+                             f"(this rule's layer is {self.layer.value})")
+        return self
+
+    @model_validator(mode="after")
     def _role_only_for_diagnoses(self) -> Rule:
         if self.role is not None and self.layer != Layer.DIAGNOSIS:
             raise ValueError(f"{self.id}: 'role' is only for diagnosis-layer rules")
@@ -430,6 +440,9 @@ class Direction(Strict):
     audience: Literal["government", "international_partners", "researchers"] = "government"
     answers: tuple[str, ...] = ()  # rule ids it responds to
     citations: tuple[str, ...] = Field(min_length=1)
+    # A plugin rule may count as one more way a finding of another plugin (usually the
+    # thesis) comes about; see docs/writing-plugins.md. Left out of dumps and digests.
+    contributes_to: str | None = Field(default=None, exclude=True)
     provided_by: str = ""
 
     @field_validator("id")

@@ -1,48 +1,86 @@
-"""Pytest fixtures for plugin authors (auto-loaded through the `pytest11` entry point).
+"""The test API for plugin authors; its pytest fixtures load through the `pytest11` entry point.
 
-    def test_my_rule_fires(diagnostics_registry, diagnostics_assess):
-        registry = diagnostics_registry(("mongolia", my_plugin_module))
-        result = diagnostics_assess(registry, "MN")
+    from diagnostics.testing import assess, make_registry
+
+    def test_my_rule_fires():
+        registry = make_registry(("mongolia", MyPlugin()))
+        result = assess(registry, "MN")            # a country code, a file, a Profile or a dict
         assert result.status("node.my_rule") == "fired"
 
-`diagnostics_registry` builds a registry with the built-in plugins plus the plugins you
-pass, and never reads entry points, so tests see exactly the plugins they name.
+`make_registry` builds a registry with the built-in plugins plus the plugins you pass. It
+never reads entry points, the environment or the on-disk cache, so a test sees exactly the
+plugins it names. `assess` uses the knowledge base of the profile's country (so a scoped
+plugin's rules apply to its countries only) and raises the project's own errors: a
+`DataError` for a bad profile (unknown family, wrong value type, missing country), a
+`PluginError` for a plugin that failed to load when `strict=True`. The fixtures
+`diagnostics_registry` and `diagnostics_assess` give the same two functions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+if TYPE_CHECKING:
+    from .assessment import Assessment
+    from .profile import Profile
+    from .registry import Registry
 
-@pytest.fixture
-def diagnostics_registry() -> Callable[..., Any]:
-    """A factory: `diagnostics_registry((name, plugin), ..., strict=False)` -> Registry."""
+
+def make_registry(*plugins: tuple[str, Any], strict: bool = True) -> Registry:
+    """The built-in plugins plus `(name, plugin object)` pairs; `strict` raises PluginError
+    when any plugin fails instead of leaving it out."""
     from .registry import load_registry
 
-    def make(*plugins: tuple[str, Any], strict: bool = False) -> Any:
-        return load_registry(strict=strict, external=False, env={}, extra_plugins=plugins)
-
-    return make
+    return load_registry(strict=strict, external=False, env={}, extra_plugins=plugins, cache=False)
 
 
-@pytest.fixture
-def diagnostics_assess() -> Callable[..., Any]:
-    """A helper: `diagnostics_assess(registry, "KZ" or Path or Profile, engine="durable")` -> Assessment."""
-    from .assessment import Assessor
+def load_profile(data: Mapping[str, Any] | Path | str, registry: Registry | None = None) -> Profile:
+    """A Profile from a dict, a file, or a country code the registry knows; DataError if invalid."""
+    from .errors import DataError
     from .profile import Profile
     from .yamlio import load_data, parse_model
 
-    def assess(registry: Any, profile: str | Path | Any, engine: str = "durable") -> Any:
-        if isinstance(profile, str) and profile.upper() in registry.profiles:
-            profile = registry.profiles[profile.upper()].path
-        if isinstance(profile, (str, Path)):
-            path = Path(profile)
-            data, lines = load_data(path)
-            profile = parse_model(Profile, data, path, lines)
-        return Assessor(registry.kb, engine=engine).assess(profile)
+    lines: dict[Any, int] = {}
+    where = Path("<profile dict>")
+    if isinstance(data, str) and registry is not None and data.upper() in registry.profiles:
+        data = registry.profiles[data.upper()].path
+    if isinstance(data, (str, Path)):
+        where = Path(data)
+        data, lines = load_data(where)
+    if not isinstance(data, Mapping):
+        raise DataError("a profile must be a mapping with 'country', 'family' and 'answers'", file=where)
+    profile: Profile = parse_model(Profile, dict(data), where, lines)
+    if registry is not None:
+        registry.check_family(profile, where, lines)
+    return profile
 
+
+def assess(registry: Registry, profile: Profile | Mapping[str, Any] | Path | str,
+           engine: str = "durable") -> Assessment:
+    """Assess a Profile, a dict, a profile file or a country code with the registry's plugins."""
+    from .assessment import Assessor, validate_answers
+    from .profile import Profile
+
+    if not isinstance(profile, Profile):
+        profile = load_profile(profile, registry)
+    else:
+        registry.check_family(profile)
+    kb = registry.kb_for(profile.country)
+    validate_answers(profile, kb, "<profile>", None)
+    return Assessor(kb, engine=engine).assess(profile)
+
+
+@pytest.fixture
+def diagnostics_registry() -> Callable[..., Registry]:
+    """`make_registry` as a fixture: `diagnostics_registry((name, plugin), ..., strict=True)`."""
+    return make_registry
+
+
+@pytest.fixture
+def diagnostics_assess() -> Callable[..., Assessment]:
+    """`assess` as a fixture: `diagnostics_assess(registry, "KZ" | Path | Profile | dict)`."""
     return assess

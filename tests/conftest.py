@@ -17,6 +17,14 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests (and the CLI processes they start) cache the knowledge base in a temporary
+    folder of their own, never in the user's cache folder."""
+    import tempfile
+
+    os.environ["DIAGNOSE_CACHE_DIR"] = tempfile.mkdtemp(prefix="diagnose-test-cache-")
+
+
 def thesis_path() -> Path | None:
     """The thesis text: $DIAGNOSE_THESIS, or ../shared/seeds beside the repository."""
     env = os.environ.get("DIAGNOSE_THESIS")

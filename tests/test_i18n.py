@@ -157,11 +157,11 @@ def test_a_plugin_adds_a_translation_for_its_own_rule() -> None:
     rid = "node.mn_satellite_command_legacy"
     catalog = collect_translations(registry, "ru")
     assert catalog.sources[("rules", rid)].startswith("mongolia")
-    assert not [g for g in check_translations(registry.kb, catalog) if g.id == rid]  # complete, current
-    rule = localize_kb(registry.kb, catalog).rules[rid]
+    assert not [g for g in check_translations(registry.kb_for("MN"), catalog) if g.id == rid]  # complete, current
+    rule = localize_kb(registry.kb_for("MN"), catalog).rules[rid]
     assert rule.title.startswith("Наследие командной экономики")
     assert not rule.story.startswith(FALLBACK_MARKER) and "Монголия" in rule.story
-    assert registry.kb.rules[rid].title.startswith("Command-economy legacy")
+    assert registry.kb_for("MN").rules[rid].title.startswith("Command-economy legacy")
 
 
 def test_a_broken_translation_file_is_reported_not_fatal(tmp_path: Path) -> None:

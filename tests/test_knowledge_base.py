@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, thesis_path
 
-from diagnostics.citations import check_citation, parse_citation, thesis_sections
+from diagnostics.citations import check_citation, parse_citation
 from diagnostics.errors import KnowledgeError
 from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import Layer, Rule
@@ -43,10 +43,10 @@ def test_every_rule_has_mechanism_story_citation_and_direction(kb: KnowledgeBase
 
 @pytest.fixture(scope="module")
 def sections() -> dict[str, tuple[int, int]]:
-    path = thesis_path()
-    if path is None:
-        pytest.skip("thesis text not found beside the repository (set DIAGNOSE_THESIS)")
-    return thesis_sections(path)
+    """The shipped section index (tests/test_platform.py checks it against the thesis text)."""
+    from diagnostics.citations import thesis_index
+
+    return thesis_index().sections
 
 
 def test_thesis_sections_are_read_from_the_text(sections) -> None:

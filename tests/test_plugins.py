@@ -140,13 +140,13 @@ mongolia = pytest.importorskip("diagnostics_mongolia", reason="example plugin no
 def test_example_plugin_is_discovered_through_its_entry_point() -> None:
     reg = load_registry(env={})
     report = next(r for r in reg.reports if r.name == "mongolia")
-    assert report.source == "entry point" and report.status == "ok" and report.version == "0.1.0"
+    assert report.source == "entry point" and report.status == "ok" and report.version == "0.2.0"
     assert reg.families["mongolia"].tier.value == "D"
     assert "MN" in reg.profiles
 
 
 def test_example_plugin_rule_fires_on_mongolia(diagnostics_registry, diagnostics_assess) -> None:
-    reg = diagnostics_registry(("mongolia", mongolia))
+    reg = diagnostics_registry(("mongolia", mongolia.plugin))
     result = diagnostics_assess(reg, "MN")
     assert result.status("node.mn_satellite_command_legacy") == "fired"
     assert result.tier == "D"

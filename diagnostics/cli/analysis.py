@@ -49,10 +49,9 @@ def whatif(settings: Settings, profile: str, sets: tuple[str, ...], as_json: boo
     from diagnostics.analysis import parse_sets
     from diagnostics.analysis import whatif as run_whatif
 
-    kb = settings.registry().kb
-    changes = parse_sets(kb, sets)
     prof, where = resolve_profile(settings, profile)
-    result = run_whatif(settings.assessor(), prof, changes, file=where)
+    changes = parse_sets(settings.registry().kb_for(prof.country), sets)
+    result = run_whatif(settings.assessor(prof.country), prof, changes, file=where)
     if as_json:
         echo_json(result.as_json())
         return
@@ -112,7 +111,10 @@ def compare(settings: Settings, profiles: tuple[str, ...], all_rules: bool, as_j
             label, n = f"{base}#{n}", n + 1
         labels.append(label)
         loaded.append((label, prof))
-    result = compare_profiles(settings.assessor(), loaded, all_rules=all_rules)
+    # One knowledge base for all columns: a plugin's own, if every profile is in its scope.
+    countries = {prof.country for _, prof in loaded}
+    assessor = settings.assessor(countries.pop() if len(countries) == 1 else None)
+    result = compare_profiles(assessor, loaded, all_rules=all_rules)
     gap_only = {row.rule for row in result.rows if row.differs and _evidence_gap_only(row)}
     if as_json:
         data = result.as_json()
@@ -162,9 +164,9 @@ def sensitivity(settings: Settings, profile: str, max_size: int, rules: tuple[st
     unknown answers would decide each not-assessable one."""
     from diagnostics.analysis import sensitivity as run_sensitivity
 
-    kb = settings.registry().kb
-    chosen = [rule_id_or_fail(kb, r) for r in rules] or None
     prof, where = resolve_profile(settings, profile)
+    kb = settings.registry().kb_for(prof.country)
+    chosen = [rule_id_or_fail(kb, r) for r in rules] or None
     result = run_sensitivity(kb, prof, max_size=max_size, rules=chosen)
     if as_json:
         echo_json(result.as_json())
@@ -231,8 +233,8 @@ def next_question(settings: Settings, profile: str, count: int, include_unknown:
     """Rank PROFILE's unanswered questions by how much they can still decide."""
     from diagnostics.analysis import plan_questions
 
-    kb = settings.registry().kb
     prof, _ = resolve_profile(settings, profile)
+    kb = settings.registry().kb_for(prof.country)
     ranked = plan_questions(kb, prof, count, include_unknown=include_unknown)
     if as_json:
         echo_json([q.as_json() for q in ranked])

@@ -20,7 +20,7 @@ def assess(settings: Settings, profile: str, as_json: bool, show_all: bool) -> N
         return
     from diagnostics.render import print_assessment
 
-    print_assessment(result, settings.registry().kb, show_all=show_all)
+    print_assessment(result, settings.registry().kb_for(result.country), show_all=show_all)
 
 
 @click.command()
@@ -30,9 +30,9 @@ def assess(settings: Settings, profile: str, as_json: bool, show_all: bool) -> N
 @pass_settings
 def explain(settings: Settings, profile: str, rule_id: str, as_json: bool) -> None:
     """Explain how RULE_ID fired on PROFILE, or why it did not."""
-    kb = settings.registry().kb
-    rule_id = rule_id_or_fail(kb, rule_id)
     result, _ = assess_ref(settings, profile)
+    kb = settings.registry().kb_for(result.country)
+    rule_id = rule_id_or_fail(kb, rule_id)
     if as_json:
         echo_json(result.finding(rule_id).model_dump(mode="json"))
         return

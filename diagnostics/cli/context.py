@@ -31,7 +31,7 @@ class Settings:
         self.lang = lang
         self._english: Registry | None = None
         self._registry: Registry | None = None
-        self._assessor: Assessor | None = None
+        self._assessors: dict[int, Assessor] = {}
 
     def english_registry(self) -> Registry:
         """The registry as the plugins give it: knowledge texts in English."""
@@ -55,12 +55,14 @@ class Settings:
                 click.echo(_("warning: translation left out: {problem}").format(problem=problem), err=True)
         return self._registry
 
-    def assessor(self) -> Assessor:
-        if self._assessor is None:
+    def assessor(self, country: str | None = None) -> Assessor:
+        """The assessor for a country: the knowledge base of the plugins in its scope."""
+        kb = self.registry().kb_for(country)
+        if id(kb) not in self._assessors:
             from diagnostics.assessment import Assessor
 
-            self._assessor = Assessor(self.registry().kb, engine=self.engine)
-        return self._assessor
+            self._assessors[id(kb)] = Assessor(kb, engine=self.engine)
+        return self._assessors[id(kb)]
 
 
 pass_settings = click.make_pass_decorator(Settings, ensure=True)
@@ -100,20 +102,22 @@ def resolve_profile(settings: Settings, ref: str) -> tuple[Profile, str]:
     from diagnostics.errors import DataError
 
     path = Path(ref)
-    if path.exists() or path.suffix.lower() in (".yaml", ".yml", ".json"):
-        return load_profile_file(path), str(path)
-    code = ref.upper()
     profiles = settings.registry().profiles
-    if code in profiles:
-        p = profiles[code]
-        return load_profile_file(p.path), str(p.path)
-    known = ", ".join(sorted(profiles)) or "none"
-    raise DataError(f"{ref!r} is neither a profile file nor a known country code (known: {known})")
+    if not (path.exists() or path.suffix.lower() in (".yaml", ".yml", ".json")):
+        code = ref.upper()
+        if code not in profiles:
+            known = ", ".join(sorted(profiles)) or "none"
+            raise DataError(f"{ref!r} is neither a profile file nor a known country code (known: {known})")
+        path = profiles[code].path
+    profile = load_profile_file(path)
+    settings.registry().check_family(profile, path, PROFILE_LINES.get(str(path)))
+    return profile, str(path)
 
 
 def assess_ref(settings: Settings, ref: str) -> tuple[Assessment, Profile]:
     profile, where = resolve_profile(settings, ref)
-    return settings.assessor().assess(profile, file=where, lines=PROFILE_LINES.get(where)), profile
+    assessor = settings.assessor(profile.country)
+    return assessor.assess(profile, file=where, lines=PROFILE_LINES.get(where)), profile
 
 
 def rule_id_or_fail(kb: KnowledgeBase, rule_id: str) -> str:

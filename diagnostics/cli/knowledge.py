@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -21,7 +20,7 @@ def rules() -> None:
 @pass_settings
 def rules_list(settings: Settings, layer: str | None, as_json: bool) -> None:
     """List rules by layer."""
-    kb = settings.registry().kb
+    kb = settings.registry().everything
     chosen = [r for r in kb.by_layer() if layer is None or r.layer.value == layer]
     if as_json:
         echo_json([{"id": r.id, "title": r.title, "layer": r.layer.value, "theme": r.theme,
@@ -39,7 +38,7 @@ def rules_list(settings: Settings, layer: str | None, as_json: bool) -> None:
 @pass_settings
 def rules_show(settings: Settings, rule_id: str, as_json: bool) -> None:
     """Show one rule: condition, mechanism, story, directions, citations."""
-    kb = settings.registry().kb
+    kb = settings.registry().everything
     rule = kb.rules[rule_id_or_fail(kb, rule_id)]
     if as_json:
         echo_json(rule.model_dump(mode="json", by_alias=True, exclude_none=True))
@@ -51,45 +50,29 @@ def rules_show(settings: Settings, rule_id: str, as_json: bool) -> None:
 
 @rules.command("check")
 @click.argument("folder", required=False, type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--name", help="The plugin's name (default: the folder's name).")
 @pass_settings
-def rules_check(settings: Settings, folder: Path | None) -> None:
-    """Validate a knowledge folder, or with --lang check the translations of the knowledge base.
+def rules_check(settings: Settings, folder: Path | None, name: str | None) -> None:
+    """Check a plugin's knowledge FOLDER, or with --lang the translations of the knowledge base.
 
-    FOLDER (indicators/, nodes/, directions/) is checked together with the loaded knowledge
-    base, so references to core rules and indicators resolve. With --lang ru (and no FOLDER,
-    or in addition to it) every rule, indicator and direction is checked for a translation:
-    untranslated and stale entries are listed and the exit code is 1 if there are any.
+    FOLDER is loaded as `diagnose` would load a plugin, beside the built-in plugins: it holds
+    family.yaml, profiles/, indicators.yaml, rules.yaml, directions.yaml and bibliography.yaml
+    (or indicators/, nodes/, directions/ folders). It fails, naming file and line, on: no
+    records at all, malformed records, a record that shadows a built-in one, unknown
+    references, citations outside the thesis's sections or to an unknown bibliography key,
+    contributions to unknown findings, anything the engine cannot load. With --lang ru every
+    rule, indicator and direction is checked for a translation: untranslated and stale
+    entries are listed and the exit code is 1 if there are any.
     """
     if folder is None and settings.lang == "en":
         raise click.UsageError("give a knowledge FOLDER to validate, or --lang LANG to check translations")
     if folder is not None:
-        _check_folder(settings, folder)
+        from diagnostics.checks import check_folder
+
+        summary = check_folder(folder, name or folder.name, engine=settings.engine)
+        click.echo(f"{folder}: ok: {summary}")
     if settings.lang != "en":
         _check_translations(settings)
-
-
-def _check_folder(settings: Settings, folder: Path) -> None:
-    from diagnostics.kb import KnowledgeBase, load_direction_file, load_indicator_file, load_rule_file
-
-    base = settings.english_registry().kb
-    origin: dict[str, str] = {}
-    found: dict[str, list[Any]] = {"indicators": [], "nodes": [], "directions": []}
-    loaders: dict[str, Any] = {
-        "indicators": load_indicator_file, "nodes": load_rule_file, "directions": load_direction_file}
-    for sub, loader in loaders.items():
-        for path in sorted((folder / sub).glob("*.yaml")):
-            records = loader(path)
-            found[sub] += records
-            origin.update({r.id: str(path) for r in records})
-    own = {k: {r.id for r in v} for k, v in found.items()}
-    kb = KnowledgeBase.build(
-        [i for i in base.indicators.values() if i.id not in own["indicators"]] + found["indicators"],
-        [r for r in base.rules.values() if r.id not in own["nodes"]] + found["nodes"],
-        [d for d in base.directions.values() if d.id not in own["directions"]] + found["directions"],
-        origin=origin,
-    )
-    click.echo(f"{folder}: ok: {len(found['indicators'])} indicators, {len(found['nodes'])} rules, "
-               f"{len(found['directions'])} directions (knowledge base now {len(kb.rules)} rules)")
 
 
 def _check_translations(settings: Settings) -> None:
@@ -100,13 +83,13 @@ def _check_translations(settings: Settings) -> None:
 
     registry = settings.english_registry()
     catalog = collect_translations(registry, settings.lang)
-    gaps = check_translations(registry.kb, catalog)
+    gaps = check_translations(registry.everything, catalog)
     for gap in gaps:
         click.echo(gap.line())
     for problem in catalog.problems:
         click.echo(_("unreadable  {problem}").format(problem=problem))
     counts = {s: sum(g.status == s for g in gaps) for s in ("untranslated", "stale", "unknown")}
-    kb = registry.kb
+    kb = registry.everything
     click.echo(_("{lang}: {untranslated} untranslated, {stale} stale, {unknown} unknown entries "
                  "(knowledge base: {rules} rules, {indicators} indicators, {directions} directions)").format(
         lang=settings.lang, **counts, rules=len(kb.rules), indicators=len(kb.indicators),
@@ -121,7 +104,7 @@ def _check_translations(settings: Settings) -> None:
 @pass_settings
 def indicators(settings: Settings, namespace: str | None, as_json: bool) -> None:
     """List the indicator catalogue (the questions of a guided assessment)."""
-    kb = settings.registry().kb
+    kb = settings.registry().everything
     chosen = [i for i in kb.indicators.values() if namespace is None or i.namespace == namespace]
     if as_json:
         echo_json([i.model_dump(mode="json") | {"feeds": kb.feeds.get(i.id, [])} for i in chosen])

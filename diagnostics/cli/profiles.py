@@ -22,7 +22,9 @@ def profile_validate(settings: Settings, file: Path) -> None:
     from diagnostics.assessment import validate_answers
 
     p = load_profile_file(file)
-    validate_answers(p, settings.registry().kb, str(file), PROFILE_LINES.get(str(file)))
+    registry = settings.registry()
+    registry.check_family(p, file, PROFILE_LINES.get(str(file)))
+    validate_answers(p, registry.kb_for(p.country), str(file), PROFILE_LINES.get(str(file)))
     known = sum(1 for a in p.answers.values() if a.known)
     unknown = sum(1 for a in p.answers.values() if a.unknown)
     click.echo(f"{file}: valid profile for {p.country}: {known} answers, {unknown} unknown")

@@ -1,0 +1,108 @@
+"""The validated knowledge base, cached on disk between runs.
+
+The key covers everything the result depends on: the Python and pydantic versions, the
+core's own source files and thesis index, and for every plugin its name, version and the
+hashes of the files in its folder. Any change gives a new key, so a stale entry is never
+read. The folder is `DIAGNOSE_CACHE_DIR` if set, else the user's cache folder
+(platformdirs); the entry is a pickle written atomically, and one that cannot be read is
+ignored and rebuilt. Plugins registered as objects in-process (tests) are never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+CACHE_ENV = "DIAGNOSE_CACHE_DIR"
+KEEP = 8  # entries kept, so that switching between two environments does not thrash
+DATA_SUFFIXES = {".py", ".yaml", ".yml", ".json", ".toml"}
+FORMAT = "3"  # bump when the cached payload changes shape
+PAYLOAD_KEYS = {"kb", "full_kb", "scoped", "profiles", "bibliography", "reports"}
+
+
+def cache_dir(env: Mapping[str, str]) -> Path:
+    """`DIAGNOSE_CACHE_DIR` from `env`, else from the process environment, else the user's."""
+    configured = (env.get(CACHE_ENV) or os.environ.get(CACHE_ENV) or "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("policy-diagnostics", appauthor=False))
+
+
+def plugin_folder(plugin: Any) -> Path | None:
+    """The files a plugin's records come from: its `folder`, else its module's package."""
+    folder = getattr(plugin, "folder", None)
+    if isinstance(folder, Path):
+        return folder
+    module = plugin if isinstance(plugin, ModuleType) else sys.modules.get(type(plugin).__module__)
+    file = getattr(module, "__file__", None)
+    if not file:
+        return None
+    path = Path(file)
+    name = getattr(module, "__name__", "")
+    # A lone top-level module (site-packages/x.py) stands for itself, not its whole folder.
+    return path.parent if path.name == "__init__.py" or "." in name else path
+
+
+def _hash_files(root: Path, digest: Any) -> None:
+    files = [root] if root.is_file() else sorted(
+        p for p in root.rglob("*") if p.suffix in DATA_SUFFIXES and "__pycache__" not in p.parts)
+    for p in files:
+        digest.update(str(p.relative_to(root) if p != root else p.name).encode())
+        digest.update(p.read_bytes())
+
+
+def cache_key(plugins: Iterable[tuple[str, str, Any]]) -> str | None:
+    """A key for (name, version, plugin object) triples; None if one cannot be keyed."""
+    import pydantic
+
+    digest = hashlib.sha256()
+    digest.update(f"{FORMAT}|{sys.version}|{pydantic.VERSION}".encode())
+    core = Path(__file__).parent
+    for p in sorted(core.glob("*.py")):
+        digest.update(p.read_bytes())
+    digest.update((core / "thesis_index.json").read_bytes())
+    for name, version, plugin in plugins:
+        folder = plugin_folder(plugin)
+        if folder is None:
+            return None
+        digest.update(f"|{name}|{version}|{folder.name}|".encode())
+        _hash_files(folder, digest)
+    return digest.hexdigest()[:40]
+
+
+def load(folder: Path, key: str) -> Any | None:
+    path = folder / f"kb-{key}.pickle"
+    try:
+        with path.open("rb") as fh:
+            payload = pickle.load(fh)  # noqa: S301 - our own file in the user's cache folder
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - a damaged or foreign entry is rebuilt, never trusted
+        return None
+    if not isinstance(payload, dict) or payload.get("key") != key or not payload.keys() >= PAYLOAD_KEYS:
+        return None
+    return payload
+
+
+def save(folder: Path, key: str, payload: dict[str, Any]) -> None:
+    """Write atomically; a cache that cannot be written only costs time, never fails a run."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".kb-", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump({**payload, "key": key}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, folder / f"kb-{key}.pickle")
+        entries = sorted(folder.glob("kb-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in entries[KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass

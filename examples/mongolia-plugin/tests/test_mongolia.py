@@ -1,0 +1,64 @@
+"""The example plugin's own tests, written against the documented test API."""
+
+from __future__ import annotations
+
+import diagnostics_mongolia
+import yaml
+
+from diagnostics.testing import assess, make_registry
+
+RULE = "node.mn_mining_enclave_by_agreement"
+
+
+def scenario(**answers):
+    """Mongolia's profile with some answers set: a test scenario, not a claim about Mongolia."""
+    data = yaml.safe_load((diagnostics_mongolia.HERE / "profiles" / "mn.yaml").read_text(encoding="utf-8"))
+    data["answers"].update({k: {"value": v} for k, v in answers.items()})
+    return data
+
+
+def test_every_hook_is_provided():
+    registry = make_registry(("mongolia", diagnostics_mongolia.plugin))
+    report = next(r for r in registry.reports if r.name == "mongolia")
+    assert report.status == "ok"
+    for hook in ("families", "profiles", "indicators", "rule_packs", "directions", "bibliography"):
+        assert report.records.get(hook), hook
+    assert {"diagnostics_brief_sections", "diagnostics_translations"} <= set(report.hooks)
+    assert report.scope == ["MN"]
+
+
+def test_context_rule_fires_on_the_shipped_profile(diagnostics_registry, diagnostics_assess):
+    registry = diagnostics_registry(("mongolia", diagnostics_mongolia.plugin))
+    result = diagnostics_assess(registry, "MN")
+    assert result.status("node.mn_satellite_command_legacy") == "fired"
+    assert result.tier == "D"
+
+
+def test_contribution_shows_in_the_built_in_diagnosis():
+    registry = make_registry(("mongolia", diagnostics_mongolia.plugin))
+    result = assess(registry, scenario(**{
+        "mn.mining_agreement_fixes_terms": True, "fdi.mnc_local_sourcing_interest": False,
+        "fdi.inflow_trend": "rising", "fdi.extractive_share_inflow": 0.7,
+        "fdi.mnc_activity_profile": "assembly_and_extraction"}))
+    diagnosis = result.finding("dx.fdi_spillover_failure")
+    assert diagnosis.status.value == "fired"
+    assert RULE in [step.rule for step in diagnosis.trace]
+
+
+def test_kazakhstan_is_untouched():
+    registry = make_registry(("mongolia", diagnostics_mongolia.plugin))
+    assert RULE not in registry.kb_for("KZ").rules
+    assert registry.brief_sections(assess(registry, "KZ")) == ([], [])
+
+
+def test_brief_section_and_translation():
+    from diagnostics.i18n import collect_translations, localize_registry
+
+    registry = make_registry(("mongolia", diagnostics_mongolia.plugin))
+    sections, notices = registry.brief_sections(assess(registry, "MN"))
+    assert [s.id for s in sections] == ["mn_analogy_note"] and notices == []
+    assert "**satellite state**" in sections[0].body
+    rule = "node.mn_satellite_command_legacy"
+    assert collect_translations(registry, "ru").sources[("rules", rule)].startswith("mongolia")
+    russian, _ = localize_registry(registry, "ru")
+    assert russian.kb_for("MN").rules[rule].title.startswith("Наследие")

@@ -43,11 +43,11 @@ def coverage(settings: Settings, profiles: tuple[str, ...], as_json: bool, missi
     from diagnostics.coverage import CORE_DIAGNOSES, diagnosis_coverage
 
     refs = list(profiles) or sorted(settings.registry().profiles)
-    kb = settings.registry().kb
     table_rows = []
     for ref in refs:
         profile, where = resolve_profile(settings, ref)
-        assessment = settings.assessor().assess(profile, file=where)
+        assessment = settings.assessor(profile.country).assess(profile, file=where)
+        kb = settings.registry().kb_for(profile.country)
         table_rows.append((profile, diagnosis_coverage(kb, assessment, profile)))
     if as_json:
         echo_json([{"country": p.country, "name": p.name, "diagnoses": [r.as_json() for r in rows]}

@@ -318,3 +318,75 @@ def test_a_cached_registry_equals_a_fresh_one(tmp_path: Path) -> None:
     assert list(second.kb.rules) == list(fresh.kb.rules) and second.profiles == fresh.profiles
     (tmp_path / next(tmp_path.glob("kb-*.pickle")).name).write_bytes(b"not a pickle")
     assert load_registry(external=False, env=env).kb.digest == fresh.kb.digest  # rebuilt, not trusted
+
+
+# -- docs, layers and the scaffold ----------------------------------------------------------
+def test_generated_docs_are_in_sync() -> None:
+    """If this fails, run `python -m diagnostics.docgen` and commit docs/."""
+    from diagnostics.docgen import knowledge_map_page, reference_page, thesis_kb
+
+    assert (ROOT / "docs" / "reference.md").read_text(encoding="utf-8") == reference_page()
+    assert (ROOT / "docs" / "knowledge-map.md").read_text(encoding="utf-8") == knowledge_map_page(thesis_kb())
+
+
+def test_reference_lists_every_field_of_every_record() -> None:
+    from diagnostics.docgen import _models
+
+    text = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
+    for title, model, _ in _models():
+        section = text.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+        for name, info in model.model_fields.items():
+            assert f"| `{info.alias or name}` |" in section, f"{title}.{name}"
+    assert "`root_cause`" in (ROOT / "docs" / "knowledge-map.md").read_text(encoding="utf-8")
+
+
+def test_docs_refer_only_to_what_ships() -> None:
+    pages = [*(ROOT / "docs").glob("*.md"), ROOT / "README.md", ROOT / "examples" / "mongolia-plugin" / "README.md"]
+    assert [p.name for p in pages if "MAP.md" in p.read_text(encoding="utf-8")] == []
+
+
+def test_user_guide_profile_example_is_a_valid_profile() -> None:
+    import re
+
+    from diagnostics.assessment import validate_answers
+
+    text = (ROOT / "docs" / "user-guide.md").read_text(encoding="utf-8")
+    block = re.search(r"## Profile files\n\n```yaml\n(.*?)```", text, re.S)
+    assert block is not None
+    reg = make_registry()
+    profile = load_profile(yaml.safe_load(block.group(1)), reg)
+    validate_answers(profile, reg.kb_for(profile.country))
+
+
+def test_import_contracts_name_every_core_module() -> None:
+    """A new module of diagnostics/ must be listed in pyproject's import-linter contracts."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    core = set(config["contracts"][0]["source_modules"])
+    on_disk = {f"diagnostics.{p.stem}" for p in (ROOT / "diagnostics").glob("*.py") if p.stem != "__init__"}
+    on_disk |= {f"diagnostics.{p.parent.name}" for p in (ROOT / "diagnostics").glob("*/__init__.py")}
+    assert on_disk - core == set()
+
+
+def test_plugin_new_writes_a_plugin_whose_tests_pass(tmp_path: Path) -> None:
+    import os
+
+    r = run("plugin", "new", "western_balkans", "--dir", str(tmp_path), "--country", "RS")
+    assert r.exit_code == 0, r.output
+    dist = tmp_path / "policy-diagnostics-western-balkans"
+    for part in ("pyproject.toml", "README.md", "tests/test_western_balkans.py",
+                 "diagnostics_western_balkans/family.yaml",
+                 "diagnostics_western_balkans/i18n/ru/rules.yaml", "diagnostics_western_balkans/bibliography.yaml"):
+        assert (dist / part).is_file(), part
+    assert '"i18n/*/*.yaml"' in (dist / "pyproject.toml").read_text(encoding="utf-8")
+    check = run("rules", "check", str(dist / "diagnostics_western_balkans"))
+    assert check.exit_code == 0 and "applies to RS" in check.stdout, check.output
+    env = {**os.environ, "PYTHONPATH": str(dist)}
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(dist / "tests")],
+                           capture_output=True, text=True, env=env, cwd=dist, timeout=600)
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert "4 passed" in tests.stdout
+    again = run("plugin", "new", "western_balkans", "--dir", str(tmp_path))
+    assert again.exit_code == 2 and "already exists" in again.stderr
+    assert run("plugin", "new", "Bad-Name", "--dir", str(tmp_path)).exit_code == 2

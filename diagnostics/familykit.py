@@ -19,7 +19,6 @@ from typing import Any
 
 from .errors import DataError
 from .hookspecs import CountryProfile, Source, hookimpl
-from .i18n import translation_files
 from .kb import load_direction_file, load_indicator_file, load_rule_file
 from .knowledge import Direction, Family, Indicator, RulePack
 from .yamlio import load_data, parse_model
@@ -93,6 +92,8 @@ class FamilyPlugin:
 
     @hookimpl
     def diagnostics_translations(self) -> list[Path]:
+        from .i18n import translation_files
+
         return translation_files(self.folder / "i18n") if (self.folder / "i18n").is_dir() else []
 
 

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 import pluggy
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from .i18n import KnowledgeTranslation
 from .knowledge import Direction, Family, Indicator, RulePack
 from .profile import COUNTRY_CODE
 
 if TYPE_CHECKING:
     from .assessment import Assessment
+    from .i18n import KnowledgeTranslation
 
 PROJECT = "diagnostics"
 hookspec = pluggy.HookspecMarker(PROJECT)

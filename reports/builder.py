@@ -12,9 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING
 
 from diagnostics.assessment import Assessment, FindingResult, TraceStep
 from diagnostics.evaluator import Status
@@ -25,7 +23,6 @@ from diagnostics.profile import Profile
 from . import summary
 from .model import (
     DIRECTION_KINDS,
-    PLACEMENTS,
     AnswerUsed,
     BriefContext,
     BriefMeta,
@@ -158,30 +155,15 @@ def undecided_diagnoses(a: Assessment, kb: KnowledgeBase) -> list[Undecided]:
 
 
 def _plugin_sections(a: Assessment, registry: Registry | None, notices: list[str]) -> list[ExtraSection]:
-    from diagnostics.hookspecs import BriefSection
-
+    """Sections of the plugins in scope of this country, validated by the registry."""
     if registry is None:
         return []
-    out: list[ExtraSection] = []
-    hook = registry.manager.hook.diagnostics_brief_sections
-    for impl in hook.get_hookimpls():
-        name = impl.plugin_name
-        try:
-            result: Any = impl.function(assessment=a) or []
-            sections = [BriefSection.model_validate(s.model_dump() if isinstance(s, BaseModel) else s)
-                        for s in result]
-        except Exception as exc:  # noqa: BLE001 - a broken plugin section must not stop the brief
-            notices.append(f"plugin {name}: brief sections left out ({type(exc).__name__}: {exc})")
-            continue
-        for s in sections:
-            if s.placement not in PLACEMENTS:
-                notices.append(f"plugin {name}: section {s.id!r} left out: placement {s.placement!r} "
-                               f"is not one of {', '.join(PLACEMENTS)}")
-                continue
-            paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", s.body) if p.strip()]
-            out.append(ExtraSection(id=s.id, title=s.title, paragraphs=paragraphs,
-                                    placement=s.placement, provided_by=name))  # type: ignore[arg-type]
-    return out
+    sections, problems = registry.brief_sections(a)
+    notices.extend(problems)
+    return [ExtraSection(id=s.id, title=s.title, body=s.body, placement=s.placement,  # type: ignore[arg-type]
+                         paragraphs=[" ".join(p.split()) for p in re.split(r"\n\s*\n", s.body) if p.strip()],
+                         provided_by=s.provided_by)
+            for s in sections]
 
 
 def build_context(

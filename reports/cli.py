@@ -120,15 +120,16 @@ def brief(settings: Settings, refs: tuple[str, ...], fmt: str | None, full: bool
     registry = settings.registry()
     if compare:
         items = [load_assessed(settings, r) for r in refs]
-        ccontext = build_comparison(items, registry.kb, audience=audience, unit=unit, title=title, date=date)
+        ccontext = build_comparison(items, registry.everything, audience=audience, unit=unit, title=title, date=date)
         if no_annexes:
             ccontext.meta.annexes = False
         document: str | bytes = (render_pdf(ccontext, template_dir=template_dir) if fmt == "pdf" else
                                  render_comparison(ccontext, fmt, template_dir=template_dir))
     else:
         assessment, profile = load_assessed(settings, refs[0])
-        context = build_context(assessment, registry.kb, profile, registry, audience=audience, unit=unit,
-                                title=title, date=date)
+        # The knowledge base of the assessed country: the thesis's plus the plugins in its scope.
+        context = build_context(assessment, registry.kb_for(assessment.country), profile, registry,
+                                audience=audience, unit=unit, title=title, date=date)
         if no_annexes:
             context.meta.annexes = False
         for notice in context.method.notices:

@@ -235,11 +235,13 @@ class DataQuality(Model):
 
 
 class ExtraSection(Model):
-    """A section a plugin added (hook diagnostics_brief_sections); rendered as escaped text."""
+    """A section a plugin added (hook diagnostics_brief_sections): Markdown, raw HTML off."""
 
     id: str
     title: str
     paragraphs: list[str]
+    body: str = Field(description="The section's Markdown source, rendered by markdown-it with raw HTML "
+                                  "switched off.")
     placement: Literal["after_findings", "before_annex", "annex"]
     provided_by: str
 

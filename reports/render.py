@@ -58,6 +58,25 @@ def md_code(value: Any) -> Markup:
     return Markup(f"`{text}`")
 
 
+@lru_cache(maxsize=1)
+def _markdown_parser() -> Any:
+    from markdown_it import MarkdownIt
+
+    # CommonMark with raw HTML switched off: a plugin can format text, never inject markup.
+    return MarkdownIt("commonmark", {"html": False})
+
+
+def markdown_html(value: Any) -> Markup:
+    """A plugin section's Markdown as HTML; raw HTML in it comes out as escaped text."""
+    return Markup(_markdown_parser().render(str(value)))
+
+
+def markdown_md(value: Any) -> Markup:
+    """A plugin section's Markdown kept as Markdown, with raw HTML neutralised (`<` as `&lt;`)."""
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;")
+    return Markup("\n\n".join(block.strip() for block in re.split(r"\n\s*\n", text) if block.strip()))
+
+
 def _md_finalize(value: Any) -> Any:
     if value is None:
         return ""
@@ -68,7 +87,7 @@ def _md_finalize(value: Any) -> Any:
 def _filters() -> dict[str, Any]:
     return {"lead": lead, "label": label, "years": years, "capfirst": capfirst, "sections": sections,
             "diagram_layout": diagram_layout, "chain_graph": chain_graph, "diagrams_for": diagrams_for,
-            "md": md_escape, "md_code": md_code}
+            "md": md_escape, "md_code": md_code, "markdown_html": markdown_html, "markdown_md": markdown_md}
 
 
 @lru_cache(maxsize=8)

@@ -6,7 +6,6 @@ from functools import cache
 from pathlib import Path
 
 from diagnostics.hookspecs import hookimpl
-from diagnostics.i18n import translation_files
 from diagnostics.kb import load_directory
 from diagnostics.knowledge import Direction, Indicator, Rule, RulePack
 
@@ -35,4 +34,6 @@ def diagnostics_directions() -> list[Direction]:
 
 @hookimpl
 def diagnostics_translations() -> list[Path]:
+    from diagnostics.i18n import translation_files  # only when a language is asked for
+
     return translation_files(HERE / "i18n")

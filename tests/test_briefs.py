@@ -424,6 +424,25 @@ def test_hook_plugin_sections_rendered_escaped(kz: Assessment, kb: KnowledgeBase
     assert "## Local view \\<i\\>" in md and "script" not in [t for t, _ in parse_html(md_to_html(md)).tags]
 
 
+class MarkdownPlugin:
+    @hookimpl
+    def diagnostics_brief_sections(self, assessment: Assessment) -> list[BriefSection]:
+        return [BriefSection(id="fmt", title="Formatted", placement="after_findings",
+                             body="Some **bold** and *emphasis*:\n\n- one\n- two <b>raw</b>\n\n<div>block</div>")]
+
+
+def test_plugin_sections_render_markdown_safely(kz: Assessment, kb: KnowledgeBase, kz_profile: Profile) -> None:
+    """Markdown formats (md, html and so pdf); raw HTML is never passed through."""
+    brief = build_context(kz, kb, kz_profile, registry_with(kb, ("fmt_plugin", MarkdownPlugin())), date=DATE)
+    html = render_brief(brief, "html", full=True)
+    assert "<strong>bold</strong>" in html and "<em>emphasis</em>" in html and "<li>one</li>" in html
+    assert "<b>raw</b>" not in html and "<div>block</div>" not in html and "&lt;div&gt;block&lt;/div&gt;" in html
+    md = render_brief(brief, "md", full=True)
+    assert "Some **bold** and *emphasis*:" in md and "- one\n- two" in md
+    tags = [t for t, _ in parse_html(md_to_html(md)).tags]
+    assert "strong" in tags and "b" not in tags and "div" not in tags
+
+
 # ---------------------------------------------------------------------------------------
 # User templates in the sandbox
 

@@ -142,6 +142,13 @@ class Indicator(Strict):
     publisher: str = ""
     proxy_for: tuple[ProxyRule, ...] = ()
     provided_by: str = ""
+    # Guided assessment: the words at the two ends of a 1-5 scale, when the question does not
+    # say them itself; a question asked only when `ask_if` holds (or is still unknown), with
+    # the reason shown when it is skipped; the published ranking a rank question comes from.
+    scale_labels: tuple[str, str] | None = None
+    ask_if: Compare | None = None
+    ask_if_reason: str = ""
+    ranking: str = ""
     # Readers' labels of enum/set values, filled from translations (diagnostics.i18n); not hashed.
     value_labels: dict[str, str] = Field(default_factory=dict, exclude=True)
 

@@ -12,15 +12,19 @@ An assessment file (``*.assessment.yaml``) is the profile plus where the analyst
     current: rd.gerd_share    # the question on screen, so a session resumes where it stopped
     profile: {country: KZ, answers: {...}}
     set_aside: {}             # answers the current knowledge base no longer accepts
+    drafts: {}                # source, grade, year or note typed before the value
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
 import math
 import os
 import re
+import socket
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .errors import DataError
 from .kb import KnowledgeBase
 from .knowledge import Function, Indicator, IndicatorType
-from .profile import Answer, AnswerError, Profile, Value, check_value
+from .profile import Answer, AnswerError, EvidenceGrade, Profile, Value, check_value
 from .yamlio import atomic_write, load_data, parse_model, read_text
 
 FORMAT = "policy-diagnostics-assessment"
@@ -148,10 +152,10 @@ def parse_value(indicator: Indicator, text: str) -> Value:
         return check_value(indicator, items)
     if t == IndicatorType.TEXT:
         return raw
-    cleaned = raw.replace("\u202f", "").replace("\u00a0", "").replace("_", "").replace(" ", "")
+    cleaned = _plain_number(raw)
     percent = cleaned.endswith("%")
     if percent:
-        cleaned = cleaned[:-1]
+        cleaned = cleaned[:-1].strip()
     try:
         number = float(cleaned)
     except ValueError:
@@ -172,6 +176,46 @@ def parse_value(indicator: Indicator, text: str) -> Value:
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         raise AnswerError(f"{_num(value)} is outside the allowed range {range_text(indicator)}")
     return check_value(indicator, value)
+
+
+_GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+$")
+
+
+def _plain_number(raw: str) -> str:
+    """A number as typed in any common convention, in Python's: "7,5" -> "7.5", "1 200" and
+    "1,200" -> "1200", "1.234,5" -> "1234.5", "1,234.5" -> "1234.5". A single comma followed by
+    exactly three digits after a non-zero part groups thousands; any other comma is a decimal
+    comma."""
+    text = re.sub(r"[\s\u00a0\u202f_']", "", raw)
+    if "," in text and "." in text:
+        decimal = "," if text.rfind(",") > text.rfind(".") else "."
+        group = "." if decimal == "," else ","
+        return text.replace(group, "").replace(decimal, ".")
+    if "," in text:
+        return text.replace(",", "") if _GROUPED.match(text.rstrip("%")) else text.replace(",", ".", 1)
+    if text.count(".") > 1:
+        return text.replace(".", "")  # 1.200.000: dots group thousands
+    return text
+
+
+def scale_ends(indicator: Indicator) -> tuple[str, str] | None:
+    """The words at the two ends of a 1-5 scale: given as data, or read from the question's
+    "(1 = …, 5 = …)", or from "1 = …" / "5 = …" in its help; None when nothing says."""
+    if indicator.scale_labels:
+        return indicator.scale_labels
+    m = _SCALE_IN_QUESTION.search(indicator.question)
+    if m:
+        return m["lo"].strip(), m["hi"].strip()
+    lo = _SCALE_LOW.search(indicator.help)
+    hi = _SCALE_HIGH.search(indicator.help)
+    if lo or hi:
+        return (lo["lo"].strip() if lo else "lowest"), (hi["hi"].strip() if hi else "highest")
+    return None
+
+
+_SCALE_IN_QUESTION = re.compile(r"\(\s*1\s*=\s*(?P<lo>[^,;()]+?)\s*[,;]\s*5\s*=\s*(?P<hi>[^()]+?)\s*\)")
+_SCALE_LOW = re.compile(r"(?:^|[.;]\s+|\()1\s*=\s*(?P<lo>[^.;()]+)")
+_SCALE_HIGH = re.compile(r"(?:^|[.;,]\s+|\()5\s*=\s*(?P<hi>[^.;()]+)")
 
 
 def _num(x: float | None) -> str:
@@ -219,6 +263,21 @@ def format_value(indicator: Indicator | None, value: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------------
+class Draft(BaseModel):
+    """Evidence typed on a question that has no value yet: kept until the value comes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = ""
+    evidence: EvidenceGrade | None = None
+    as_of: int | None = Field(default=None, ge=1900, le=2100)
+    note: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.source or self.evidence or self.as_of or self.note)
+
+
 class SessionFile(BaseModel):
     """The on-disk shape of an assessment file."""
 
@@ -233,6 +292,7 @@ class SessionFile(BaseModel):
     knowledge_base: str = ""
     profile: Profile
     set_aside: dict[str, Answer] = Field(default_factory=dict)
+    drafts: dict[str, Draft] = Field(default_factory=dict)
 
 
 @dataclass
@@ -268,13 +328,88 @@ def read_profile_or_session(path: Path) -> tuple[Profile, SessionFile | None]:
     return parse_model(Profile, data, path, lines), None
 
 
+class SessionLocked(DataError):
+    """The assessment is open in another window or on another machine."""
+
+
+@dataclass
+class SessionLock:
+    """`KZ.assessment.yaml.lock` beside an open assessment: who holds it, so a second window
+    on the same file is refused with a message instead of silently erasing answers.
+
+    A lock left by a process that no longer runs on this machine is taken over; a lock from
+    another machine is respected (its holder may still be typing).
+    """
+
+    path: Path
+    token: str
+
+    @staticmethod
+    def file_for(session_path: Path) -> Path:
+        return session_path.with_name(session_path.name + ".lock")
+
+    @classmethod
+    def acquire(cls, session_path: Path) -> SessionLock:
+        lock = cls.file_for(session_path)
+        token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+        body = json.dumps({"token": token, "user": getpass.getuser(), "host": socket.gethostname(),
+                           "pid": os.getpid(), "since": _now()})
+        for _ in range(2):
+            try:
+                fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                holder = _lock_holder(lock)
+                if holder is not None and not _stale(holder):
+                    raise SessionLocked(
+                        f"already open in another window ({holder.get('user', '?')} on "
+                        f"{holder.get('host', '?')}, since {str(holder.get('since', '?'))[:16].replace('T', ' ')}). "
+                        f"Close it there, or open a copy; if that window is gone, delete {lock.name}",
+                        file=session_path) from None
+                lock.unlink(missing_ok=True)  # a stale or unreadable lock: take it over
+                continue
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(body + "\n")
+            return cls(lock, token)
+        raise SessionLocked("could not take the lock", file=session_path)
+
+    def release(self) -> None:
+        holder = _lock_holder(self.path)
+        if holder is not None and holder.get("token") == self.token:
+            self.path.unlink(missing_ok=True)
+
+
+def _lock_holder(lock: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(lock.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _stale(holder: Mapping[str, Any]) -> bool:
+    """True when the holder was a process on this machine that has ended."""
+    if holder.get("host") != socket.gethostname():
+        return False
+    pid = holder.get("pid")
+    if not isinstance(pid, int) or pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 class AssessmentSession:
     """One analyst's assessment of one country, autosaved to `path` after every change."""
 
     def __init__(self, kb: KnowledgeBase, profile: Profile, path: Path, *, started_from: str = "blank",
                  current: str | None = None, created: str = "", updated: str = "",
-                 set_aside: dict[str, Answer] | None = None) -> None:
+                 set_aside: dict[str, Answer] | None = None, drafts: dict[str, Draft] | None = None) -> None:
         self.kb = kb
+        self.drafts: dict[str, Draft] = {k: d for k, d in (drafts or {}).items() if k in kb.indicators}
         self.path = path
         self.started_from = started_from
         self.created = created or _now()
@@ -285,37 +420,57 @@ class AssessmentSession:
         self._index = {q: i for i, q in enumerate(self.order)}
         self.profile = self._admit(profile)
         self.current = current if current in self._index else (self.order[0] if self.order else None)
+        self.lock: SessionLock | None = None  # held while a window has it open (see `open(lock=True)`)
 
     # -- construction -----------------------------------------------------------------
     @classmethod
     def create(cls, kb: KnowledgeBase, profile: Profile, folder: Path, *,
-               started_from: str = "blank") -> AssessmentSession:
+               started_from: str = "blank", lock: bool = False) -> AssessmentSession:
         """A new session file under `folder/assessments`, saved at once."""
         path = unique_path(folder / "assessments", profile.country)
         session = cls(kb, profile, path, started_from=started_from)
         session.current = session.first_open() or session.current
+        if lock:
+            session.lock = SessionLock.acquire(path)
         session.save()
         return session
 
     @classmethod
-    def open(cls, kb: KnowledgeBase, path: Path) -> AssessmentSession:
-        """Reopen an assessment file exactly where it was left."""
-        profile, doc = read_profile_or_session(path)
-        if doc is None:
-            raise DataError("this is a plain profile, not an assessment: import it instead", file=path)
-        return cls(kb, profile, path, started_from=doc.started_from, current=doc.current,
-                   created=doc.created, updated=doc.updated, set_aside=doc.set_aside)
+    def open(cls, kb: KnowledgeBase, path: Path, *, lock: bool = False) -> AssessmentSession:
+        """Reopen an assessment file exactly where it was left. With `lock`, hold the file's
+        lock until `close()`; SessionLocked if another window holds it."""
+        taken = SessionLock.acquire(path) if lock else None
+        try:
+            profile, doc = read_profile_or_session(path)
+            if doc is None:
+                raise DataError("this is a plain profile, not an assessment: import it instead", file=path)
+        except BaseException:
+            if taken is not None:
+                taken.release()
+            raise
+        session = cls(kb, profile, path, started_from=doc.started_from, current=doc.current,
+                      created=doc.created, updated=doc.updated, set_aside=doc.set_aside, drafts=doc.drafts)
+        session.lock = taken
+        return session
+
+    def close(self) -> None:
+        """Let other windows open the file again."""
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     @classmethod
-    def import_file(cls, kb: KnowledgeBase, source: Path, folder: Path) -> AssessmentSession:
+    def import_file(cls, kb: KnowledgeBase, source: Path, folder: Path, *, lock: bool = False) -> AssessmentSession:
         """Copy a profile or assessment file into a new session; the source is never modified."""
         profile, doc = read_profile_or_session(source)
         path = unique_path(folder / "assessments", profile.country)
         session = cls(kb, profile, path, started_from=doc.started_from if doc else f"import:{source.name}",
                       current=doc.current if doc else None,
-                      set_aside=doc.set_aside if doc else None)
+                      set_aside=doc.set_aside if doc else None, drafts=doc.drafts if doc else None)
         if doc is None:
             session.current = session.first_open() or session.current
+        if lock:
+            session.lock = SessionLock.acquire(path)
         session.save()
         return session
 
@@ -382,13 +537,54 @@ class AssessmentSession:
 
     def set_answer(self, ind_id: str, answer: Answer) -> Answer:
         answer = self.check(ind_id, answer)
-        self._commit(self.profile.with_answers({ind_id: answer}), current=ind_id)
+        draft = self.drafts.pop(ind_id, None)
+        try:
+            self._commit(self.profile.with_answers({ind_id: answer}), current=ind_id)
+        except BaseException:
+            if draft is not None:
+                self.drafts[ind_id] = draft
+            raise
         self.set_aside.pop(ind_id, None)
         return answer
 
     def clear_answer(self, ind_id: str) -> None:
-        if ind_id in self.profile.answers:
+        """Remove the value; its source, grade, year and note stay as a draft."""
+        old = self.profile.answers.get(ind_id)
+        if old is None:
+            return
+        draft = Draft(source=old.source, evidence=old.evidence, as_of=old.as_of, note=old.note)
+        if not draft.empty:
+            self.drafts[ind_id] = draft
+        try:
             self._commit(self.profile.with_answers({ind_id: None}))
+        except BaseException:
+            self.drafts.pop(ind_id, None)
+            raise
+
+    def draft(self, ind_id: str) -> Draft | None:
+        return self.drafts.get(ind_id)
+
+    def set_draft(self, ind_id: str, draft: Draft) -> None:
+        """Keep evidence typed on a question without a value (an empty draft is dropped)."""
+        if ind_id not in self._index:
+            raise DataError(f"unknown question {ind_id!r}")
+        old = self.drafts.get(ind_id)
+        if draft.empty:
+            if old is None:
+                return
+            del self.drafts[ind_id]
+        elif old == draft:
+            return
+        else:
+            self.drafts[ind_id] = draft
+        try:
+            self.save()
+        except BaseException:
+            if old is None:
+                self.drafts.pop(ind_id, None)
+            else:
+                self.drafts[ind_id] = old
+            raise
 
     def apply(self, changes: Mapping[str, Answer | None]) -> None:
         """Several answers at once (e.g. keeping a what-if), saved in one write."""
@@ -415,7 +611,7 @@ class AssessmentSession:
     def to_file(self) -> SessionFile:
         return SessionFile(started_from=self.started_from, current=self.current, created=self.created,
                            updated=self.updated, knowledge_base=self.kb.digest, profile=self.profile,
-                           set_aside=self.set_aside)
+                           set_aside=self.set_aside, drafts=self.drafts)
 
     def dumps(self) -> str:
         data = self.to_file().model_dump(mode="json", exclude_defaults=True)

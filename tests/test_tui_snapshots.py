@@ -13,7 +13,7 @@ import pytest
 from diagnostics.tui.app import DiagnosticsApp
 from diagnostics.tui.screens.finding import FindingScreen
 from textual.pilot import Pilot
-from tui_helpers import settle, workspace
+from tui_helpers import settle, settle_screen, workspace
 
 from diagnostics.evaluator import Status
 from diagnostics.registry import Registry
@@ -34,7 +34,7 @@ def test_workspace_at_80x24(app: DiagnosticsApp, snap_compare: Any) -> None:
         ws = workspace(pilot)
         scale = next(q for q in ws.session.order if ws.kb.indicators[q].type.value == "scale")
         ws.goto(scale, focus=True)
-        await settle(pilot)
+        await settle_screen(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -48,7 +48,7 @@ def test_finding_explanation_at_80x24(app: DiagnosticsApp, snap_compare: Any) ->
         await pilot.press("escape", "f")
         ws.findings.findings.move_cursor(ws.findings._by_rule[fired][0])
         await pilot.press("enter")
-        await settle(pilot)
+        await settle_screen(pilot)
         assert isinstance(pilot.app.screen, FindingScreen)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

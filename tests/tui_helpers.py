@@ -14,12 +14,29 @@ from diagnostics.profile import Profile
 
 
 async def settle(pilot: Pilot[Any]) -> None:
-    """Let pending messages and every worker finish, then let the screen catch up."""
+    """Let pending messages and every worker finish, then let the screen catch up.
+
+    Workers may start more work when they finish (an assessment starts the planner, the
+    planner may move to the suggested question), so this repeats until a round starts none.
+    """
+    for _ in range(10):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+        if not any(w.is_running for w in pilot.app.workers):
+            break
+
+
+async def settle_screen(pilot: Pilot[Any]) -> None:
+    """For snapshots: settle, then pin every scrollable pane to its top so the picture does not
+    depend on how far a scroll got while the machine was busy."""
+    await settle(pilot)
+    for widget in pilot.app.screen.query("*"):
+        if widget.is_scrollable and widget.allow_vertical_scroll and widget.id in ("question", "finding-scroll"):
+            widget.scroll_home(animate=False, immediate=True)
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)
 
 
 def workspace(pilot: Pilot[Any]) -> WorkspaceScreen:

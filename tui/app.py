@@ -125,7 +125,8 @@ class DiagnosticsApp(App[None]):
                 fam = family or (known.family if known else self._family_of(code))
                 profile = Profile(country=code, name=known.name if known else "", family=fam)
                 started = "blank"
-            session = AssessmentSession.create(self.registry.kb, profile, self.data, started_from=started)
+            session = AssessmentSession.create(self.registry.kb, profile, self.data, started_from=started,
+                                               lock=True)
         except (DiagnosticsError, ValueError, OSError) as exc:
             self.notify(_one_line(exc), severity="error", timeout=10)
             return False
@@ -147,10 +148,10 @@ class DiagnosticsApp(App[None]):
         try:
             _, doc = read_profile_or_session(path)
             if doc is None:
-                session = AssessmentSession.import_file(self.registry.kb, path, self.data)
+                session = AssessmentSession.import_file(self.registry.kb, path, self.data, lock=True)
                 self.notify(f"Imported {path.name} as {session.path.name}")
             else:
-                session = AssessmentSession.open(self.registry.kb, path)
+                session = AssessmentSession.open(self.registry.kb, path, lock=True)
         except (DiagnosticsError, OSError) as exc:
             self.notify(_one_line(exc), severity="error", timeout=10)
             return False
@@ -165,7 +166,7 @@ class DiagnosticsApp(App[None]):
         assert self.services is not None
         self.session = session
         self.touch_recent()
-        self.push_screen(WorkspaceScreen(self.services, session), lambda _: self.close_session())
+        self.push_screen(WorkspaceScreen(self.services, session, new=new), lambda _: self.close_session())
 
     def touch_recent(self) -> None:
         if self.session is None:
@@ -177,7 +178,13 @@ class DiagnosticsApp(App[None]):
 
     def close_session(self) -> None:
         self.touch_recent()
+        if self.session is not None:
+            self.session.close()
         self.session = None
+
+    def on_unmount(self) -> None:
+        if self.session is not None:  # however the app ends, let other windows open the file
+            self.session.close()
 
     # -- app actions ------------------------------------------------------------------
     def action_help(self) -> None:

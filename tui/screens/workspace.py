@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
@@ -15,7 +15,7 @@ from diagnostics import planner
 from diagnostics.assessment import Assessment
 from diagnostics.errors import DiagnosticsError
 from diagnostics.profile import Answer, AnswerError, Profile
-from diagnostics.session import AssessmentSession, question_groups
+from diagnostics.session import AssessmentSession, Draft, question_groups
 
 from ..actions import WORKSPACE_ACTS, bindings
 from ..explain import why_asked_markdown
@@ -31,15 +31,17 @@ class WorkspaceScreen(Screen[None]):
     BINDINGS = bindings(WORKSPACE_ACTS)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
-    def __init__(self, services: Services, session: AssessmentSession) -> None:
+    def __init__(self, services: Services, session: AssessmentSession, *, new: bool = False) -> None:
         super().__init__()
+        self.new = new  # a fresh assessment has no topic in hand yet
         self.services = services
         self.session = session
         self.kb = services.kb
         self.scenario: dict[str, Answer | None] | None = None  # what-if answers, never saved
         self.assessment: Assessment | None = None
         self.base_assessment: Assessment | None = None  # the saved answers' assessment in what-if
-        self.suggested: list[planner.Suggestion] = []
+        self.plan = planner.Plan([])
+        self._land_on_plan = True  # a new or reopened assessment opens on the suggested question
         self._version = 0
         self._last_assess_seconds = 0.0  # decides inline or worker (see INLINE_BUDGET)
         self._where = {q: (g.title, t.topic) for g in question_groups(self.kb) for t in g.topics
@@ -50,7 +52,7 @@ class WorkspaceScreen(Screen[None]):
         yield Static("", id="banner")
         with Horizontal(id="panes"):
             yield Navigator(self.kb, id="nav")
-            yield QuestionPane(self.kb, self.commit, id="question")
+            yield QuestionPane(self.kb, self.commit, self.keep_draft, id="question")
             yield FindingsPanel(self.kb, id="findings")
         yield Footer()
 
@@ -133,6 +135,15 @@ class WorkspaceScreen(Screen[None]):
         self.reassess()
         return None
 
+    def keep_draft(self, ind: str, draft: Draft) -> str | None:
+        """Keep source, grade, year and note typed on a question that has no value yet."""
+        try:
+            self.session.set_draft(ind, draft)
+        except OSError as exc:
+            self.notify(f"Could not save {self.session.path}: {exc.strerror}", severity="error", timeout=15)
+            return f"not saved: {exc.strerror}"
+        return None
+
     def goto(self, ind: str, *, save: bool = True, focus: bool = False) -> None:
         if ind not in self.kb.indicators:
             return
@@ -147,9 +158,11 @@ class WorkspaceScreen(Screen[None]):
         group, topic = self._where.get(ind, ("", ""))
         n = self.session.order.index(ind) + 1 if ind in self.session.order else 0
         position = f"{group} › {topic} · {n} of {len(self.session.order)}"
-        self.pane.show(ind, self.answer_of(ind), position, why_asked_markdown(self.kb, ind, self.assessment))
+        self.pane.show(ind, self.answer_of(ind), position, why_asked_markdown(self.kb, ind, self.assessment),
+                       self.session.draft(ind))
         self.nav.show(ind)
         self._update_banner()
+        self._update_pane_note()
         if focus:
             self.call_after_refresh(self.pane.focus_value)
 
@@ -202,9 +215,10 @@ class WorkspaceScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
     def _plan(self, version: int, profile: Profile, result: Assessment) -> None:
         worker = get_current_worker()
-        suggested = planner.plan_next(self.kb, profile, result, self.session.order, n=3)
+        current = None if self.new and self._land_on_plan else self.session.current
+        plan = planner.plan_next(self.kb, profile, result, self.session.order, current, n=3)
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._suggest, version, suggested)
+            self.app.call_from_thread(self._suggest, version, plan)
 
     def _show(self, version: int, result: Assessment, base: Assessment | None) -> None:
         if base is not None:
@@ -214,14 +228,39 @@ class WorkspaceScreen(Screen[None]):
         self.assessment = result
         self.findings.show(result, self.base_assessment if self.whatif_on else None)
 
-    def _suggest(self, version: int, suggested: list[planner.Suggestion]) -> None:
-        if version == self._version:
-            self.suggested = suggested
-            self._update_banner()
+    def _suggest(self, version: int, plan: planner.Plan) -> None:
+        if version != self._version:
+            return
+        self.plan = plan
+        self.nav.set_skipped(set(plan.skipped))
+        if self._land_on_plan and not self.whatif_on:
+            self._land_on_plan = False
+            if plan.first is not None and plan.first.indicator != self.session.current:
+                self.goto(plan.first.indicator, focus=True)
+                return  # goto refreshed the banner and the pane
+        self._update_banner()
+        self._update_pane_note()
+
+    @property
+    def suggested(self) -> list[planner.Suggestion]:
+        return self.plan.suggestions
 
     def _next(self) -> planner.Suggestion | None:
         return next((s for s in self.suggested if s.indicator != self.session.current
                      and self.answer_of(s.indicator) is None), None)
+
+    def _update_pane_note(self) -> None:
+        """Say why the question on screen is asked now, or why the planner would skip it."""
+        ind = self.session.current
+        if ind is None:
+            return
+        first = self.plan.first
+        if ind in self.plan.skipped:
+            self.pane.set_note(f"Not needed for this country: {self.plan.skipped[ind]}", skipped=True)
+        elif first is not None and first.indicator == ind:
+            self.pane.set_note(f"Suggested: {first.reason}")
+        else:
+            self.pane.set_note("")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.group in ("assess", "plan"):
@@ -246,7 +285,16 @@ class WorkspaceScreen(Screen[None]):
     # -- events ---------------------------------------------------------------------------
     @on(Navigator.Picked)
     def _picked(self, event: Navigator.Picked) -> None:
-        self.goto(event.indicator, focus=True)
+        # Choices take the focus; a text field does not, so letter keys keep working
+        # (press a, Enter or Tab to type the answer).
+        self.goto(event.indicator, focus=not self.pane.takes_text())
+
+    def on_key(self, event: events.Key) -> None:
+        """Digits answer a 1-5 scale at once, wherever the focus is outside a text field."""
+        if (event.character and event.character in "12345" and not isinstance(self.focused, Input)
+                and self.pane.indicator is not None and self.pane.choose_scale(int(event.character))):
+            event.stop()
+            event.prevent_default()
 
     @on(FindingsPanel.Open)
     def _open_finding(self, event: FindingsPanel.Open) -> None:

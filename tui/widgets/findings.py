@@ -19,6 +19,8 @@ from diagnostics.knowledge import Layer
 
 from ..explain import STATUS_GLYPH, STATUS_LABEL, STATUS_STYLE
 
+CONFIDENCE_MARK = {"high": "H", "medium": "M", "low": "L"}
+
 
 class FindingsPanel(Vertical):
     """Root causes with their manifestations beneath, relabelled after every answer."""
@@ -81,19 +83,21 @@ class FindingsPanel(Vertical):
             if f.layer == Layer.DIAGNOSIS.value:
                 counts[f.status] += 1
             glyph = STATUS_GLYPH[f.status]
-            conf = {"high": " H", "medium": " M", "low": " L"}.get(f.confidence or "", "")
+            # Confidence sits right after the glyph so a narrow panel never cuts it off.
+            conf = CONFIDENCE_MARK.get(f.confidence or "", "")
             old = before.get(f.rule)
             mark = ""
             if old is not None and old.status != f.status:
                 mark = "▲ " if f.status is Status.FIRED else "▼ " if old.status is Status.FIRED else "≠ "
-            label = Text.assemble((mark, "bold magenta"), (glyph + " ", STATUS_STYLE[f.status]),
-                                  (f.title, "bold" if f.status is Status.FIRED else ""), (conf, "dim"))
+            label = Text.assemble((mark, "bold magenta"), (glyph, STATUS_STYLE[f.status]),
+                                  (conf + " ", "bold"), (f.title, "bold" if f.status is Status.FIRED else ""))
             for node in nodes:
                 node.set_label(label)
         summary = Text.assemble(
             ("●", STATUS_STYLE[Status.FIRED]), f"{counts[Status.FIRED]} fired ",
             ("?", STATUS_STYLE[Status.NOT_ASSESSABLE]), f"{counts[Status.NOT_ASSESSABLE]} open ",
             ("–", STATUS_STYLE[Status.NOT_APPLICABLE]), f"{counts[Status.NOT_APPLICABLE]} n/a",
+            ("\nconfidence: ", "dim"), "H", (" high ", "dim"), "M", (" medium ", "dim"), "L", (" low", "dim"),
         )
         self.query_one("#findings-summary", Static).update(summary)
         self.version += 1

@@ -35,6 +35,7 @@ class Navigator(Vertical):
         self._parents: dict[str, list[tuple[TreeNode[str], str, list[str]]]] = {}
         self._state: Callable[[str], str] = lambda q: "open"
         self._changed: set[str] = set()
+        self._skipped: set[str] = set()  # open questions the planner would not ask this country
 
     def compose(self) -> ComposeResult:
         yield Static("", id="nav-progress-text")
@@ -76,10 +77,23 @@ class Navigator(Vertical):
         bar.update(total=max(1, len(all_qs)), progress=done)
 
     def _leaf_label(self, q: str) -> Text:
-        glyph, style = MARK[self._state(q)]
+        state = self._state(q)
+        glyph, style = MARK[state]
         if q in self._changed:
             glyph, style = "≠", "bold magenta"
+        elif state == "open" and q in self._skipped:
+            return Text.assemble(("– ", "dim"), (self.kb.indicators[q].question, "dim strike"))
         return Text.assemble((glyph + " ", style), self.kb.indicators[q].question)
+
+    def set_skipped(self, skipped: set[str]) -> None:
+        """Grey out the open questions the planner skips (they stay answerable)."""
+        if skipped == self._skipped:
+            return
+        moved = skipped ^ self._skipped
+        self._skipped = set(skipped)
+        for q in moved:
+            if q in self._leaf:
+                self._leaf[q].set_label(self._leaf_label(q))
 
     def show(self, indicator: str) -> None:
         """Put the cursor on a question, opening its group and topic."""

@@ -28,14 +28,16 @@ from textual.widgets import (
 from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import Indicator, IndicatorType
 from diagnostics.profile import Answer, AnswerError, EvidenceGrade
-from diagnostics.session import format_value, parse_value, parse_year, range_text
+from diagnostics.session import Draft, format_value, parse_value, parse_year, range_text, scale_ends
 
 from .field import AnswerValidator, Field, YearValidator
 
-SCALE_HINT = "1 = absent or hostile · 5 = very high or strong"
+SCALE_KEYS = "type a digit 1–5 to answer"
 
 # The commit callback: (indicator id, answer or None to clear) -> error text, or None if stored.
 Commit = Callable[[str, Answer | None], str | None]
+# The draft callback: evidence typed on a question without a value -> error text or None.
+KeepDraft = Callable[[str, Draft], str | None]
 
 
 class ScaleSet(RadioSet):
@@ -58,10 +60,12 @@ class QuestionPane(VerticalScroll):
 
     can_focus = False
 
-    def __init__(self, kb: KnowledgeBase, commit: Commit, **kw: Any) -> None:
+    def __init__(self, kb: KnowledgeBase, commit: Commit, keep_draft: KeepDraft, **kw: Any) -> None:
         super().__init__(**kw)
         self.kb = kb
         self.commit = commit
+        self.keep_draft = keep_draft
+        self.draft: Draft | None = None  # evidence kept for a question without a value
         self.indicator: str | None = None
         self.answer: Answer | None = None
         self._value: Widget | None = None  # the value input (with its label) of the question on screen
@@ -71,9 +75,11 @@ class QuestionPane(VerticalScroll):
         self.why = ""  # "why is this asked?" as Markdown
 
     def compose(self) -> ComposeResult:
+        # The answer and its evidence come first, so they fit on an 80x24 terminal; the help
+        # and "why asked" follow below.
         yield Static("", id="q-position")
+        yield Static("", id="q-plan")
         yield Static("", id="q-text")
-        yield Static("", id="q-help")
         yield Vertical(id="q-value-box")
         yield Static("", id="q-hint")
         yield Static("", id="q-error")
@@ -82,23 +88,28 @@ class QuestionPane(VerticalScroll):
         yield Horizontal(Label("Source", classes="field-label"),
                          Field(placeholder="document, survey, person…", id="q-source", compact=True),
                          classes="field-row")
+        yield Horizontal(Label("Note", classes="field-label"),
+                         Field(placeholder="what the figure means, doubts…", id="q-note", compact=True),
+                         classes="field-row")
         yield Horizontal(Label("Evidence", classes="field-label"),
                          Select([(g.value.replace("_", " "), g.value) for g in EvidenceGrade],
                                 prompt="grade…", id="q-evidence", compact=True),
                          classes="field-row")
         yield Horizontal(Label("As of", classes="field-label"),
                          Field(placeholder="year", validators=[YearValidator()], id="q-asof", compact=True),
-                         Label("Note", classes="field-label note-label"),
-                         Field(id="q-note", compact=True),
                          classes="field-row")
+        yield Static("", id="q-help")
         with Collapsible(title="Why is this asked?", collapsed=True, id="q-why"):
             yield Static("", id="q-why-text")
 
     # -- showing a question ----------------------------------------------------------
-    def show(self, indicator: str, answer: Answer | None, position: str, why: str) -> None:
+    def show(self, indicator: str, answer: Answer | None, position: str, why: str,
+             draft: Draft | None = None) -> None:
         self.indicator = indicator
         self.answer = answer
-        spec, a = self.spec, answer
+        self.draft = draft
+        spec = self.spec
+        a: Answer | Draft | None = answer if answer is not None else draft
         self.query_one("#q-position", Static).update(position)
         self.query_one("#q-text", Static).update(Text(spec.question))
         help_box = self.query_one("#q-help", Static)
@@ -113,7 +124,7 @@ class QuestionPane(VerticalScroll):
         self.why = why
         self.query_one("#q-why-text", Static).update(RichMarkdown(why))
         with self.prevent(Input.Changed, Select.Changed, Checkbox.Changed):
-            self.query_one("#q-unknown", Checkbox).value = a is not None and a.unknown
+            self.query_one("#q-unknown", Checkbox).value = answer is not None and answer.unknown
             self.query_one("#q-source", Input).value = a.source if a else ""
             evidence = self.query_one("#q-evidence", Select)
             evidence.value = a.evidence.value if a is not None and a.evidence else Select.NULL
@@ -122,11 +133,30 @@ class QuestionPane(VerticalScroll):
         box = self.query_one("#q-value-box", Vertical)
         box.remove_children()
         self._input = None
-        self._value = self._value_widget(a is not None and a.known)
+        self._value = self._value_widget(answer is not None and answer.known)
         if self._input is None:
             self._input = self._value
         box.mount(self._value)
         self.scroll_home(animate=False)
+
+    def set_note(self, text: str, *, skipped: bool = False) -> None:
+        """The planner's word on the question on screen: why it is next, or why it is skipped."""
+        box = self.query_one("#q-plan", Static)
+        box.update(Text(text, style="yellow" if skipped else "cyan"))
+        box.display = bool(text)
+
+    def takes_text(self) -> bool:
+        """True when the answer is typed (a number, year or text field)."""
+        return isinstance(self._input, Input)
+
+    def choose_scale(self, n: int) -> bool:
+        """Answer the scale on screen with `n` (the digit keys); False if it is not a scale."""
+        if self.indicator is None or self.spec.type != IndicatorType.SCALE or not isinstance(self._input, RadioSet):
+            return False
+        buttons = list(self._input.query(RadioButton))
+        buttons[n - 1].value = True  # RadioSet.Changed follows and records it (see _scale)
+        self._input._selected = n - 1  # move the keyboard cursor along
+        return True
 
     @property
     def spec(self) -> Indicator:
@@ -173,7 +203,9 @@ class QuestionPane(VerticalScroll):
     def _hint(self) -> str:
         spec = self.spec
         if spec.type == IndicatorType.SCALE:
-            return SCALE_HINT
+            ends = scale_ends(spec)
+            labels = f"1 = {ends[0]} · 5 = {ends[1]} · " if ends else ""
+            return labels + SCALE_KEYS
         if spec.type == IndicatorType.SET:
             return "Space toggles an option; Ctrl+S records the selection, even if empty"
         if spec.type == IndicatorType.BOOL:
@@ -243,7 +275,12 @@ class QuestionPane(VerticalScroll):
             self._error(err)
             return False
         self._error("")
-        self.answer = answer
+        old, self.answer = self.answer, answer
+        if answer is None and old is not None:  # the session keeps the evidence as a draft
+            kept = Draft(source=old.source, evidence=old.evidence, as_of=old.as_of, note=old.note)
+            self.draft = None if kept.empty else kept
+        elif answer is not None:
+            self.draft = None
         self.query_one("#q-state", Static).update(self._state_text())
         unknown = self.query_one("#q-unknown", Checkbox)
         want = answer is not None and answer.unknown
@@ -293,12 +330,19 @@ class QuestionPane(VerticalScroll):
 
     def _flush_meta(self) -> str | None:
         a = self.answer
-        if a is None:
-            return None
         try:
             meta = self._meta()
         except AnswerError as exc:
             return f"not saved: {exc}"
+        if a is None:
+            assert self.indicator is not None
+            draft = Draft(**meta)
+            if draft == (self.draft or Draft()):
+                return None
+            err = self.keep_draft(self.indicator, draft)
+            if err is None:
+                self.draft = None if draft.empty else draft
+            return err
         current = {"source": a.source, "evidence": a.evidence, "as_of": a.as_of, "note": a.note}
         if meta != current and not self._store(a.model_copy(update=meta)):
             return "not saved"
@@ -382,7 +426,7 @@ class QuestionPane(VerticalScroll):
     @on(Input.Blurred, "#q-source, #q-asof, #q-note")
     @on(Select.Changed, "#q-evidence")
     def _meta_changed(self, event: Message) -> None:
-        if self.indicator is None or self.answer is None:
+        if self.indicator is None:
             return
         err = self._flush_meta()
         if err:

@@ -32,6 +32,11 @@ MEANINGS: dict[str, str] = {
     "Indicator.benchmark": "a ratio against developed economies: never a finding alone (R-4)",
     "Indicator.display_only": "shown to analysts, never used in a condition",
     "Indicator.citations": "thesis citations or `[key]` of the plugin's bibliography",
+    "Indicator.scale_labels": "for a 1-5 scale: the words at 1 and at 5, when the question does not say them",
+    "Indicator.ask_if": "the guided assessment asks the question only when this comparison holds or is unknown",
+    "Indicator.ask_if_reason": "shown when the question is skipped because `ask_if` fails",
+    "Indicator.ranking": "the published ranking a rank question comes from; the country's other ranks of it are "
+                         "skipped once one is recorded unknown",
     "Rule.when": "the condition (docs/rule-language.md)",
     "Rule.gate": "a context condition; false makes the rule `not_applicable`",
     "Rule.mismatch": "needs formal and informal evidence (R-2)",

@@ -106,10 +106,16 @@ def environment(fmt: str, template_dir: str | None = None) -> jinja2.Environment
         "lstrip_blocks": True,
         "keep_trailing_newline": True,
         "auto_reload": False,
+        # gettext in templates (`_()`, `{% trans %}`), in the language set by --lang (docs/i18n.md).
+        "extensions": ["jinja2.ext.i18n"],
     }
     # HTML autoescapes; Markdown escapes every printed value through `finalize`.
     options.update({"autoescape": True} if fmt == "html" else {"autoescape": False, "finalize": _md_finalize})
     env = cls(**options)
+    from diagnostics import i18n
+
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True,  # type: ignore[attr-defined]
+                                  pgettext=lambda c, m: i18n.pgettext(c, m))
     env.filters.update(_filters())
     return env
 

@@ -456,6 +456,15 @@ def test_user_template_extends_the_default(tmp_path: Path, kz_brief: BriefContex
     assert "Key messages" in html
 
 
+def test_templates_have_gettext(tmp_path: Path, kz_brief: BriefContext) -> None:
+    (tmp_path / "brief.html.j2").write_text(
+        '{% extends "default:brief.html.j2" %}{% block colophon %}<p>{{ _("Key messages") }} '
+        '{% trans n=brief.key_messages | length %}{{ n }} message{% pluralize %}{{ n }} messages{% endtrans %}'
+        '</p>{% endblock %}', encoding="utf-8")
+    html = render_brief(kz_brief, "html", template_dir=tmp_path)
+    assert f"<p>Key messages {len(kz_brief.key_messages)} messages</p>" in html
+
+
 @pytest.mark.parametrize("source", [
     "{{ brief.__class__.__mro__ }}",
     "{{ brief.key_messages.append('x') }}",

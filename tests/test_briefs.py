@@ -313,6 +313,9 @@ def test_one_causal_chain_diagram_per_root_cause(kz_brief: BriefContext) -> None
         chain = {x.id for x in (*d.chain.manifestations, *d.chain.mechanisms, *d.chain.policies)}
         assert {n.id for n in graph.nodes} == (chain | {d.id} if chain else {d.id, *(c.id for c in d.chain.context)})
         assert svg.count("<rect") == len(graph.nodes) <= 20  # small enough for one page
+        # Styled by attributes, not by the page's CSS: WeasyPrint draws unstyled boxes black.
+        assert all('fill="#' in r and 'stroke="#' in r for r in re.findall(r"<rect[^>]*>", svg))
+        assert all("font-size=" in t for t in re.findall(r"<text[^>]*>", svg))
         assert svg.count("marker-end=") == len(graph.edges)
         layout = diagram_layout(graph)
         boxes = {b.id: b for b in layout.boxes}

@@ -178,6 +178,10 @@ def test_committee_text_is_plain_language(kz_brief: BriefContext, kb: KnowledgeB
     assert_plain(render_brief(kz_brief, "md"), kb, "brief.md")
     assert_plain(html_text(render_brief(kz_brief, "html")), kb, "brief.html")
     assert_plain(" ".join(kz_pdf_pages), kb, "brief.pdf")
+    # The full report's main body too; its annexes keep ids where an auditor needs them.
+    body = kz_brief.model_copy(update={"meta": kz_brief.meta.model_copy(update={"annexes": False})})
+    assert_plain(render_brief(body, "md", full=True), kb, "report.md (main body)")
+    assert_plain(html_text(render_brief(body, "html", full=True)), kb, "report.html (main body)")
 
 
 def test_plain_language_check_catches_leaks(kb: KnowledgeBase) -> None:

@@ -586,10 +586,21 @@ class AssessmentSession:
                 self.drafts[ind_id] = old
             raise
 
-    def apply(self, changes: Mapping[str, Answer | None]) -> None:
-        """Several answers at once (e.g. keeping a what-if), saved in one write."""
+    def apply(self, changes: Mapping[str, Answer | None], drafts: Mapping[str, Draft] | None = None) -> None:
+        """Several answers at once (keeping a what-if, importing a spreadsheet), saved in one
+        write; `drafts` is evidence for questions left without a value."""
         checked = {k: (self.check(k, a) if a is not None else None) for k, a in changes.items()}
-        self._commit(self.profile.with_answers(checked))
+        old = dict(self.drafts)
+        for k, a in checked.items():
+            if a is not None:
+                self.drafts.pop(k, None)
+        self.drafts.update({k: d for k, d in (drafts or {}).items() if k not in self.profile.answers
+                            or checked.get(k, self.profile.answers.get(k)) is None})
+        try:
+            self._commit(self.profile.with_answers(checked))
+        except BaseException:
+            self.drafts = old
+            raise
 
     def _commit(self, profile: Profile, current: str | None = None) -> None:
         """Save the new answers; if the write fails, keep the old ones and raise."""

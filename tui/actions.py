@@ -81,7 +81,11 @@ WORKSPACE_ACTS = (
     Act("assess.sensitivity", "f4,s", "sensitivity", "Sensitivity",
         "Which answers would change the highlighted finding", show=False),
     Act("assess.brief", "f5,b", "brief", "Brief", "Preview and export the policy brief"),
-    Act("assess.export", "e", "export", "Export", "Export the answers as a profile file", show=False),
+    Act("assess.export", "e", "export", "Export",
+        "Export the answers as a profile, or the questionnaire as a spreadsheet (.xlsx/.csv)", show=False),
+    Act("assess.import", "i", "import_sheet", "Import sheet",
+        "Import a filled-in questionnaire (.xlsx/.csv): the changes are shown before anything is replaced",
+        show=False),
     Act("assess.close", "x", "close", "Close", "Close this assessment and return to the start screen",
         show=False),
 )

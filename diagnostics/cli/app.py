@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "sensitivity": "diagnostics.cli.analysis:sensitivity",
     "next": "diagnostics.cli.analysis:next_question",
     "sweep": "diagnostics.cli.analysis:sweep",
+    "questionnaire": "diagnostics.cli.questionnaire:questionnaire",
     "brief": "diagnostics.reports.cli:brief",
     "tui": "diagnostics.tui.cli:tui",
 }

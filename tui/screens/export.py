@@ -18,7 +18,8 @@ from ..widgets.field import Field
 
 
 class ExportScreen(ModalScreen[Path | None]):
-    """Export the answers as a plain profile (YAML, or JSON by extension)."""
+    """Export the answers as a plain profile (.yaml/.json), or the whole questionnaire with
+    help, options and answers as a spreadsheet (.xlsx/.csv) for colleagues to fill in."""
 
     ACTS = MODAL_ACTS
     BINDINGS = bindings(MODAL_ACTS)
@@ -29,8 +30,8 @@ class ExportScreen(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as box:
-            box.border_title = "Export answers as a profile"
-            yield Label("File (.yaml or .json); `diagnose assess FILE` reads it")
+            box.border_title = "Export the answers"
+            yield Label(".yaml/.json: a profile that `diagnose assess` reads; .xlsx/.csv: the questionnaire")
             yield Field(str(self.default), id="export-path", compact=True)
             yield Static("", id="export-error")
             with Horizontal(classes="buttons"):
@@ -46,14 +47,21 @@ class ExportScreen(ModalScreen[Path | None]):
         text = self.query_one("#export-path", Field).value.strip()
         path = Path(text).expanduser()
         error = self.query_one("#export-error", Static)
-        if not text or path.suffix.lower() not in (".yaml", ".yml", ".json"):
-            error.update(Text("the file name must end in .yaml, .yml or .json", style="red"))
+        suffix = path.suffix.lower()
+        if not text or suffix not in (".yaml", ".yml", ".json", ".xlsx", ".csv"):
+            error.update(Text("the file name must end in .yaml, .yml, .json, .xlsx or .csv", style="red"))
             return
         if path.resolve() == self.session.path.resolve():
             error.update(Text("that is the autosave file itself; choose another name", style="red"))
             return
         try:
-            self.session.export_profile(path)
+            if suffix in (".xlsx", ".csv"):
+                from diagnostics.spreadsheet import questionnaire_rows, write_questionnaire
+
+                rows = questionnaire_rows(self.session.kb, self.session.profile, self.session.drafts)
+                write_questionnaire(path, rows, title=self.session.title())
+            else:
+                self.session.export_profile(path)
         except OSError as exc:
             error.update(Text(f"cannot write there: {exc.strerror}", style="red"))
             return

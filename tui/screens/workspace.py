@@ -460,6 +460,25 @@ class WorkspaceScreen(Screen[None]):
 
         self.app.push_screen(ExportScreen(self.session, default), done)
 
+    def action_import_sheet(self) -> None:
+        from .import_sheet import ImportSheetScreen
+
+        self.flush()
+        if self.whatif_on:
+            self.notify("Leave what-if mode first (F2 or w).")
+            return
+        default = self.services.exports / f"{self.session.path.name.removesuffix('.assessment.yaml')}.xlsx"
+
+        def done(replaced: int | None) -> None:
+            if replaced:
+                self.nav.refresh_marks(self.state)
+                if self.session.current:
+                    self.goto(self.session.current, save=False)
+                self.reassess()
+                self.notify(f"Replaced {replaced} answer{'s' if replaced != 1 else ''} from the spreadsheet.")
+
+        self.app.push_screen(ImportSheetScreen(self.session, default), done)
+
     def action_close(self) -> None:
         self.flush()
         self.dismiss()

@@ -22,6 +22,11 @@ HERE = Path(__file__).parent
 
 class Plugin(FamilyPlugin):
     @hookimpl
+    def diagnostics_scope(self) -> list[str]:
+        # The default (the family's countries) says the same; stated here to show the hook.
+        return ["MN"]
+
+    @hookimpl
     def diagnostics_brief_sections(self, assessment: Any) -> list[BriefSection]:
         if assessment.country != "MN":
             return []

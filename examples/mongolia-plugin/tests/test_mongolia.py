@@ -23,7 +23,7 @@ def test_every_hook_is_provided():
     assert report.status == "ok"
     for hook in ("families", "profiles", "indicators", "rule_packs", "directions", "bibliography"):
         assert report.records.get(hook), hook
-    assert {"diagnostics_brief_sections", "diagnostics_translations"} <= set(report.hooks)
+    assert {"diagnostics_brief_sections", "diagnostics_translations", "diagnostics_scope"} <= set(report.hooks)
     assert report.scope == ["MN"]
 
 

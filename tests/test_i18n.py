@@ -110,7 +110,7 @@ def test_every_interface_string_has_a_russian_translation_with_the_same_placehol
 
 def test_gettext_switches_with_the_language() -> None:
     i18n.set_language("ru")
-    assert i18n._("Root causes") == "Коренные причины"
+    assert i18n._("Root causes") == "Первопричины"
     i18n.set_language("en")
     assert i18n._("Root causes") == "Root causes"
 
@@ -190,7 +190,7 @@ def test_assess_in_russian_from_the_option_anywhere_or_the_environment() -> None
         assert r.exit_code == 0, r.output
         out = " ".join(r.stdout.split())  # rich wraps lines; Babel puts narrow no-break spaces
         assert "Казахстан (KZ)" in out and "по состоянию на 31 декабря 2018 г." in out
-        assert "Коренные причины" in out and "СРАБОТАЛО" in out and "уверенность: высокая" in out
+        assert "Первопричины" in out and "СРАБОТАЛО" in out and "степень уверенности: высокая" in out
         assert "Ответы: известно" in out and "Root causes" not in out and "FIRED" not in out
         assert "ссылки: §" in out  # citations stay as they are
     english = run("assess", "KZ").stdout

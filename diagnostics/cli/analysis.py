@@ -11,20 +11,24 @@ from typing import Any
 
 import click
 
+from diagnostics.i18n import N_, _
+
 from .context import Settings, echo_json, pass_settings, resolve_profile, rule_id_or_fail
 
 STATUS_LABEL = {
-    "fired": ("FIRED", "bold red"),
-    "not_assessable": ("not assessable", "yellow"),
-    "not_applicable": ("not applicable", "dim"),
-    "not_fired": ("not fired", "green"),
+    "fired": (N_("FIRED"), "bold red"),
+    "not_assessable": (N_("not assessable"), "yellow"),
+    "not_applicable": (N_("not applicable"), "dim"),
+    "not_fired": (N_("not fired"), "green"),
 }
+CHANGE_VERBS = {"appears": N_("now fires"), "disappears": N_("no longer fires"),
+                "status": N_("changes status"), "confidence": N_("changes confidence")}
 
 
 def _status(status: str, confidence: str | None = None) -> str:
     label, style = STATUS_LABEL[status]
-    conf = f" ({confidence})" if confidence else ""
-    return f"[{style}]{label}[/{style}]{conf}"
+    conf = f" ({_(confidence)})" if confidence else ""
+    return f"[{style}]{_(label)}[/{style}]{conf}"
 
 
 def _console() -> Any:
@@ -56,30 +60,33 @@ def whatif(settings: Settings, profile: str, sets: tuple[str, ...], as_json: boo
         echo_json(result.as_json())
         return
     out = _console()
-    out.print(f"[bold]What if[/bold] — {result.after.name} ({result.country})")
+    from diagnostics.i18n import country_name
+
+    out.print("[bold]" + _("What if") + f"[/bold] — {country_name(result.country, result.after.name)} "
+              f"({result.country})")
     for s in result.settings:
         out.print(f"  • {s.indicator}: {s.before} → [bold]{s.after}[/bold]")
     if not result.changes:
-        out.print("\nNo diagnosis or finding changes status or confidence.")
+        out.print("\n" + _("No diagnosis or finding changes status or confidence."))
         return
-    for heading, items in (("Diagnoses", result.diagnoses()),
-                           ("Findings beneath", [c for c in result.changes if c.layer != "diagnosis"])):
+    for heading, items in ((_("Diagnoses"), result.diagnoses()),
+                           (_("Findings beneath"), [c for c in result.changes if c.layer != "diagnosis"])):
         if not items:
             continue
         out.print(f"\n[bold]{heading}[/bold]")
         for c in items:
-            verb = {"appears": "now fires", "disappears": "no longer fires",
-                    "status": "changes status", "confidence": "changes confidence"}[c.kind]
+            verb = _(CHANGE_VERBS[c.kind])
             out.print(f"  • [bold]{c.rule}[/bold] {_status(c.before.value, c.before_confidence)} → "
                       f"{_status(c.after.value, c.after_confidence)}")
-            out.print(f"    {c.title} [dim]({c.layer}; {verb})[/dim]")
+            out.print(f"    {c.title} [dim]({_(c.layer)}; {verb})[/dim]")
             if c.inputs:
-                out.print(f"    [dim]because of: {', '.join(c.inputs)}[/dim]")
+                out.print("    [dim]" + _("because of: {inputs}").format(inputs=", ".join(c.inputs)) + "[/dim]")
             for line in c.explanation[:4]:
                 out.print(f"    · {line}")
     fired_before = sum(1 for d in result.before.diagnoses() if d.status.value == "fired")
     fired_after = sum(1 for d in result.after.diagnoses() if d.status.value == "fired")
-    out.print(f"\nDiagnoses fired: {fired_before} → {fired_after} of {len(result.after.diagnoses())}")
+    out.print("\n" + _("Diagnoses fired: {before} → {after} of {total}").format(
+        before=fired_before, after=fired_after, total=len(result.after.diagnoses())))
 
 
 def _evidence_gap_only(row: Any) -> bool:
@@ -100,7 +107,7 @@ def compare(settings: Settings, profiles: tuple[str, ...], all_rules: bool, as_j
     from diagnostics.errors import DataError
 
     if len(profiles) < 2:
-        raise DataError("compare needs at least two profiles, e.g. `diagnose compare KZ EE`")
+        raise DataError(_("compare needs at least two profiles, e.g. `diagnose compare KZ EE`"))
     loaded = []
     labels: list[str] = []
     for ref in profiles:
@@ -125,8 +132,8 @@ def compare(settings: Settings, profiles: tuple[str, ...], all_rules: bool, as_j
     from rich.table import Table
 
     out = _console()
-    table = Table(title="diagnoses × profiles" if not all_rules else "rules × profiles")
-    table.add_column("rule", no_wrap=True)
+    table = Table(title=_("diagnoses × profiles") if not all_rules else _("rules × profiles"))
+    table.add_column(_("rule"), no_wrap=True)
     for col in result.columns:
         table.add_column(col, no_wrap=True)
     for row in result.rows:
@@ -140,14 +147,14 @@ def compare(settings: Settings, profiles: tuple[str, ...], all_rules: bool, as_j
                   "(a coverage gap, not a difference between countries; see `diagnose coverage`).")
     differing = [r for r in result.rows if r.differs and r.drivers and r.rule not in gap_only]
     if differing:
-        out.print("\n[bold]Answers that drive the differences[/bold] (* rows)")
+        out.print("\n[bold]" + _("Answers that drive the differences") + "[/bold] " + _("(* rows)"))
     for row in differing:
         out.print(f"  [bold]{row.rule}[/bold]")
         for d in row.drivers[:6]:
             vals = " | ".join(f"{c}: {v}" for c, v in zip(result.columns, d.values, strict=True))
             out.print(f"    {d.indicator}: {vals}")
         if len(row.drivers) > 6:
-            out.print(f"    [dim]and {len(row.drivers) - 6} more (see --json)[/dim]")
+            out.print("    [dim]" + _("and {n} more (see --json)").format(n=len(row.drivers) - 6) + "[/dim]")
 
 
 # -------------------------------------------------------------------------------------
@@ -172,37 +179,42 @@ def sensitivity(settings: Settings, profile: str, max_size: int, rules: tuple[st
         echo_json(result.as_json())
         return
     out = _console()
-    out.print(f"[bold]Sensitivity[/bold] of {prof.name or prof.country} ({prof.country}), "
-              f"change sets of up to {max_size} answers")
+    from diagnostics.i18n import country_name
+
+    out.print("[bold]" + _("Sensitivity") + "[/bold] " + _("of {country} ({code}), change sets of up to {n} answers")
+              .format(country=country_name(prof.country, prof.name or prof.country), code=prof.country, n=max_size))
     for f in result.fired:
         out.print(f"\n[bold]{f.title}[/bold] [dim]{f.rule}[/dim] — {_status('fired')}")
         if not f.counterfactuals:
-            out.print(f"  robust: no set of ≤ {max_size} answer changes stops it firing")
+            out.print("  " + _("robust: no set of ≤ {n} answer changes stops it firing").format(n=max_size))
         for cf in f.counterfactuals[:8]:
             n = len(cf.changes)
-            out.print(f"  • {n} change{'s' if n > 1 else ''} ⇒ {_status(cf.status.value)}")
+            out.print("  • " + _("changes: {n}").format(n=n) + f" ⇒ {_status(cf.status.value)}")
             for c in cf.changes:
                 plain = c.region == f"{c.indicator} = {_show(c.after)}"
                 region = "" if plain else f" [dim]({c.region})[/dim]"
                 out.print(f"      {c.indicator}: {_show(c.before)} → {_show(c.after)}{region}")
         if len(f.counterfactuals) > 8:
-            out.print(f"  [dim]and {len(f.counterfactuals) - 8} more sets (see --json)[/dim]")
+            out.print("  [dim]" + _("and {n} more sets (see --json)").format(n=len(f.counterfactuals) - 8) + "[/dim]")
         if not f.complete:
-            out.print("  [yellow]search budget reached: the list may be incomplete[/yellow]")
+            out.print("  [yellow]" + _("search budget reached: the list may be incomplete") + "[/yellow]")
     for o in result.open:
         out.print(f"\n[bold]{o.title}[/bold] [dim]{o.rule}[/dim] — {_status('not_assessable')}")
         for d in o.deciders[:8]:
             ways = []
             if d.fires_if:
-                ways.append("fires if " + " or ".join(_short(d.indicator, r) for r in d.fires_if))
+                ways.append(_("fires if {values}").format(
+                    values=_(" or ").join(_short(d.indicator, r) for r in d.fires_if)))
             if d.clears_if:
-                ways.append("does not fire if " + " or ".join(_short(d.indicator, r) for r in d.clears_if))
+                ways.append(_("does not fire if {values}").format(
+                    values=_(" or ").join(_short(d.indicator, r) for r in d.clears_if)))
             out.print(f"  • {d.indicator}: {'; '.join(ways)}")
         if len(o.deciders) > 8:
-            out.print(f"  [dim]and {len(o.deciders) - 8} more (see --json)[/dim]")
+            out.print("  [dim]" + _("and {n} more (see --json)").format(n=len(o.deciders) - 8) + "[/dim]")
         if o.also_needed:
-            more = f" and {len(o.also_needed) - 8} more" if len(o.also_needed) > 8 else ""
-            out.print(f"  [dim]cannot decide it alone: {', '.join(o.also_needed[:8])}{more}[/dim]")
+            more = " " + _("and {n} more").format(n=len(o.also_needed) - 8) if len(o.also_needed) > 8 else ""
+            out.print("  [dim]" + _("cannot decide it alone: {ids}").format(ids=", ".join(o.also_needed[:8]))
+                      + more + "[/dim]")
 
 
 def _short(indicator: str, region: str) -> str:
@@ -241,13 +253,17 @@ def next_question(settings: Settings, profile: str, count: int, include_unknown:
         return
     out = _console()
     if not ranked:
-        out.print("Nothing left to ask: no unanswered question can settle an open rule.")
+        out.print(_("Nothing left to ask: no unanswered question can settle an open rule."))
         if not include_unknown and plan_questions(kb, prof, 1, include_unknown=True):
-            out.print("Some questions answered 'unknown' could: see --include-unknown.")
+            out.print(_("Some questions answered 'unknown' could: see --include-unknown."))
         return
-    out.print(f"[bold]Next questions[/bold] for {prof.name or prof.country} ({prof.country})")
+    from diagnostics.i18n import country_name, format_number
+
+    out.print("[bold]" + _("Next questions") + "[/bold] " + _("for {country} ({code})").format(
+        country=country_name(prof.country, prof.name or prof.country), code=prof.country))
     for i, q in enumerate(ranked, 1):
-        out.print(f"{i:>2}. [bold]{q.indicator}[/bold] [dim]score {q.score:.2f}[/dim]\n    {q.question}\n"
+        score = _("score {score}").format(score=format_number(q.score, digits=2))
+        out.print(f"{i:>2}. [bold]{q.indicator}[/bold] [dim]{score}[/dim]\n    {q.question}\n"
                   f"    [dim]{q.reason}[/dim]")
 
 
@@ -319,6 +335,6 @@ def sweep(settings: Settings, spec: Path, output: Path | None, fmt: str | None, 
         if tmp is not None:
             stream.close()
             Path(tmp).unlink(missing_ok=True)
-    where = f" to {output}" if output else ""
-    click.echo(f"{total} scenarios written{where} ({row_format}); "
-               f"{runner.assessed} distinct assessments", err=True)
+    where = " " + _("to {path}").format(path=output) if output else ""
+    click.echo(_("{total} scenarios written{where} ({format}); {assessed} distinct assessments").format(
+        total=total, where=where, format=row_format, assessed=runner.assessed), err=True)

@@ -6,27 +6,29 @@ from typing import Any
 
 import click
 
+from diagnostics.i18n import N_, _
+
 from .context import Settings, echo_json, pass_settings, resolve_profile
 
 SHORT = {
-    "dx.formal_informal_mismatch": "mismatch",
-    "dx.borrowed_instruments": "borrowed",
-    "dx.state_procurement_distortion": "procurement",
-    "dx.fdi_spillover_failure": "FDI",
-    "dx.imaginary_driven_policy": "imaginary",
-    "dx.regulatory_burden_and_corruption": "regulation",
+    "dx.formal_informal_mismatch": N_("mismatch"),
+    "dx.borrowed_instruments": N_("borrowed"),
+    "dx.state_procurement_distortion": N_("procurement"),
+    "dx.fdi_spillover_failure": N_("FDI"),
+    "dx.imaginary_driven_policy": N_("imaginary"),
+    "dx.regulatory_burden_and_corruption": N_("regulation"),
 }
 
 
 def _cell(row: Any) -> str:
     mark = "*" if row.proxies else ""
     if row.decided:
-        label = {"fired": "[red]fired[/red]", "not_fired": "[green]not fired[/green]",
-                 "not_applicable": "[dim]n/a[/dim]"}[row.status.value]
+        label = {"fired": "[red]" + _("fired") + "[/red]", "not_fired": "[green]" + _("not fired") + "[/green]",
+                 "not_applicable": "[dim]" + _("n/a") + "[/dim]"}[row.status.value]
         return label + mark
     if not row.reachable:
-        return "[yellow]open[/yellow]"
-    return f"[yellow]open {len(row.to_decide)}[/yellow]{mark}"
+        return "[yellow]" + _("open") + "[/yellow]"
+    return "[yellow]" + _("open {n}").format(n=len(row.to_decide)) + f"[/yellow]{mark}"
 
 
 @click.command("coverage")
@@ -59,21 +61,22 @@ def coverage(settings: Settings, profiles: tuple[str, ...], as_json: bool, missi
 
     out = Console(highlight=False)
     # Narrow, borderless columns so the matrix fits an 80-column terminal.
-    out.print("[bold]Core diagnoses decided by the evidence[/bold]")
+    out.print("[bold]" + _("Core diagnoses decided by the evidence") + "[/bold]")
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
     table.add_column("", no_wrap=True)
     for rule in CORE_DIAGNOSES:
-        table.add_column(SHORT[rule], no_wrap=True)
+        table.add_column(_(SHORT[rule]), no_wrap=True)
     for profile, rows in table_rows:
         table.add_row(profile.country, *(_cell(r) for r in rows))
     out.print(table)
     totals = [sum(rows[i].decided for _, rows in table_rows) for i in range(len(CORE_DIAGNOSES))]
-    out.print("decided for: " + ", ".join(
-        f"{SHORT[r]} {n}/{len(table_rows)}" for r, n in zip(CORE_DIAGNOSES, totals, strict=True)))
-    out.print("open N: not assessable; N further answers could decide it. "
-              "*: rests partly on a survey proxy for an informal indicator.")
+    out.print(_("decided for: {counts}").format(counts=", ".join(
+        f"{_(SHORT[r])} {n}/{len(table_rows)}" for r, n in zip(CORE_DIAGNOSES, totals, strict=True))))
+    out.print(_("open N: not assessable; N further answers could decide it. "
+                "*: rests partly on a survey proxy for an informal indicator."))
     if missing:
         for profile, rows in table_rows:
             for r in rows:
                 if not r.decided and r.to_decide:
-                    out.print(f"{profile.country} {SHORT[r.rule]}: answer {', '.join(r.to_decide)}")
+                    out.print(f"{profile.country} {_(SHORT[r.rule])}: "
+                              + _("answer {ids}").format(ids=", ".join(r.to_decide)))

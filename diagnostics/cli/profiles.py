@@ -27,7 +27,10 @@ def profile_validate(settings: Settings, file: Path) -> None:
     validate_answers(p, registry.kb_for(p.country), str(file), PROFILE_LINES.get(str(file)))
     known = sum(1 for a in p.answers.values() if a.known)
     unknown = sum(1 for a in p.answers.values() if a.unknown)
-    click.echo(f"{file}: valid profile for {p.country}: {known} answers, {unknown} unknown")
+    from diagnostics.i18n import _
+
+    click.echo(_("{file}: valid profile for {country}: {known} answers, {unknown} unknown").format(
+        file=file, country=p.country, known=known, unknown=unknown))
 
 
 @profile.command("schema")

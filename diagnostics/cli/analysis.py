@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from diagnostics.i18n import N_, _
+from diagnostics.i18n import N_, _, ngettext
 
 from .context import Settings, echo_json, pass_settings, resolve_profile, rule_id_or_fail
 
@@ -189,7 +189,7 @@ def sensitivity(settings: Settings, profile: str, max_size: int, rules: tuple[st
             out.print("  " + _("robust: no set of ≤ {n} answer changes stops it firing").format(n=max_size))
         for cf in f.counterfactuals[:8]:
             n = len(cf.changes)
-            out.print("  • " + _("changes: {n}").format(n=n) + f" ⇒ {_status(cf.status.value)}")
+            out.print("  • " + ngettext("{n} change", "{n} changes", n).format(n=n) + f" ⇒ {_status(cf.status.value)}")
             for c in cf.changes:
                 plain = c.region == f"{c.indicator} = {_show(c.after)}"
                 region = "" if plain else f" [dim]({c.region})[/dim]"
@@ -245,7 +245,7 @@ def next_question(settings: Settings, profile: str, count: int, include_unknown:
     """Rank PROFILE's unanswered questions by how much they can still decide."""
     from diagnostics.analysis import plan_questions
 
-    prof, _ = resolve_profile(settings, profile)
+    prof, _where = resolve_profile(settings, profile)
     kb = settings.registry().kb_for(prof.country)
     ranked = plan_questions(kb, prof, count, include_unknown=include_unknown)
     if as_json:
@@ -299,7 +299,7 @@ def sweep(settings: Settings, spec: Path, output: Path | None, fmt: str | None, 
     plan = load_sweep_spec(spec, kb)
     profiles = {}
     for ref in plan.profiles:
-        profiles[ref], _ = resolve_profile(settings, spec_profile_path(plan, ref))
+        profiles[ref], _where = resolve_profile(settings, spec_profile_path(plan, ref))
     rules = list(kb.rules) if all_rules else plan.rules
     runner = SweepRunner(settings.assessor(), rules, cache=not no_cache)
     total = plan.size()

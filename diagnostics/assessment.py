@@ -215,7 +215,7 @@ class Assessor:
             as_of=profile.as_of.isoformat() if profile.as_of else None,
             findings=ordered,
             coverage=coverage,
-            imaginaries=detect_imaginaries(profile),
+            imaginaries=detect_imaginaries(profile, self.kb),
             audit=stamp,
         )
 
@@ -374,19 +374,23 @@ def _display_order(f: FindingResult) -> tuple[int, int, int, str]:
     return layer_rank[f.layer], ROLE_ORDER[f.role], status_rank[f.status], f.rule
 
 
-def detect_imaginaries(profile: Profile) -> list[str]:
+def detect_imaginaries(profile: Profile, kb: KnowledgeBase | None = None) -> list[str]:
     """Design rule R-8: every stated aspiration is listed as a candidate imaginary."""
+    from .i18n import _, value_label
+
     out: list[str] = []
+    spec = kb.indicators.get("strategy.aspirational_vision") if kb is not None else None
     vision = profile.answers.get("strategy.aspirational_vision")
     if vision is not None and vision.known and vision.value:
         items = vision.value if isinstance(vision.value, tuple) else (vision.value,)
         for v in items:
             if v != "none":
-                out.append(f"official vision: {str(v).replace('_', ' ')} — what tangible plan backs it?")
+                out.append(_("official vision: {vision} — what tangible plan backs it?").format(
+                    vision=value_label(spec, str(v))))
     claims = profile.answers.get("wto.io_success_claims")
     if claims is not None and claims.known and claims.value is True:
-        out.append("international organisations credit accession with transforming the economy — "
-                   "what measured evidence backs the claim?")
+        out.append(_("international organisations credit accession with transforming the economy — "
+                     "what measured evidence backs the claim?"))
     return out
 
 

@@ -185,6 +185,22 @@ def format_datetime(value: datetime, lang: str | None = None) -> str:
     return _format_datetime(value, format="medium", locale=_locale(lang))
 
 
+# Units of the built-in indicators, translated through the interface catalog; a unit with no
+# translation (a plugin's own) is shown as written. A test keeps this list in step with the data.
+KNOWN_UNITS = (
+    N_("%"), N_("% of GDP"), N_("% of senior management time"), N_("acts per year"), N_("bodies"),
+    N_("days"), N_("ministries"), N_("months"), N_("months per year"), N_("requirements"), N_("years"),
+    N_("ratio (supplier linkages realised ÷ expected)"), N_("ratio (required output ÷ domestic market)"),
+    N_("index (0 = fully diversified, 1 = one product)"), N_("BTI score (1 to 10)"),
+    N_("CPI score (0 = highly corrupt, 100 = very clean)"), N_("WGI estimate (about -2.5 to 2.5)"),
+)
+
+
+def unit_text(unit: str) -> str:
+    """A unit of measure in the current language."""
+    return gettext(unit) if unit else ""
+
+
 def country_name(code: str, english: str, lang: str | None = None) -> str:
     """A country's name in the language (Babel's territory names), else the name as given."""
     chosen = _locale(lang)

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
+from .i18n import N_
+
 INDICATOR_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 RULE_ID = re.compile(r"^(node|dx)\.[a-z][a-z0-9_]*$")
 SNAKE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -460,11 +462,12 @@ class Direction(Strict):
         return v
 
 
+# In English here; shown through the interface catalog (diagnostics.i18n) in other languages.
 UNIVERSAL_CAVEATS = (
-    "Mindsets are sticky: even well-aimed measures may meet resistance "
-    "(thesis §7.3 p.145, ll. 12386–12390).",
-    "Results may take decades, longer than the careers of those who start them "
-    "(thesis §7.3 p.146, ll. 12495–12503).",
+    N_("Mindsets are sticky: even well-aimed measures may meet resistance "
+       "(thesis §7.3 p.145, ll. 12386–12390)."),
+    N_("Results may take decades, longer than the careers of those who start them "
+       "(thesis §7.3 p.146, ll. 12495–12503)."),
 )
 
 

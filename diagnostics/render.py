@@ -93,12 +93,13 @@ def print_assessment(a: Assessment, kb: KnowledgeBase, show_all: bool = False) -
         elif dx.status is Status.NOT_ASSESSABLE:
             missing = a.coverage.per_diagnosis.get(dx.rule, dx.missing)
             more = " " + _("and {n} more").format(n=len(missing) - 6) if len(missing) > 6 else ""
-            tree.add(f"[yellow]{_('would be decided by:')}[/yellow] {', '.join(missing[:6])}{more}")
+            decided_by = _("would be decided by:")
+            tree.add(f"[yellow]{decided_by}[/yellow] {', '.join(missing[:6])}{more}")
         elif dx.status is Status.NOT_APPLICABLE:
             tree.add(f"[dim]{dx.gate_reason}[/dim]")
         else:
             for w in dx.why_not[:3]:
-                tree.add(f"[green]{_('why not:')}[/green] {w}")
+                tree.add("[green]" + _("why not:") + f"[/green] {w}")
         out.print(tree)
     fired_dx = [d for d in a.diagnoses() if d.status is Status.FIRED]
     fired = [f for f in a.findings if f.status is Status.FIRED and f.layer != "diagnosis"]
@@ -143,8 +144,9 @@ def print_explanation(a: Assessment, kb: KnowledgeBase, rule_id: str) -> None:
             else:
                 ev = f", {s.evidence}" if s.evidence else ""
                 year = f", {s.as_of}" if s.as_of else ""
+                source = s.source or _("no source")
                 out.print(f"  • {s.condition}: " + _("answer {value}").format(value=s.value)
-                          + f" [dim]({s.source or _('no source')}{ev}{year})[/dim]")
+                          + f" [dim]({source}{ev}{year})[/dim]")
         out.print("\n[bold]" + _("Confidence {level}").format(level=word(f.confidence)) + "[/bold]")
         for r in f.confidence_reasons:
             out.print(f"  • {r}")

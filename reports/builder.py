@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from diagnostics.assessment import Assessment, FindingResult, TraceStep
 from diagnostics.evaluator import Status
+from diagnostics.i18n import N_, _, country_name
 from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import UNIVERSAL_CAVEATS
 from diagnostics.profile import Profile
@@ -139,7 +140,8 @@ def direction_entry(kb: KnowledgeBase, did: str, targets: list[Ref], names: Mapp
     spec = kb.directions[did]
     return DirectionEntry(id=did, title=spec.title, text=plain(spec.text, names),
                           caveats=[plain(c, names) for c in spec.caveats], kind=spec.kind,
-                          kind_note=DIRECTION_KINDS.get(spec.kind, spec.kind), audience=spec.audience,
+                          kind_note=_(DIRECTION_KINDS[spec.kind]) if spec.kind in DIRECTION_KINDS else spec.kind,
+                          audience=spec.audience,
                           responds_to=targets, citations=list(spec.citations))
 
 
@@ -172,8 +174,8 @@ def build_context(
     profile: Profile | None = None,
     registry: Registry | None = None,
     *,
-    audience: str = "Committee members and staff",
-    unit: str = "Committee briefing staff",
+    audience: str = N_("Committee members and staff"),
+    unit: str = N_("Committee briefing staff"),
     title: str | None = None,
     date: dt.date | None = None,
     notices: Sequence[str] = (),
@@ -283,9 +285,9 @@ def build_context(
             ind = kb.indicators.get(ind_id)
             if ind is None or not answer.known or not (ind.benchmark or ind.display_only):
                 continue
-            reason = ("a benchmark against developed economies: it may raise confidence, never "
-                      "trigger a finding (R-4)" if ind.benchmark else
-                      "display only: recorded for the reader, never used by a rule")
+            reason = (_("a benchmark against developed economies: it may raise confidence, never "
+                        "trigger a finding (R-4)") if ind.benchmark else
+                      _("display only: recorded for the reader, never used by a rule"))
             set_aside.append(SetAside(indicator=ind_id, question=ind.question,
                                       value_text=format_value(ind, answer.value), source=answer.source,
                                       as_of=answer.as_of, reason=reason))
@@ -329,9 +331,10 @@ def build_context(
 
     today = date or dt.datetime.now(dt.UTC).date()
     meta = BriefMeta(
-        title=title or f"Systemic problems of transition: {a.name}",
-        country=a.country, country_name=a.name, date=today.isoformat(), as_of=a.as_of,
-        audience=audience, issuing_unit=unit, generator=f"policy-diagnostics {__version__}",
+        title=title or _("Systemic problems of transition: {country}").format(
+            country=country_name(a.country, a.name)),
+        country=a.country, country_name=country_name(a.country, a.name), date=today.isoformat(), as_of=a.as_of,
+        audience=_(audience), issuing_unit=_(unit), generator=f"policy-diagnostics {__version__}",
     )
     return BriefContext(
         meta=meta,
@@ -343,7 +346,7 @@ def build_context(
         diagnoses=diagnoses,
         nodes=nodes,
         directions=directions,
-        universal_caveats=list(UNIVERSAL_CAVEATS),
+        universal_caveats=[_(c) for c in UNIVERSAL_CAVEATS],
         questions=[QuestionGroup(finding=d.id, title=d.title, questions=d.questions)
                    for d in diagnoses if d.questions],
         not_assessable=undecided,

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from diagnostics.assessment import Assessment
 from diagnostics.evaluator import Status
+from diagnostics.i18n import _
 from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import UNIVERSAL_CAVEATS
 from diagnostics.profile import Profile
@@ -46,7 +47,7 @@ def build_comparison(
     from diagnostics import __version__
 
     countries = []
-    for a, _ in items:
+    for a, _profile in items:
         family = kb.families.get(a.family)
         countries.append(CountryColumn(
             country=a.country, name=a.name, family=a.family, family_name=family.name if family else a.family,
@@ -60,7 +61,7 @@ def build_comparison(
     rows = []
     for rid in dx_ids:
         cells = []
-        for a, _ in items:
+        for a, _profile in items:
             try:
                 f = a.finding(rid)
                 cells.append(Cell(status=f.status.value, confidence=f.confidence))
@@ -111,7 +112,7 @@ def build_comparison(
     )
     return ComparisonContext(
         meta=meta, key_messages=messages[:5], countries=countries, rows=rows, directions=directions,
-        universal_caveats=list(UNIVERSAL_CAVEATS), not_assessable=undecided,
+        universal_caveats=[_(c) for c in UNIVERSAL_CAVEATS], not_assessable=undecided,
         references=References(thesis=sort_citations(cites + [c for d in directions for c in d.citations]),
                               sources=[]),
     )

@@ -13,36 +13,39 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from diagnostics.i18n import N_
+
 BRIEF_SCHEMA_VERSION = 2
 BRIEF_SCHEMA_ID = "urn:policy-diagnostics:brief:v2"
 COMPARISON_SCHEMA_ID = "urn:policy-diagnostics:brief-comparison:v2"
 
 PLACEMENTS = ("after_findings", "before_annex", "annex")
 
+# Reader texts; marked with N_ for the catalog and translated where they are shown.
 TIER_NOTES = {
-    "A": "the thesis's own case: its findings apply directly",
-    "B": "a former Soviet republic sharing about seven decades of command economy: the thesis's "
-         "mechanisms are expected to apply, but local evidence must confirm each one",
-    "C": "a contrast case (about five decades of Soviet rule and an older market memory): the "
-         "thesis's claims are tested here and confidence is lower",
-    "D": "a post-socialist economy that was never part of the USSR: the thesis applies by analogy only",
-    "E": "a gradualist, state-led economy with more bargaining power: a contrast, at low confidence",
+    "A": N_("the thesis's own case: its findings apply directly"),
+    "B": N_("a former Soviet republic sharing about seven decades of command economy: the thesis's "
+         "mechanisms are expected to apply, but local evidence must confirm each one"),
+    "C": N_("a contrast case (about five decades of Soviet rule and an older market memory): the "
+         "thesis's claims are tested here and confidence is lower"),
+    "D": N_("a post-socialist economy that was never part of the USSR: the thesis applies by analogy only"),
+    "E": N_("a gradualist, state-led economy with more bargaining power: a contrast, at low confidence"),
 }
 
 DIRECTION_KINDS = {
-    "T7": "the thesis's own recommendation",
-    "Tch": "from the thesis's chapter findings",
-    "Tint": "an interviewee's proposal the thesis reports",
-    "KE": "implied by the thesis's argument",
-    "Tch/KE": "from the chapter findings, partly implied",
+    "T7": N_("the thesis's own recommendation"),
+    "Tch": N_("from the thesis's chapter findings"),
+    "Tint": N_("an interviewee's proposal the thesis reports"),
+    "KE": N_("implied by the thesis's argument"),
+    "Tch/KE": N_("from the chapter findings, partly implied"),
 }
 
 LAYER_LABELS = {
-    "context": "context",
-    "policy": "policy choice",
-    "mechanism": "mechanism",
-    "manifestation": "manifestation",
-    "diagnosis": "systemic problem",
+    "context": N_("context"),
+    "policy": N_("policy choice"),
+    "mechanism": N_("mechanism"),
+    "manifestation": N_("manifestation"),
+    "diagnosis": N_("systemic problem"),
 }
 
 

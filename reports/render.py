@@ -19,6 +19,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from diagnostics.errors import DataError
+from diagnostics.i18n import current_language, date_text
 
 from .diagram import chain_graph, diagram_layout, diagrams_for
 from .model import BriefContext, ComparisonContext
@@ -87,12 +88,21 @@ def _md_finalize(value: Any) -> Any:
 def _filters() -> dict[str, Any]:
     return {"lead": lead, "label": label, "years": years, "capfirst": capfirst, "sections": sections,
             "diagram_layout": diagram_layout, "chain_graph": chain_graph, "diagrams_for": diagrams_for,
-            "md": md_escape, "md_code": md_code, "markdown_html": markdown_html, "markdown_md": markdown_md}
+            "md": md_escape, "md_code": md_code, "markdown_html": markdown_html, "markdown_md": markdown_md,
+            "local_date": local_date}
+
+
+def local_date(iso: str | None) -> str:
+    """An ISO date as the reader's language writes it; English keeps the ISO form."""
+    if not iso or current_language() == "en":
+        return iso or ""
+    return date_text(iso)
 
 
 @lru_cache(maxsize=8)
-def environment(fmt: str, template_dir: str | None = None) -> jinja2.Environment:
-    """The jinja2 environment for 'md' or 'html'; sandboxed when user templates are in play."""
+def environment(fmt: str, template_dir: str | None = None, lang: str = "en") -> jinja2.Environment:
+    """The jinja2 environment for 'md' or 'html' in language `lang` (jinja2's i18n extension over
+    the gettext catalog); sandboxed when user templates are in play."""
     default = jinja2.FileSystemLoader(str(TEMPLATES))
     loaders: list[jinja2.BaseLoader] = []
     if template_dir is not None:
@@ -116,13 +126,14 @@ def environment(fmt: str, template_dir: str | None = None) -> jinja2.Environment
 
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True,  # type: ignore[attr-defined]
                                   pgettext=lambda c, m: i18n.pgettext(c, m))
+    env.globals["language"] = lang
     env.filters.update(_filters())
     return env
 
 
 def _render(template: str, fmt: str, context: BriefContext | ComparisonContext,
             template_dir: Path | None) -> str:
-    env = environment(fmt, str(template_dir) if template_dir is not None else None)
+    env = environment(fmt, str(template_dir) if template_dir is not None else None, current_language())
     if template_dir is None:
         return env.get_template(template).render(brief=context)
     # A user template's mistakes are input errors: one line, no traceback.

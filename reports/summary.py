@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from diagnostics.assessment import Assessment, FindingResult
+from diagnostics.i18n import N_, _, country_name
 from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import IndicatorType
 from diagnostics.profile import Profile
@@ -32,17 +33,17 @@ QUESTIONS_FROM_FINDINGS = 5
 CONFIDENCE_RANK = {"high": 3, "medium": 2, "low": 1}
 
 ROLE_MEANING = {
-    "root_cause": "As a root cause, it will outlast measures aimed only at its symptoms.",
-    "diagnosis": "It is systemic: mending one programme or agency will not end it.",
-    "function_rollup": "The state fails in this role as a whole, not in one programme.",
-    "outcome": "It is where the other problems lead; it changes only when they do.",
+    "root_cause": N_("As a root cause, it will outlast measures aimed only at its symptoms."),
+    "diagnosis": N_("It is systemic: mending one programme or agency will not end it."),
+    "function_rollup": N_("The state fails in this role as a whole, not in one programme."),
+    "outcome": N_("It is where the other problems lead; it changes only when they do."),
 }
 
 _QUANTITATIVE = (IndicatorType.SHARE, IndicatorType.NUMBER)
 
 
 def _confidence(value: str | None) -> str:
-    return f"{value} confidence" if value else "confidence not rated"
+    return _("{level} confidence").format(level=_(value)) if value else _("confidence not rated")
 
 
 def _premises(f: FindingResult) -> list[str]:
@@ -94,12 +95,13 @@ def decisive_facts(f: FindingResult, kb: KnowledgeBase, by_id: Mapping[str, Find
     candidates.sort(key=lambda c: c[0])
     return [Fact(indicator=u.indicator, label=u.name, value_text=u.value_text, source=short_source(u.source),
                  as_of=u.as_of)
-            for _, u in candidates[:FACTS_PER_MESSAGE]]
+            for _score, u in candidates[:FACTS_PER_MESSAGE]]
 
 
 def _meaning(d: DiagnosisEntry) -> str:
     mechanism = uncited(lead(d.mechanism, 1))
-    return " ".join(x for x in (mechanism, ROLE_MEANING.get(d.role, "")) if x)
+    meaning = ROLE_MEANING.get(d.role)
+    return " ".join(x for x in (mechanism, _(meaning) if meaning else "") if x)
 
 
 def key_messages(a: Assessment, kb: KnowledgeBase, profile: Profile | None, diagnoses: Sequence[DiagnosisEntry],
@@ -111,10 +113,11 @@ def key_messages(a: Assessment, kb: KnowledgeBase, profile: Profile | None, diag
     total = len(a.diagnoses())
     if not diagnoses:
         messages = [KeyMessage(
-            finding="", statement=f"None of the {total} systemic problems the thesis describes could be "
-                                  f"diagnosed for {a.name} from the answers given.",
-            facts=[], meaning="The answers recorded so far do not show the pattern the thesis found; "
-                              "missing answers may hide it.")]
+            finding="", statement=_("None of the {total} systemic problems the thesis describes could be "
+                                    "diagnosed for {country} from the answers given.").format(
+                total=total, country=country_name(a.country, a.name)),
+            facts=[], meaning=_("The answers recorded so far do not show the pattern the thesis found; "
+                                "missing answers may hide it."))]
     else:
         messages = []
     used: set[str] = set()
@@ -133,7 +136,7 @@ def key_messages(a: Assessment, kb: KnowledgeBase, profile: Profile | None, diag
         numbers = sum(1 for x in facts if kb.indicators[x.indicator].type in _QUANTITATIVE)
         ranked.append((-numbers, -CONFIDENCE_RANK.get(d.confidence or "", 0), d.number, d))
     ranked.sort(key=lambda r: r[:3])
-    for *_, d in ranked:
+    for *_key, d in ranked:
         if len(chosen) >= max(room, 3 - (1 if undecided else 0)):
             break
         facts = decisive_facts(by_id[d.id], kb, by_id, answers, used)  # again: earlier picks took some
@@ -141,17 +144,18 @@ def key_messages(a: Assessment, kb: KnowledgeBase, profile: Profile | None, diag
         chosen.append((d, facts))
     chosen.sort(key=lambda c: c[0].number)
     for d, facts in chosen:
-        kind = "a root cause, " if d.role == "root_cause" and "root" not in d.title.lower() else ""
+        named = "root" in d.title.lower() or _("root cause") in d.title.lower()
+        kind = _("a root cause, ") if d.role == "root_cause" and not named else ""
         messages.append(KeyMessage(finding=d.id, statement=f"{d.title}: {kind}{_confidence(d.confidence)}.",
                                    facts=facts, meaning=_meaning(d)))
     if undecided:
         titles = [lower_first(u.title) for u in undecided[:3]]
-        more = f" and {len(undecided) - 3} more" if len(undecided) > 3 else ""
+        more = " " + _("and {n} more").format(n=len(undecided) - 3) if len(undecided) > 3 else ""
         messages.append(KeyMessage(
-            finding="", statement=f"{len(undecided)} of the {total} problems could not be assessed: "
-                                  f"{join(titles)}{more}.",
-            facts=[], meaning="This is a gap in the evidence, not a clean bill of health; the questions "
-                              "below would close it."))
+            finding="", statement=_("{n} of the {total} problems could not be assessed: {titles}{more}.").format(
+                n=len(undecided), total=total, titles=join(titles), more=more),
+            facts=[], meaning=_("This is a gap in the evidence, not a clean bill of health; the questions "
+                                "below would close it.")))
     return messages[:MAX_MESSAGES]
 
 
@@ -165,14 +169,15 @@ def root_causes(a: Assessment, diagnoses: Sequence[DiagnosisEntry],
         parts = [uncited(lead(d.mechanism, 1))]
         shows = [lower_first(x.title) for x in d.chain.manifestations]
         if shows:
-            more = f", and {len(shows) - 3} more" if len(shows) > 3 else ""
-            parts.append(f"It shows in {join(shows[:3])}{more}.")
+            more = ", " + _("and {n} more").format(n=len(shows) - 3) if len(shows) > 3 else ""
+            parts.append(_("It shows in {findings}{more}.").format(findings=join(shows[:3]), more=more))
         elif d.chain.context:
-            parts.append("It rests on the country's circumstances: "
-                         f"{join([lower_first(x.title) for x in d.chain.context[:3]])}.")
+            parts.append(_("It rests on the country's circumstances: {findings}.").format(
+                findings=join([lower_first(x.title) for x in d.chain.context[:3]])))
         kinds = by_id[d.id].evidence_kinds
         sure = _confidence(d.confidence).capitalize()
-        parts.append(f"{sure}" + (f", from {evidence_words(kinds)}." if kinds else "."))
+        parts.append(_("{confidence}, from {evidence}.").format(confidence=sure, evidence=evidence_words(kinds))
+                     if kinds else f"{sure}.")
         out.append(RootCause(id=d.id, title=d.title, confidence=d.confidence, paragraph=" ".join(parts)))
     return out
 
@@ -188,7 +193,7 @@ def priorities(diagnoses: Sequence[DiagnosisEntry], directions: Sequence[Directi
 
     ranked = sorted(enumerate(directions), key=key)[:MAX_PRIORITIES]
     out = []
-    for rank, (_, x) in enumerate(ranked, start=1):
+    for rank, (_pos, x) in enumerate(ranked, start=1):
         levels = [confidence.get(r.id) for r in x.responds_to]
         best = max((lvl for lvl in levels if lvl), key=lambda lvl: CONFIDENCE_RANK.get(lvl, 0), default=None)
         out.append(Priority(id=x.id, rank=rank, title=x.title, summary=uncited(lead(x.text, 1)),

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from diagnostics.citations import parse_citation
+from diagnostics.i18n import N_, _, format_number, format_percent, unit_text, value_label
 from diagnostics.knowledge import Indicator, IndicatorType
 
 from .model import LAYER_LABELS, TIER_NOTES
@@ -24,28 +25,30 @@ _SCALE_ANCHORS = re.compile(r"\(1 = ([^,()]+), 5 = ([^()]+)\)")
 def format_value(spec: Indicator | None, value: Any) -> str:
     """A value in words for a reader: 'yes', '43%', '1 of 5 (hostile)', 'knowledge economy'."""
     if value is None:
-        return "unknown"
+        return _("unknown")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, (list, tuple)):
-        return ", ".join(str(v).replace("_", " ") for v in value) or "none"
+        return ", ".join(value_label(spec, str(v)) for v in value) or _("none")
     if spec is None:
         return str(value).replace("_", " ")
     t = spec.type
     if t == IndicatorType.SHARE and isinstance(value, (int, float)):
-        return f"{value * 100:.3g}%"
+        return format_percent(float(f"{value * 100:.3g}") / 100, digits=10)
     if t == IndicatorType.SCALE:
         anchors = _SCALE_ANCHORS.search(spec.question)
         if anchors and value in (1, 5):  # the question names the ends of its scale
-            return f"{value} of 5 ({anchors.group(1 if value == 1 else 2).strip()})"
-        return f"{value} of 5"
+            return _("{value} of 5 ({anchor})").format(value=value,
+                                                       anchor=anchors.group(1 if value == 1 else 2).strip())
+        return _("{value} of 5").format(value=value)
     if t == IndicatorType.RANK_FRAC and isinstance(value, (int, float)):
-        return f"{value * 100:.0f}% of the way down the world ranking"
+        return _("{percent} of the way down the world ranking").format(
+            percent=format_percent(round(value, 2), digits=0))
     if t == IndicatorType.NUMBER and isinstance(value, (int, float)):
-        unit = spec.unit or ""
-        return f"{value:,.10g}{'' if unit.startswith('%') else ' '}{unit}".strip()
+        unit = unit_text(spec.unit or "")
+        return f"{format_number(value, digits=10)}{'' if unit.startswith('%') else ' '}{unit}".strip()
     if t == IndicatorType.ENUM:
-        return str(value).replace("_", " ")
+        return value_label(spec, str(value))
     return str(value)
 
 
@@ -63,16 +66,16 @@ def short_source(source: str) -> str:
     """A source as a reader cites it: 'the thesis, §5.3' for a thesis passage, else as recorded."""
     text = " ".join(source.split())
     if not text:
-        return "no source recorded"
+        return _("no source recorded")
     if text.lower().startswith("thesis"):
         m = _THESIS_SECTION.search(text)
-        return f"thesis §{m.group(1)}" if m else "thesis"
+        return _("thesis §{section}").format(section=m.group(1)) if m else _("thesis")
     if text.lower().startswith("blog"):
-        return "the author's blog"
+        return _("the author's blog")
     # Research notes in a recorded source (a knowledge-map reference, bracketed tags) are not for readers.
     parts = [p for p in text.split(";") if "MAP" not in p]
     out = re.sub(r"\s*\[[A-Z0-9]+\]", "", "; ".join(p.strip() for p in parts)).strip()
-    return out or "recorded in the profile"
+    return out or _("recorded in the profile")
 
 
 # ---------------------------------------------------------------------------------------
@@ -95,6 +98,9 @@ def plain(text: str, names: Mapping[str, str] | None = None) -> str:
     out = _INTERNAL_PAREN.sub("", " ".join(text.split()))
     out = _INTERNAL_CODE.sub("", out)
     if names:
+        # A translation may give a title and then its id in brackets: the title says it already.
+        out = re.sub(r"\s*\(([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)?)\)",
+                     lambda m: "" if m.group(1) in names and names[m.group(1)] in out[:m.start()] else m.group(0), out)
         out = re.sub(r"\b[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)?\b",
                      lambda m: _lower_title(names[m.group(0)]) if m.group(0) in names else m.group(0), out)
     out = _SNAKE.sub(lambda m: m.group(0).replace("_", " "), out)
@@ -108,7 +114,7 @@ def uncited(text: str) -> str:
 
 
 def _lower_title(title: str) -> str:
-    return f"'{title}'"
+    return _("'{title}'").format(title=title)
 
 
 _ABBREV = re.compile(r"(?:\b(?:ll?|pp?|cf|e\.g|i\.e|etc|vs|no|Dr|Mr|Ms|St)|\b[A-Z])\.$")
@@ -141,9 +147,10 @@ def lead(text: str, n: int = 1) -> str:
     return " ".join(sentences(" ".join(text.split()))[:n])
 
 
-def join(items: Sequence[str], word: str = "and") -> str:
+def join(items: Sequence[str], word: str | None = None) -> str:
     if len(items) <= 1:
         return "".join(items)
+    word = word or _("and")
     return ", ".join(items[:-1]) + f" {word} " + items[-1]
 
 
@@ -160,23 +167,24 @@ def capfirst(text: str) -> str:
 def label(value: Any) -> str:
     """A status, layer or role id in words."""
     text = str(value)
-    return {
-        "fired": "found", "not_fired": "not found", "not_assessable": "not assessable",
-        "not_applicable": "not applicable", "root_cause": "root cause", "outcome": "outcome",
-        "diagnosis": "systemic problem", "function_rollup": "function roll-up", "not_in_knowledge_base": "—",
-        "expert_judgement": "expert judgement", **LAYER_LABELS,
-    }.get(text, text.replace("_", " "))
+    word = {
+        "fired": N_("found"), "not_fired": N_("not found"), "not_assessable": N_("not assessable"),
+        "not_applicable": N_("not applicable"), "root_cause": N_("root cause"), "outcome": N_("outcome"),
+        "diagnosis": N_("systemic problem"), "function_rollup": N_("function roll-up"), "not_in_knowledge_base": "—",
+        "expert_judgement": N_("expert judgement"), **LAYER_LABELS,
+    }.get(text)
+    return _(word) if word else text.replace("_", " ")
 
 
 EVIDENCE_WORDS = {
-    "documented": "official documents", "survey": "surveys", "interview": "interviews",
-    "expert_judgement": "expert judgement", "secondary": "secondary sources",
+    "documented": N_("official documents"), "survey": N_("surveys"), "interview": N_("interviews"),
+    "expert_judgement": N_("expert judgement"), "secondary": N_("secondary sources"),
 }
 
 
 def evidence_words(kinds: Iterable[str]) -> str:
     """Evidence grades as a reader says them: 'official documents and interviews'."""
-    words = [EVIDENCE_WORDS.get(k, k.replace("_", " ")) for k in kinds]
+    words = [_(EVIDENCE_WORDS[k]) if k in EVIDENCE_WORDS else k.replace("_", " ") for k in kinds]
     return join(list(dict.fromkeys(words)))
 
 
@@ -188,8 +196,8 @@ def years(values: list[int]) -> str:
 
 def tier_note(tier: str | None) -> str:
     if tier is None:
-        return "the country family has no tier, so its fit with the thesis case is unknown"
-    return TIER_NOTES.get(tier, f"tier {tier}")
+        return _("the country family has no tier, so its fit with the thesis case is unknown")
+    return _(TIER_NOTES[tier]) if tier in TIER_NOTES else _("tier {tier}").format(tier=tier)
 
 
 # ---------------------------------------------------------------------------------------

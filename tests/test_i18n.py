@@ -218,8 +218,8 @@ def test_brief_interface_in_russian_as_markdown_and_html() -> None:
     md = run("brief", "KZ", "--lang", "ru", "--format", "md", "--date", "2025-04-01")
     assert md.exit_code == 0, md.output
     text = " ".join(md.stdout.split())
-    for heading in ("## Основные выводы", "## Первопричины", "## Что следует изменить: направления в порядке приоритета",
-                    "## Вопросы для слушаний"):
+    for heading in ("## Основные выводы", "## Первопричины",
+                    "## Что следует изменить: направления в порядке приоритета", "## Вопросы для слушаний"):
         assert heading in text
     assert "Аналитическая записка для членов комитета и сотрудников аппарата" in text
     assert "**Данные по состоянию на:** 31 декабря 2018 г." in text and "**Дата:** 1 апреля 2025 г." in text

@@ -400,6 +400,8 @@ def indicator_kinds(kb: KnowledgeBase) -> dict[str, EvidenceKind]:
 
 def parse_cli_value(kb: KnowledgeBase, ind_id: str, text: str) -> Answer | None:
     """Parse `--set ns.name=VALUE` text into an Answer (None for 'unset'), or raise DataError."""
+    from .i18n import read_number
+
     spec = kb.indicators.get(ind_id)
     if spec is None:
         raise DataError(f"unknown indicator {ind_id!r}{did_you_mean(ind_id, kb.indicators)}")
@@ -420,8 +422,8 @@ def parse_cli_value(kb: KnowledgeBase, ind_id: str, text: str) -> Answer | None:
         elif spec.type in (IndicatorType.ENUM, IndicatorType.TEXT):
             value = text
         else:
-            try:
-                value = float(text)
+            try:  # in the chosen language: '0,2' and '1 234,5' in Russian (diagnostics.i18n)
+                value = read_number("".join(text.split()))
             except ValueError:
                 raise AnswerError(f"{ind_id} expects a number, got {text!r}") from None
             if value.is_integer() and spec.type in (IndicatorType.SCALE, IndicatorType.YEAR):

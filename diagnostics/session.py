@@ -34,6 +34,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import DataError
+from .i18n import N_, _, read_number
 from .kb import KnowledgeBase
 from .knowledge import Function, Indicator, IndicatorType
 from .profile import Answer, AnswerError, EvidenceGrade, Profile, Value, check_value
@@ -48,10 +49,10 @@ MAX_RECENT = 12
 
 # Navigator groups: the three government functions, then context and cross-cutting together.
 FUNCTION_GROUPS: tuple[tuple[str, str, tuple[Function, ...]], ...] = (
-    ("allocator", "Allocator", (Function.ALLOCATOR,)),
-    ("regulator", "Regulator", (Function.REGULATOR,)),
-    ("coordinator", "Coordinator", (Function.COORDINATOR,)),
-    ("context", "Context and cross-cutting", (Function.CONTEXT, Function.CROSS_CUTTING)),
+    ("allocator", N_("Allocator"), (Function.ALLOCATOR,)),
+    ("regulator", N_("Regulator"), (Function.REGULATOR,)),
+    ("coordinator", N_("Coordinator"), (Function.COORDINATOR,)),
+    ("context", N_("Context and cross-cutting"), (Function.CONTEXT, Function.CROSS_CUTTING)),
 )
 
 
@@ -114,7 +115,7 @@ def question_groups(kb: KnowledgeBase) -> list[QuestionGroup]:
             if ind.function in functions:
                 topics.setdefault(ind.topic, []).append(ind.id)
         if topics:
-            out.append(QuestionGroup(gid, title, tuple(TopicGroup(t, tuple(q)) for t, q in topics.items())))
+            out.append(QuestionGroup(gid, _(title), tuple(TopicGroup(t, tuple(q)) for t, q in topics.items())))
     return out
 
 
@@ -137,9 +138,10 @@ def parse_value(indicator: Indicator, text: str) -> Value:
         raise AnswerError("type a value, or mark the question unknown")
     if t == IndicatorType.BOOL:
         low = raw.lower()
-        if low not in _TRUE | _FALSE:
-            raise AnswerError("answer yes or no")
-        return low in _TRUE
+        yes, no = _("yes").lower(), _("no").lower()  # 'да' and 'нет' in Russian
+        if low not in _TRUE | _FALSE | {yes, no}:
+            raise AnswerError(_("answer yes or no"))
+        return low in _TRUE or low == yes
     if t == IndicatorType.ENUM:
         if raw not in indicator.values:
             raise AnswerError(f"choose one of: {', '.join(indicator.values)}")
@@ -157,7 +159,7 @@ def parse_value(indicator: Indicator, text: str) -> Value:
     if percent:
         cleaned = cleaned[:-1].strip()
     try:
-        number = float(cleaned)
+        number = read_number(cleaned)  # '7,5' and '1 234,5' in Russian; the C form in every language
     except ValueError:
         raise AnswerError(f"{raw!r} is not a number") from None
     if not math.isfinite(number):
@@ -171,7 +173,8 @@ def parse_value(indicator: Indicator, text: str) -> Value:
             raise AnswerError("type a whole number")
         value: int | float = int(number)
     else:
-        value = int(number) if number.is_integer() and "." not in cleaned and "e" not in cleaned.lower() else number
+        whole = number.is_integer() and not any(c in cleaned for c in ".,") and "e" not in cleaned.lower()
+        value = int(number) if whole else number
     lo, hi = indicator.bounds()
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         raise AnswerError(f"{_num(value)} is outside the allowed range {range_text(indicator)}")

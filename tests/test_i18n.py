@@ -246,3 +246,11 @@ def test_reader_values_follow_the_language(kb: KnowledgeBase) -> None:
 def test_every_unit_of_the_knowledge_base_has_a_catalog_entry(kb: KnowledgeBase) -> None:
     units = {i.unit for i in kb.indicators.values() if i.unit}
     assert units <= set(i18n.KNOWN_UNITS), units - set(i18n.KNOWN_UNITS)
+
+
+def test_set_reads_comma_decimals_in_russian_only() -> None:
+    ru = run("whatif", "KZ", "--set", "procurement.share_of_gov_expenditure=0,2", "--lang", "ru")
+    assert ru.exit_code == 0, ru.output
+    assert "procurement.share_of_gov_expenditure: 0.43 → 0.2" in ru.stdout and "Что, если" in ru.stdout
+    en = run("whatif", "KZ", "--set", "procurement.share_of_gov_expenditure=0,2")
+    assert en.exit_code == 2 and "expects a number, got '0,2'" in en.stderr

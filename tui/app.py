@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from diagnostics.errors import DiagnosticsError
+from diagnostics.i18n import LANGUAGES, _, current_language, localize_registry, set_language
 from diagnostics.profile import Profile
 from diagnostics.session import AssessmentSession, RecentList, data_dir
 
-from .actions import APP_ACTS, HELP_SECTIONS, bindings, help_rows
+from .actions import APP_ACTS, HELP_SECTIONS, bindings, help_rows, translate_bindings
 from .commands import DiagnosticsCommands, QuestionSearch
 from .screens.start import StartScreen
 from .services import Services
@@ -46,8 +48,13 @@ class DiagnosticsApp(App[None]):
 
     def __init__(self, *, registry: Registry | None = None, loader: Callable[[], Registry] | None = None,
                  data: Path | None = None, open_path: Path | None = None, country: str | None = None,
-                 resume: bool = False, blank: bool = False, engine: str = "durable") -> None:
+                 resume: bool = False, blank: bool = False, engine: str = "durable", lang: str | None = None) -> None:
         super().__init__()
+        if lang is not None:
+            set_language(lang)
+        self.title = _("Policy diagnostics")
+        translate_bindings(self)
+        self.english_registry: Registry | None = registry  # as loaded; `registry` has the chosen language
         self.registry: Registry | None = registry
         self.loader = loader or default_loader
         self.data = data if data is not None else data_dir()
@@ -73,17 +80,21 @@ class DiagnosticsApp(App[None]):
         if event.worker.group != "registry":
             return
         if event.state == WorkerState.SUCCESS:
-            self.registry = event.worker.result
+            self.english_registry = self.registry = event.worker.result
             self._registry_ready()
         elif event.state == WorkerState.ERROR:
-            self.notify(f"Could not load the knowledge base: {event.worker.error}",
+            self.notify(_("Could not load the knowledge base: {error}").format(error=event.worker.error),
                         severity="error", timeout=30)
 
     def _registry_ready(self) -> None:
-        assert self.registry is not None
+        assert self.english_registry is not None
+        self.registry, catalog = localize_registry(self.english_registry, current_language())
+        for problem in catalog.problems:
+            self.notify(_("Translation left out: {problem}").format(problem=problem), severity="warning")
         self.services = Services(self.registry, self.data, self.engine)
         for report in self.registry.problems():
-            self.notify(f"Plugin {report.name} left out: {report.error}", severity="warning", timeout=8)
+            self.notify(_("Plugin {name} left out: {error}").format(name=report.name, error=report.error),
+                        severity="warning", timeout=8)
         for screen in self.screen_stack:
             if isinstance(screen, StartScreen):
                 screen.registry_ready(self.registry)
@@ -94,7 +105,7 @@ class DiagnosticsApp(App[None]):
         elif resume:
             latest = self.recent.latest()
             if latest is None:
-                self.notify("No recent assessment to resume.", severity="warning")
+                self.notify(_("No recent assessment to resume."), severity="warning")
             else:
                 self.open_file(latest)
         elif country:
@@ -115,11 +126,11 @@ class DiagnosticsApp(App[None]):
             known = self.registry.profiles.get(code)
             if prefill:
                 if known is None:
-                    self.notify(f"No profile for {code}: start blank instead.", severity="warning")
+                    self.notify(_("No profile for {code}: start blank instead.").format(code=code), severity="warning")
                     return False
                 from diagnostics.session import read_profile_or_session
 
-                profile, _ = read_profile_or_session(known.path)
+                profile, _doc = read_profile_or_session(known.path)
                 started = code
             else:
                 fam = family or (known.family if known else self._family_of(code))
@@ -146,10 +157,10 @@ class DiagnosticsApp(App[None]):
         from diagnostics.session import read_profile_or_session
 
         try:
-            _, doc = read_profile_or_session(path)
+            _profile, doc = read_profile_or_session(path)
             if doc is None:
                 session = AssessmentSession.import_file(self.registry.kb, path, self.data, lock=True)
-                self.notify(f"Imported {path.name} as {session.path.name}")
+                self.notify(_("Imported {file} as {session}").format(file=path.name, session=session.path.name))
             else:
                 session = AssessmentSession.open(self.registry.kb, path, lock=True)
         except (DiagnosticsError, OSError) as exc:
@@ -174,7 +185,7 @@ class DiagnosticsApp(App[None]):
         try:
             self.recent.touch(self.session)
         except OSError as exc:  # the recent list is a convenience; never block on it
-            self.notify(f"Could not update the recent list: {exc.strerror}", severity="warning")
+            self.notify(_("Could not update the recent list: {error}").format(error=exc.strerror), severity="warning")
 
     def close_session(self) -> None:
         self.touch_recent()
@@ -185,6 +196,35 @@ class DiagnosticsApp(App[None]):
     def on_unmount(self) -> None:
         if self.session is not None:  # however the app ends, let other windows open the file
             self.session.close()
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(screen, Screen):
+            translate_bindings(screen)  # footer labels in the current language
+        return super().push_screen(screen, *args, **kwargs)
+
+    def action_switch_language(self) -> None:
+        """Switch to the next language; the open assessment (saved on every answer) is reopened."""
+        from .screens.workspace import WorkspaceScreen
+
+        if self.english_registry is None:
+            return
+        reopen = self.session.path if self.session is not None else None
+        for screen in self.screen_stack:
+            if isinstance(screen, WorkspaceScreen):
+                screen.flush()
+        if self.session is not None:
+            self.session.close()  # release its lock: it is reopened below
+        codes = list(LANGUAGES)
+        set_language(codes[(codes.index(current_language()) + 1) % len(codes)])
+        self.title = _("Policy diagnostics")
+        self._bindings = self._merged_bindings.copy() if self._merged_bindings else self._bindings
+        translate_bindings(self)
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(StartScreen(self.recent, self.data))
+        self._start_args = (reopen, None, False, False)
+        self._registry_ready()
+        self.notify(_("Language: {language}").format(language=LANGUAGES[current_language()]))
 
     # -- app actions ------------------------------------------------------------------
     def action_help(self) -> None:

@@ -48,4 +48,4 @@ def tui(settings: Any, target: str | None, resume: bool, blank: bool, data_dir: 
     from .app import DiagnosticsApp
 
     DiagnosticsApp(loader=loader, data=data_dir, open_path=open_path, country=country,
-                   resume=resume, blank=blank, engine=engine).run()
+                   resume=resume, blank=blank, engine=engine, lang=str(getattr(settings, "lang", "en"))).run()

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, LoadingIndicator, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from diagnostics.i18n import _, country_name
 from diagnostics.session import RecentList
 
 from ..actions import START_ACTS, bindings
@@ -49,33 +50,33 @@ class StartScreen(Screen[None]):
         with Horizontal(id="start"):
             with Vertical(id="start-left"):
                 with Vertical(id="new-box", classes="box") as box:
-                    box.border_title = "New assessment"
-                    yield Label("Family")
-                    yield Select[str]([], prompt="any family", id="family", compact=True)
-                    yield Label("Country")
-                    yield Select[str]([], prompt="choose a country…", id="country", compact=True)
-                    yield Label("…or type a code (blank start)")
-                    yield Field(placeholder="e.g. MN", id="code", compact=True, max_length=3)
+                    box.border_title = _("New assessment")
+                    yield Label(_("Family"))
+                    yield Select[str]([], prompt=_("any family"), id="family", compact=True)
+                    yield Label(_("Country"))
+                    yield Select[str]([], prompt=_("choose a country…"), id="country", compact=True)
+                    yield Label(_("…or type a code (blank start)"))
+                    yield Field(placeholder=_("e.g. MN"), id="code", compact=True, max_length=3)
                     with Horizontal(classes="buttons"):
-                        yield Button("From profile", id="prefill", variant="primary", compact=True)
-                        yield Button("Blank", id="blank", compact=True)
+                        yield Button(_("From profile"), id="prefill", variant="primary", compact=True)
+                        yield Button(_("Blank"), id="blank", compact=True)
                     yield Static("", id="country-note")
                 with Vertical(id="open-box", classes="box") as box:
-                    box.border_title = "Open or import a file"
-                    yield Field(placeholder="path to .assessment.yaml or a profile .yaml/.json",
+                    box.border_title = _("Open or import a file")
+                    yield Field(placeholder=_("path to .assessment.yaml or a profile .yaml/.json"),
                                 id="path", compact=True)
-                    yield Button("Open", id="open", compact=True)
+                    yield Button(_("Open"), id="open", compact=True)
             with Vertical(id="recent-box", classes="box") as box:
-                box.border_title = "Recent assessments"
+                box.border_title = _("Recent assessments")
                 yield OptionList(id="recent", compact=True)
-                yield Button("Resume latest", id="resume", compact=True)
+                yield Button(_("Resume latest"), id="resume", compact=True)
                 yield Static("", id="saved-in", classes="dim")
         yield LoadingIndicator(id="loading")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "start"
-        self.query_one("#saved-in", Static).update(f"Saved in {self.data / 'assessments'}")
+        self.sub_title = _("start")
+        self.query_one("#saved-in", Static).update(_("Saved in {folder}").format(folder=self.data / "assessments"))
         self.refresh_recent()
         if self.registry is not None:
             self.registry_ready(self.registry)
@@ -89,8 +90,8 @@ class StartScreen(Screen[None]):
             return
         self.query_one("#loading").display = False
         families = sorted(registry.families.values(), key=lambda f: f.name)
-        self.query_one("#family", Select).set_options([(f"{f.name} (tier {f.tier.value})", f.id)
-                                                        for f in families])
+        self.query_one("#family", Select).set_options(
+            [(f"{f.name} (" + _("tier {tier}").format(tier=f.tier.value) + ")", f.id) for f in families])
         self._fill_countries(None)
         # Keyboard-first: the country list is where almost every session starts.
         self.query_one("#country", Select).focus()
@@ -105,10 +106,10 @@ class StartScreen(Screen[None]):
                 continue
             for code in fam.countries:
                 p = registry.profiles.get(code)
-                codes[code] = p.name if p else code
+                codes[code] = country_name(code, p.name) if p else code
         for code, p in registry.profiles.items():
             if not family or p.family == family:
-                codes.setdefault(code, p.name)
+                codes.setdefault(code, country_name(code, p.name))
         return sorted(((f"{name} ({code})" if name != code else code), code) for code, name in codes.items())
 
     def _fill_countries(self, family: str | None) -> None:
@@ -124,8 +125,8 @@ class StartScreen(Screen[None]):
         note = ""
         if registry is not None and isinstance(event.value, str):
             p = registry.profiles.get(event.value)
-            note = ("a profile is available to pre-fill the answers" if p
-                    else "no profile yet: start blank")
+            note = (_("a profile is available to pre-fill the answers") if p
+                    else _("no profile yet: start blank"))
         self.query_one("#country-note", Static).update(note)
 
     def refresh_recent(self) -> None:
@@ -135,7 +136,7 @@ class StartScreen(Screen[None]):
             name = f"{e.name} ({e.country})" if e.name else e.country
             olist.add_option(Option(f"{name} · {e.answered}/{e.total} · {Path(e.path).name}", id=e.path))
         if not self.recent.entries:
-            olist.add_option(Option("(none yet)", disabled=True))
+            olist.add_option(Option(_("(none yet)"), disabled=True))
 
     # -- actions -----------------------------------------------------------------------
     def _chosen(self) -> str | None:
@@ -147,7 +148,7 @@ class StartScreen(Screen[None]):
 
     def _ready(self) -> bool:
         if self.registry is None:
-            self.notify("Still loading the knowledge base…")
+            self.notify(_("Still loading the knowledge base…"))
             return False
         return True
 
@@ -156,7 +157,7 @@ class StartScreen(Screen[None]):
             return
         code = self._chosen()
         if code is None:
-            self.notify("Choose a country first.", severity="warning")
+            self.notify(_("Choose a country first."), severity="warning")
             self.query_one("#country", Select).focus()
             return
         self.post_message(self.NewAssessment(code, prefill=True))
@@ -166,7 +167,7 @@ class StartScreen(Screen[None]):
             return
         code = self._chosen()
         if code is None:
-            self.notify("Choose a country or type its code first.", severity="warning")
+            self.notify(_("Choose a country or type its code first."), severity="warning")
             self.query_one("#code", Field).focus()
             return
         family: Any = self.query_one("#family", Select).value
@@ -177,7 +178,7 @@ class StartScreen(Screen[None]):
             return
         latest = self.recent.latest()
         if latest is None:
-            self.notify("No recent assessment yet.", severity="warning")
+            self.notify(_("No recent assessment yet."), severity="warning")
             return
         self.post_message(self.OpenFile(latest))
 
@@ -188,7 +189,7 @@ class StartScreen(Screen[None]):
         text = field.value.strip()
         if not text:
             field.focus()
-            self.notify("Type the path of a file to open.", severity="warning")
+            self.notify(_("Type the path of a file to open."), severity="warning")
             return
         self.post_message(self.OpenFile(Path(text).expanduser()))
 

@@ -14,6 +14,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from diagnostics import planner
 from diagnostics.assessment import Assessment
 from diagnostics.errors import DiagnosticsError
+from diagnostics.i18n import _, ngettext
 from diagnostics.profile import Answer, AnswerError, Profile
 from diagnostics.session import AssessmentSession, Draft, question_groups
 
@@ -99,7 +100,7 @@ class WorkspaceScreen(Screen[None]):
 
     def state(self, ind: str) -> str:
         a = self.answer_of(ind)
-        return "open" if a is None else "unknown" if a.unknown else "answered"
+        return "open" if a is None else "unknown" if a.unknown else "answered"  # states, not shown
 
     def changed(self) -> set[str]:
         """Questions whose what-if answer differs in value from the saved one."""
@@ -108,7 +109,7 @@ class WorkspaceScreen(Screen[None]):
         return set(self.session.profile.changed_answers(self.profile()))
 
     def _update_subtitle(self) -> None:
-        mode = " · WHAT-IF (not saved)" if self.whatif_on else ""
+        mode = " · " + _("WHAT-IF (not saved)") if self.whatif_on else ""
         self.sub_title = f"{self.session.path.name}{mode}"
 
     # -- answering ------------------------------------------------------------------------
@@ -128,8 +129,9 @@ class WorkspaceScreen(Screen[None]):
         except AnswerError as exc:
             return str(exc)
         except OSError as exc:
-            self.notify(f"Could not save {self.session.path}: {exc.strerror}", severity="error", timeout=15)
-            return f"not saved: {exc.strerror}"
+            self.notify(_("Could not save {path}: {error}").format(path=self.session.path, error=exc.strerror),
+                        severity="error", timeout=15)
+            return _("not saved: {error}").format(error=exc.strerror)
         self.nav.refresh_marks(self.state, self.changed(), only=ind)
         self._update_banner()
         self.reassess()
@@ -152,12 +154,12 @@ class WorkspaceScreen(Screen[None]):
             try:
                 self.session.goto(ind)
             except OSError as exc:
-                self.notify(f"Could not save the position: {exc.strerror}", severity="warning")
+                self.notify(_("Could not save the position: {error}").format(error=exc.strerror), severity="warning")
         else:
             self.session.current = ind
         group, topic = self._where.get(ind, ("", ""))
         n = self.session.order.index(ind) + 1 if ind in self.session.order else 0
-        position = f"{group} › {topic} · {n} of {len(self.session.order)}"
+        position = f"{group} › {topic} · " + _("{n} of {total}").format(n=n, total=len(self.session.order))
         self.pane.show(ind, self.answer_of(ind), position, why_asked_markdown(self.kb, ind, self.assessment),
                        self.session.draft(ind))
         self.nav.show(ind)
@@ -193,7 +195,7 @@ class WorkspaceScreen(Screen[None]):
             result = self.services.assessor.assess(profile)
             base_result = self.services.assessor.assess(base) if base is not None else None
         except DiagnosticsError as exc:
-            self.notify(f"Assessment failed: {exc}", severity="error", timeout=15)
+            self.notify(_("Assessment failed: {error}").format(error=exc), severity="error", timeout=15)
             return
         self._last_assess_seconds = time.perf_counter() - started
         self._show(version, result, base_result)
@@ -264,23 +266,25 @@ class WorkspaceScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.group in ("assess", "plan"):
-            self.notify(f"Assessment failed: {event.worker.error}", severity="error", timeout=15)
+            self.notify(_("Assessment failed: {error}").format(error=event.worker.error), severity="error", timeout=15)
 
     def _update_banner(self) -> None:
         banner = self.query_one("#banner", Static)
         if self.whatif_on:
             n = len(self.changed())
-            banner.update(f"WHAT-IF: {n} changed answer{'s' if n != 1 else ''}, not saved · "
-                          "d diff · k keep · F2 leave")
+            banner.update(ngettext("WHAT-IF: {n} changed answer, not saved · d diff · k keep · F2 leave",
+                                   "WHAT-IF: {n} changed answers, not saved · d diff · k keep · F2 leave",
+                                   n).format(n=n))
             banner.add_class("-whatif")
             return
         banner.remove_class("-whatif")
         nxt = self._next()
         if nxt is None:
-            banner.update("No open question can change a root cause now.")
+            banner.update(_("No open question can change a root cause now."))
         else:
             reason = f" — {nxt.reason}" if nxt.reason else ""
-            banner.update(f"Next (Ctrl+N): {self.kb.indicators[nxt.indicator].question}{reason}")
+            banner.update(_("Next (Ctrl+N): {question}").format(question=self.kb.indicators[nxt.indicator].question)
+                          + reason)
 
     # -- events ---------------------------------------------------------------------------
     @on(Navigator.Picked)
@@ -305,7 +309,7 @@ class WorkspaceScreen(Screen[None]):
         suggestion = self._next()
         nxt = suggestion.indicator if suggestion else self.session.first_open(after=self.session.current)
         if nxt is None:
-            self.notify("Every question is answered.")
+            self.notify(_("Every question is answered."))
             return
         self.goto(nxt, focus=True)
 
@@ -343,7 +347,7 @@ class WorkspaceScreen(Screen[None]):
     def action_explain(self) -> None:
         rule = self.findings.highlighted()
         if rule is None:
-            self.notify("Highlight a finding first (f goes to the findings).")
+            self.notify(_("Highlight a finding first (f goes to the findings)."))
             return
         self.open_finding(rule)
 
@@ -369,7 +373,7 @@ class WorkspaceScreen(Screen[None]):
             self.scenario = {}
             self.base_assessment = self.assessment
             self._after_mode_change()
-            self.notify("What-if: answers you change now are not saved. F2 or w leaves, k keeps them.")
+            self.notify(_("What-if: answers you change now are not saved. F2 or w leaves, k keeps them."))
             return
         n = len(self.changed())
         if not n:
@@ -380,7 +384,8 @@ class WorkspaceScreen(Screen[None]):
             if discard:
                 self._leave_whatif()
 
-        self.app.push_screen(ConfirmScreen(f"Discard {n} what-if change{'s' if n != 1 else ''}?",
+        self.app.push_screen(ConfirmScreen(ngettext("Discard {n} what-if change?", "Discard {n} what-if changes?",
+                                                    n).format(n=n),
                                            yes="Discard", no="Stay"), done)
 
     def _leave_whatif(self) -> None:
@@ -399,7 +404,7 @@ class WorkspaceScreen(Screen[None]):
         from .diff import DiffScreen
 
         if self.scenario is None:
-            self.notify("Start what-if mode first (F2 or w).")
+            self.notify(_("Start what-if mode first (F2 or w)."))
             return
 
         def done(keep: bool | None) -> None:
@@ -411,16 +416,16 @@ class WorkspaceScreen(Screen[None]):
 
     def action_keep_whatif(self) -> None:
         if self.scenario is None:
-            self.notify("Start what-if mode first (F2 or w).")
+            self.notify(_("Start what-if mode first (F2 or w)."))
             return
         n = len(self.changed())
         try:
             self.session.apply(self.scenario)
         except (AnswerError, OSError) as exc:
-            self.notify(f"Could not keep the what-if answers: {exc}", severity="error")
+            self.notify(_("Could not keep the what-if answers: {error}").format(error=exc), severity="error")
             return
         self._leave_whatif()
-        self.notify(f"Saved {n} what-if answer{'s' if n != 1 else ''}.")
+        self.notify(ngettext("Saved {n} what-if answer.", "Saved {n} what-if answers.", n).format(n=n))
 
     def action_compare(self) -> None:
         from .compare import CompareScreen
@@ -434,7 +439,7 @@ class WorkspaceScreen(Screen[None]):
 
         rule = self.findings.highlighted()
         if rule is None:
-            self.notify("Highlight a finding first (f goes to the findings).")
+            self.notify(_("Highlight a finding first (f goes to the findings)."))
             return
         if self.assessment is None:
             return
@@ -456,7 +461,7 @@ class WorkspaceScreen(Screen[None]):
 
         def done(path: object) -> None:
             if path is not None:
-                self.notify(f"Exported the answers to {path}")
+                self.notify(_("Exported the answers to {path}").format(path=path))
 
         self.app.push_screen(ExportScreen(self.session, default), done)
 

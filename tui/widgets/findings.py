@@ -14,6 +14,7 @@ from textual.widgets.tree import TreeNode
 
 from diagnostics.assessment import Assessment
 from diagnostics.evaluator import Status
+from diagnostics.i18n import _
 from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import Layer
 
@@ -45,7 +46,7 @@ class FindingsPanel(Vertical):
         self._by_rule: dict[str, list[TreeNode[str]]] = {}
 
     def compose(self) -> ComposeResult:
-        yield Static("Assessing…", id="findings-summary")
+        yield Static(_("Assessing…"), id="findings-summary")
         tree: Tree[str] = Tree("Findings", id="findings-tree")
         tree.show_root = False
         tree.auto_expand = False  # Enter opens the explanation; Space folds
@@ -94,10 +95,11 @@ class FindingsPanel(Vertical):
             for node in nodes:
                 node.set_label(label)
         summary = Text.assemble(
-            ("●", STATUS_STYLE[Status.FIRED]), f"{counts[Status.FIRED]} fired ",
-            ("?", STATUS_STYLE[Status.NOT_ASSESSABLE]), f"{counts[Status.NOT_ASSESSABLE]} open ",
-            ("–", STATUS_STYLE[Status.NOT_APPLICABLE]), f"{counts[Status.NOT_APPLICABLE]} n/a",
-            ("\nconfidence: ", "dim"), "H", (" high ", "dim"), "M", (" medium ", "dim"), "L", (" low", "dim"),
+            ("●", STATUS_STYLE[Status.FIRED]), _("{n} fired").format(n=counts[Status.FIRED]) + " ",
+            ("?", STATUS_STYLE[Status.NOT_ASSESSABLE]), _("{n} open").format(n=counts[Status.NOT_ASSESSABLE]) + " ",
+            ("–", STATUS_STYLE[Status.NOT_APPLICABLE]), _("{n} n/a").format(n=counts[Status.NOT_APPLICABLE]),
+            ("\n" + _("confidence: "), "dim"), _("H"), (" " + _("high") + " ", "dim"),
+            _("M"), (" " + _("medium") + " ", "dim"), _("L"), (" " + _("low"), "dim"),
         )
         self.query_one("#findings-summary", Static).update(summary)
         self.version += 1

@@ -25,6 +25,7 @@ from textual.widgets import (
     Switch,
 )
 
+from diagnostics.i18n import N_, _, unit_text, value_label
 from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import Indicator, IndicatorType
 from diagnostics.profile import Answer, AnswerError, EvidenceGrade
@@ -32,7 +33,7 @@ from diagnostics.session import Draft, format_value, parse_value, parse_year, ra
 
 from .field import AnswerValidator, Field, YearValidator
 
-SCALE_KEYS = "type a digit 1–5 to answer"
+SCALE_KEYS = N_("type a digit 1–5 to answer")
 
 # The commit callback: (indicator id, answer or None to clear) -> error text, or None if stored.
 Commit = Callable[[str, Answer | None], str | None]
@@ -85,17 +86,17 @@ class QuestionPane(VerticalScroll):
         yield Static("", id="q-error")
         yield Static("", id="q-state")
         yield Checkbox("Unknown: looked, found nothing", id="q-unknown", compact=True)
-        yield Horizontal(Label("Source", classes="field-label"),
+        yield Horizontal(Label(_("Source"), classes="field-label"),
                          Field(placeholder="document, survey, person…", id="q-source", compact=True),
                          classes="field-row")
-        yield Horizontal(Label("Note", classes="field-label"),
-                         Field(placeholder="what the figure means, doubts…", id="q-note", compact=True),
+        yield Horizontal(Label(_("Note"), classes="field-label"),
+                         Field(placeholder=_("what the figure means, doubts…"), id="q-note", compact=True),
                          classes="field-row")
-        yield Horizontal(Label("Evidence", classes="field-label"),
+        yield Horizontal(Label(_("Evidence"), classes="field-label"),
                          Select([(g.value.replace("_", " "), g.value) for g in EvidenceGrade],
                                 prompt="grade…", id="q-evidence", compact=True),
                          classes="field-row")
-        yield Horizontal(Label("As of", classes="field-label"),
+        yield Horizontal(Label(_("As of"), classes="field-label"),
                          Field(placeholder="year", validators=[YearValidator()], id="q-asof", compact=True),
                          classes="field-row")
         yield Static("", id="q-help")
@@ -170,7 +171,7 @@ class QuestionPane(VerticalScroll):
         if t == IndicatorType.BOOL:
             self._baseline = value if known else False
             self._input = Switch(bool(value))
-            return Horizontal(self._input, Label(" yes" if value else " no", classes="switch-label"),
+            return Horizontal(self._input, Label(" " + (_("yes") if value else _("no")), classes="switch-label"),
                               classes="q-bool")
         if t == IndicatorType.SCALE:
             self._baseline = value
@@ -178,16 +179,16 @@ class QuestionPane(VerticalScroll):
             return ScaleSet(*buttons, classes="q-scale", compact=True)
         if t == IndicatorType.ENUM:
             self._baseline = value if known else Select.NULL
-            return Select([(v.replace("_", " "), v) for v in spec.values],
-                          value=value if known else Select.NULL, prompt="choose…", compact=True)
+            return Select([(value_label(spec, v), v) for v in spec.values],
+                          value=value if known else Select.NULL, prompt=_("choose…"), compact=True)
         if t == IndicatorType.SET:
             chosen = set(value) if isinstance(value, tuple) else set()
             self._baseline = tuple(chosen) if known else None
-            return SelectionList[str](*[(v.replace("_", " "), v, v in chosen) for v in spec.values],
+            return SelectionList[str](*[(value_label(spec, v), v, v in chosen) for v in spec.values],
                                       classes="q-set", compact=True)
         self._baseline = format_value(spec, value) if known else ""
-        placeholder = {IndicatorType.YEAR: "year, e.g. 2015", IndicatorType.TEXT: "text"}.get(
-            t, "number" + (f" in {spec.unit}" if spec.unit else ""))
+        placeholder = {IndicatorType.YEAR: _("year, e.g. 2015"), IndicatorType.TEXT: _("text")}.get(
+            t, _("number in {unit}").format(unit=unit_text(spec.unit)) if spec.unit else _("number"))
         return Field(self._baseline, placeholder=placeholder, validators=[AnswerValidator(spec)],
                      validate_on=["changed", "submitted", "blur"], classes="q-input", compact=True)
 
@@ -205,33 +206,33 @@ class QuestionPane(VerticalScroll):
         if spec.type == IndicatorType.SCALE:
             ends = scale_ends(spec)
             labels = f"1 = {ends[0]} · 5 = {ends[1]} · " if ends else ""
-            return labels + SCALE_KEYS
+            return labels + _(SCALE_KEYS)
         if spec.type == IndicatorType.SET:
-            return "Space toggles an option; Ctrl+S records the selection, even if empty"
+            return _("Space toggles an option; Ctrl+S records the selection, even if empty")
         if spec.type == IndicatorType.BOOL:
-            return "Space toggles; Ctrl+S records the switch as shown"
+            return _("Space toggles; Ctrl+S records the switch as shown")
         bits = []
         if spec.unit:
-            bits.append(f"unit: {spec.unit}")
+            bits.append(_("unit: {unit}").format(unit=unit_text(spec.unit)))
         if spec.type in (IndicatorType.NUMBER, IndicatorType.SHARE, IndicatorType.RANK_FRAC,
                          IndicatorType.YEAR):
             r = range_text(spec)
             if r:
-                bits.append(f"range {r}")
+                bits.append(_("range {range}").format(range=r))
         if spec.type == IndicatorType.SHARE:
-            bits.append("35% is read as 0.35")
+            bits.append(_("35% is read as 0.35"))
         if spec.type == IndicatorType.RANK_FRAC:
-            bits.append("rank ÷ number ranked; 1 = worst")
+            bits.append(_("rank ÷ number ranked; 1 = worst"))
         return " · ".join(bits)
 
     def _state_text(self) -> Text:
         a = self.answer
         if a is None:
-            return Text("Not answered yet", style="dim")
+            return Text(_("Not answered yet"), style="dim")
         if a.unknown:
-            return Text("Recorded as unknown", style="yellow")
-        unit = f" {self.spec.unit}" if self.spec.unit else ""
-        return Text.assemble(("Recorded: ", "green"), format_value(self.spec, a.value) + unit)
+            return Text(_("Recorded as unknown"), style="yellow")
+        unit = f" {unit_text(self.spec.unit)}" if self.spec.unit else ""
+        return Text.assemble((_("Recorded: "), "green"), format_value(self.spec, a.value) + unit)
 
     def focus_value(self) -> None:
         w = self.value_input()
@@ -309,7 +310,7 @@ class QuestionPane(VerticalScroll):
             self._error(str(exc))
             return False
         if value is None:
-            self._error("nothing to record: enter a value or mark the question unknown")
+            self._error(_("nothing to record: enter a value or mark the question unknown"))
             return False
         return self.record_value(value)
 
@@ -322,9 +323,9 @@ class QuestionPane(VerticalScroll):
             try:
                 value = parse_value(self.spec, w.value)
             except AnswerError as exc:
-                return f"not saved: {exc}"
+                return _("not saved: {error}").format(error=exc)
             if not self.record_value(value):
-                return "not saved"
+                return _("not saved")
             return None
         return self._flush_meta()
 
@@ -333,7 +334,7 @@ class QuestionPane(VerticalScroll):
         try:
             meta = self._meta()
         except AnswerError as exc:
-            return f"not saved: {exc}"
+            return _("not saved: {error}").format(error=exc)
         if a is None:
             assert self.indicator is not None
             draft = Draft(**meta)
@@ -345,7 +346,7 @@ class QuestionPane(VerticalScroll):
             return err
         current = {"source": a.source, "evidence": a.evidence, "as_of": a.as_of, "note": a.note}
         if meta != current and not self._store(a.model_copy(update=meta)):
-            return "not saved"
+            return _("not saved")
         return None
 
     # -- events ------------------------------------------------------------------------

@@ -1,0 +1,83 @@
+"""The TUI in Russian: labels, footer, knowledge texts, locale input, and switching language."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from diagnostics.tui.app import DiagnosticsApp
+from textual.widgets import Input
+from tui_helpers import settle, workspace
+
+from diagnostics.i18n import FALLBACK_MARKER, current_language
+from diagnostics.knowledge import IndicatorType
+from diagnostics.registry import Registry
+from diagnostics.session import DATA_DIR_ENV
+
+
+@pytest.fixture
+def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "data"
+    monkeypatch.setenv(DATA_DIR_ENV, str(folder))
+    return folder
+
+
+def _footer_labels(app: DiagnosticsApp) -> set[str]:
+    return {b.description for _node, b, _enabled, _tip in app.screen.active_bindings.values() if b.show}
+
+
+def test_the_workspace_in_russian_reads_comma_decimals_and_switches_back(registry: Registry, data: Path) -> None:
+    share = next(i.id for i in registry.kb.indicators.values()
+                 if i.type == IndicatorType.SHARE and not i.display_only)
+
+    async def run() -> None:
+        app = DiagnosticsApp(registry=registry, data=data, country="KZ", blank=True, lang="ru")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            ws = workspace(pilot)
+            assert app.title == "Диагностика политики"
+            assert {"Далее", "Записать", "Что, если", "Сравнить", "Записка"} <= _footer_labels(app)
+            assert ws.kb is app.registry.kb and app.registry is not registry  # texts localized
+            question = ws.kb.indicators[share].question
+            assert question != registry.kb.indicators[share].question
+            assert not question.startswith(FALLBACK_MARKER) or FALLBACK_MARKER + registry.kb.indicators[
+                share].question == question  # translated, or English behind the marker: never missing
+
+            ws.goto(share, focus=True)
+            await settle(pilot)
+            assert isinstance(app.focused, Input)
+            assert "диапазон" in str(ws.pane.query_one("#q-hint").render())
+            await pilot.press(*"7,5%", "enter")
+            await settle(pilot)
+            answer = ws.session.answer(share)
+            assert answer is not None and answer.value == pytest.approx(0.075), ws.pane.error
+            assert "Записано" in str(ws.pane.query_one("#q-state").render())
+
+            await pilot.press("ctrl+l")  # to English; the session is reopened from its file
+            await settle(pilot)
+            assert current_language() == "en" and app.title == "Policy diagnostics"
+            ws = workspace(pilot)
+            assert ws.kb.indicators[share].question == registry.kb.indicators[share].question
+            assert ws.session.answer(share) is not None and ws.session.answer(share).value == pytest.approx(0.075)
+            assert {"Next", "Record"} <= _footer_labels(app)
+
+    asyncio.run(run())
+
+
+def test_an_english_comma_decimal_is_refused_in_the_tui(registry: Registry, data: Path) -> None:
+    share = next(i.id for i in registry.kb.indicators.values()
+                 if i.type == IndicatorType.SHARE and not i.display_only)
+
+    async def run() -> None:
+        app = DiagnosticsApp(registry=registry, data=data, country="KZ", blank=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            ws = workspace(pilot)
+            ws.goto(share, focus=True)
+            await settle(pilot)
+            await pilot.press(*"0,5", "enter")
+            await settle(pilot)
+            assert ws.session.answer(share) is None and ws.pane.error
+
+    asyncio.run(run())

@@ -44,7 +44,7 @@ class Act:
 APP_ACTS = (
     Act("app.help", "f1", "app.help", N_("Help"), N_("Show the keys and how answers are saved"), priority=True),
     Act("app.language", "ctrl+l", "app.switch_language", N_("Language"),
-        N_("Switch the language of the interface and the knowledge texts"), priority=True),
+        N_("Switch the language of the interface and the knowledge texts"), show=False, priority=True),
     Act("app.quit", "ctrl+q", "app.quit", N_("Quit"), N_("Quit; every recorded answer is already saved"),
         show=False, priority=True),
 )

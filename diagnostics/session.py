@@ -357,7 +357,7 @@ class SessionLock:
         token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
         body = json.dumps({"token": token, "user": getpass.getuser(), "host": socket.gethostname(),
                            "pid": os.getpid(), "since": _now()})
-        for _ in range(2):
+        for _attempt in range(2):
             try:
                 fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             except FileExistsError:

@@ -240,6 +240,13 @@ def read_number(text: str, lang: str | None = None) -> float:
         raise ValueError(str(exc)) from None
 
 
+def decimal_comma(lang: str | None = None) -> bool:
+    """True where the language writes decimals with a comma (Russian: 7,5)."""
+    from babel.numbers import get_decimal_symbol
+
+    return bool(get_decimal_symbol(_locale(lang)) == ",")
+
+
 def number_reader(lang: str | None = None) -> Callable[[str], float]:
     """A reader for `diagnostics.answers.parse_text` in `lang` (default: the current language)."""
     chosen = _locale(lang)

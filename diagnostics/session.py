@@ -34,7 +34,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import DataError
-from .i18n import N_, _, read_number
+from .i18n import N_, _, decimal_comma, read_number
 from .kb import KnowledgeBase
 from .knowledge import Function, Indicator, IndicatorType
 from .profile import Answer, AnswerError, EvidenceGrade, Profile, Value, check_value
@@ -154,7 +154,9 @@ def parse_value(indicator: Indicator, text: str) -> Value:
         return check_value(indicator, items)
     if t == IndicatorType.TEXT:
         return raw
-    cleaned = _plain_number(raw)
+    # Where the language writes decimals with a comma (Russian), "1,250" is one and a quarter:
+    # only spaces are dropped and the language reads the rest; elsewhere any convention is guessed.
+    cleaned = re.sub(r"[\s\u00a0\u202f_']", "", raw) if decimal_comma() else _plain_number(raw)
     percent = cleaned.endswith("%")
     if percent:
         cleaned = cleaned[:-1].strip()

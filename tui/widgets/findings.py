@@ -85,7 +85,7 @@ class FindingsPanel(Vertical):
                 counts[f.status] += 1
             glyph = STATUS_GLYPH[f.status]
             # Confidence sits right after the glyph so a narrow panel never cuts it off.
-            conf = CONFIDENCE_MARK.get(f.confidence or "", "")
+            conf = _(CONFIDENCE_MARK[f.confidence]) if f.confidence in CONFIDENCE_MARK else ""
             old = before.get(f.rule)
             mark = ""
             if old is not None and old.status != f.status:

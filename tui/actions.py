@@ -50,7 +50,8 @@ APP_ACTS = (
 )
 
 START_ACTS = (
-    Act("start.prefill", "p", "prefill", N_("From profile"), N_("New assessment pre-filled from the chosen country's profile")),
+    Act("start.prefill", "p", "prefill", N_("From profile"),
+        N_("New assessment pre-filled from the chosen country's profile")),
     Act("start.blank", "b", "blank", N_("Blank"), N_("New blank assessment for the chosen country")),
     Act("start.resume", "r", "resume", N_("Resume"), N_("Reopen the most recent assessment where you left it")),
     Act("start.open", "o", "open_file", N_("Open file"), N_("Open an assessment file or import a profile file")),
@@ -79,9 +80,11 @@ WORKSPACE_ACTS = (
     Act("assess.explain", "o", "explain", N_("Explain"), N_("Explain the highlighted finding"), show=False),
     Act("assess.whatif", "f2,w", "whatif", N_("What-if"), N_("Start or leave what-if mode (answers not saved)")),
     Act("assess.diff", "d", "diff", N_("Diff"), N_("Show what the what-if changes do"), show=False),
-    Act("assess.keep", "k", "keep_whatif", N_("Keep what-if"), N_("Save the what-if answers as the real answers"), show=False),
+    Act("assess.keep", "k", "keep_whatif", N_("Keep what-if"),
+        N_("Save the what-if answers as the real answers"), show=False),
     Act("assess.compare", "f3,c", "compare", N_("Compare"), N_("Compare with another country")),
-    Act("assess.sensitivity", "f4,s", "sensitivity", N_("Sensitivity"), N_("Which answers would change the highlighted finding"), show=False),
+    Act("assess.sensitivity", "f4,s", "sensitivity", N_("Sensitivity"),
+        N_("Which answers would change the highlighted finding"), show=False),
     Act("assess.brief", "f5,b", "brief", N_("Brief"), N_("Preview and export the policy brief")),
     Act("assess.export", "e", "export", N_("Export"),
         N_("Export the answers as a profile, or the questionnaire as a spreadsheet (.xlsx/.csv)"), show=False),
@@ -94,7 +97,8 @@ WORKSPACE_ACTS = (
 
 FINDING_ACTS = (
     Act("finding.close", "escape", "close", N_("Back"), N_("Back to the workspace")),
-    Act("finding.sensitivity", "s", "sensitivity", N_("Sensitivity"), N_("Which single answers would change this finding")),
+    Act("finding.sensitivity", "s", "sensitivity", N_("Sensitivity"),
+        N_("Which single answers would change this finding")),
     Act("finding.ask", "a", "ask", N_("Answer missing"), N_("Go to the first question that would decide it")),
 )
 

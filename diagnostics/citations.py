@@ -73,7 +73,9 @@ def thesis_sections(thesis: Path) -> dict[str, tuple[int, int]]:
     The abstract runs up to the first section; the last section ends where the reference
     list begins (the line that reads 'References' or 'Bibliography'), else at the end.
     """
-    lines = thesis.read_text(encoding="utf-8", errors="replace").splitlines()
+    from .safeio import read_bytes
+
+    lines = read_bytes(thesis, limit=50_000_000).decode("utf-8", errors="replace").splitlines()
     starts: list[tuple[str, int]] = []
     seen: set[str] = set()
     for number, line in enumerate(lines, start=1):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from graphlib import CycleError, TopologicalSorter
@@ -430,7 +430,7 @@ def _unreachable(
 # -------------------------------------------------------------------------------------
 # Loading YAML files of records (used by the built-in knowledge plugin and by plugins).
 
-def _records(path: Path, key: str) -> tuple[list[Any], dict[Any, int]]:
+def _records(path: Path, key: str) -> tuple[list[Any], Mapping[Any, int]]:
     data, lines = load_data(path)
     if not isinstance(data, dict) or key not in data or not isinstance(data[key], list):
         raise DataError(f"expected a top-level '{key}:' list", file=path, line=1)

@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_val
 
 from .i18n import N_
 
-INDICATOR_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
-RULE_ID = re.compile(r"^(node|dx)\.[a-z][a-z0-9_]*$")
-SNAKE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+INDICATOR_ID = re.compile(r"\A[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\Z")  # \Z: "x.y\n" must not pass
+RULE_ID = re.compile(r"\A(node|dx)\.[a-z][a-z0-9_]*\Z")
+SNAKE_ID = re.compile(r"\A[a-z][a-z0-9_]*\Z")
 
 
 class Strict(BaseModel):

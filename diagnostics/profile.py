@@ -17,9 +17,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .knowledge import Indicator, IndicatorType
 
-COUNTRY_CODE = re.compile(r"^[A-Z]{2,3}$")
+COUNTRY_CODE = re.compile(r"\A[A-Z]{2,3}\Z")  # \Z, not $: "KZ\n" is no code
+CAUTION_ID = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}\Z")
+INDICATOR_REF = re.compile(r"\A[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\Z")
 
 Value = bool | int | float | str | tuple[str, ...]
+
+# Text limits, so that an assessment of every indicator always fits in one file that can be
+# read back (safeio.MAX_FILE_BYTES): the TUI's fields enforce the same lengths as you type.
+MAX_SOURCE_CHARS = 500
+MAX_NOTE_CHARS = 2_000
+MAX_TEXT_ANSWER_CHARS = 2_000
 
 
 class EvidenceGrade(StrEnum):
@@ -37,11 +45,11 @@ class Answer(BaseModel):
 
     value: Value | None = None
     unknown: bool = False
-    source: str = ""
-    url: str = ""
+    source: str = Field(default="", max_length=MAX_SOURCE_CHARS)
+    url: str = Field(default="", max_length=MAX_SOURCE_CHARS)
     evidence: EvidenceGrade | None = None
     as_of: int | None = Field(default=None, ge=1900, le=2100)
-    note: str = ""
+    note: str = Field(default="", max_length=MAX_NOTE_CHARS)
     # Set only on answers derived from a standard measure (diagnostics.proxies), never in files.
     proxy: str = Field(default="", exclude=True)
 
@@ -71,9 +79,24 @@ class DataCaution(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str
-    text: str
-    source: str = ""
+    text: str = Field(max_length=MAX_NOTE_CHARS)
+    source: str = Field(default="", max_length=MAX_SOURCE_CHARS)
     indicators: tuple[str, ...] = ()
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not CAUTION_ID.match(v):
+            raise ValueError(f"caution id {v!r} must be a short code of letters, digits, '.', '_', ':' or '-'")
+        return v
+
+    @field_validator("indicators")
+    @classmethod
+    def _indicator_ids(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for ind in v:
+            if not INDICATOR_REF.match(ind):
+                raise ValueError(f"{ind!r} is not an indicator id such as rd.gerd_share")
+        return v
 
 
 class Profile(BaseModel):
@@ -82,12 +105,29 @@ class Profile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     country: str
-    name: str = ""
-    family: str = ""
+    name: str = Field(default="", max_length=200)
+    family: str = Field(default="", max_length=64)
     as_of: dt.date | None = None
-    description: str = ""
+    description: str = Field(default="", max_length=10_000)
     answers: dict[str, Answer] = Field(default_factory=dict)
     data_cautions: list[DataCaution] = Field(default_factory=list)
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _as_of_date(cls, v: Any) -> Any:
+        # pydantic would read 2018 as seconds since 1970 and a time of day as a date.
+        if isinstance(v, (bool, int, float)):
+            year = v if isinstance(v, int) and 1000 <= v <= 9999 else 2018
+            raise ValueError(f"as_of is a date such as {year}-12-31, not a bare "
+                             "number; for a year alone write its last day")
+        if isinstance(v, dt.datetime):
+            raise ValueError("as_of is a date such as 2018-12-31, without a time of day")
+        if isinstance(v, str):
+            try:
+                return dt.date.fromisoformat(v.strip())
+            except ValueError:
+                raise ValueError(f"as_of {v!r} is not a date such as 2018-12-31") from None
+        return v
 
     @field_validator("country")
     @classmethod
@@ -154,9 +194,14 @@ def check_value(indicator: Indicator, value: Any) -> Value:
     if t == IndicatorType.TEXT:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise AnswerError(f"{indicator.id} expects text, got {value!r}")
+        if len(str(value)) > MAX_TEXT_ANSWER_CHARS:
+            raise AnswerError(f"{indicator.id}: a text answer holds at most {MAX_TEXT_ANSWER_CHARS:,} characters")
         return str(value)
     # numeric kinds
     if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, str):
+            raise AnswerError(f"{indicator.id} expects a number, got the text {value[:40]!r}; "
+                              "write a number without quotes, such as 0.25 or 1.5e3")
         raise AnswerError(f"{indicator.id} expects a number, got {value!r}")
     if isinstance(value, float) and not math.isfinite(value):
         raise AnswerError(f"{indicator.id}: {value!r} is not a finite number")

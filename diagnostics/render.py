@@ -6,7 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.errors import MarkupError
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 from rich.tree import Tree
 
 from .assessment import Assessment, FindingResult
@@ -14,6 +17,7 @@ from .evaluator import Status
 from .i18n import N_, _, country_name, date_text, format_datetime, format_number
 from .kb import KnowledgeBase
 from .knowledge import Condition, Family, Indicator, Rule, children
+from .safeio import strip_controls
 
 STATUS_STYLE = {
     Status.FIRED: (N_("FIRED"), "bold red"),
@@ -23,8 +27,30 @@ STATUS_STYLE = {
 }
 
 
-def console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+class SafeConsole(Console):
+    """A console that never lets data drive the terminal.
+
+    Every string it renders loses its control characters (an escape sequence in a profile
+    would otherwise clear the screen or retitle the window), and text whose brackets are
+    not valid markup is shown as typed instead of raising. Data is also escaped where it
+    is put into markup (:func:`esc`), so a '[bold]' in a profile stays text.
+    """
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        clean = strip_controls(text)
+        try:
+            return super().render_str(clean, **kwargs)
+        except MarkupError:
+            return super().render_str(clean, **{**kwargs, "markup": False})
+
+
+def console(**kwargs: Any) -> Console:
+    return SafeConsole(highlight=False, soft_wrap=False, **kwargs)
+
+
+def esc(value: Any) -> str:
+    """Data (a name, a source, a value) as literal text inside rich markup."""
+    return escape(strip_controls(str(value)))
 
 
 def _status(f: FindingResult) -> str:
@@ -66,9 +92,9 @@ def print_assessment(a: Assessment, kb: KnowledgeBase, show_all: bool = False) -
     """Roots first, each top-level finding with what it rests on one level down (R-5)."""
     out = console()
     tier = " · " + _("tier {tier}").format(tier=a.tier) if a.tier else ""
-    out.print(f"[bold]{country_name(a.country, a.name)}[/bold] ({a.country}) · "
-              + _("family {family}").format(family=a.family or "—")
-              + tier + " · " + _("as of {year}").format(year=date_text(a.as_of)))
+    out.print(f"[bold]{esc(country_name(a.country, a.name))}[/bold] ({esc(a.country)}) · "
+              + _("family {family}").format(family=esc(a.family or "—"))
+              + tier + " · " + _("as of {year}").format(year=esc(date_text(a.as_of))))
     c = a.coverage
     out.print(_("Answers: {known} known, {unknown} unknown, {unasked} not asked (of {total} indicators)").format(
         known=format_number(c.answered), unknown=format_number(c.unknown), unasked=format_number(c.unanswered),
@@ -88,7 +114,7 @@ def print_assessment(a: Assessment, kb: KnowledgeBase, show_all: bool = False) -
             for step in dx.trace:
                 if step.kind == "answer" and "mismatch evidence" not in step.condition:
                     source = step.source or _("no source")
-                    tree.add(f"[cyan]{step.condition}[/cyan] [dim]← {step.value} ({source})[/dim]")
+                    tree.add(f"[cyan]{esc(step.condition)}[/cyan] [dim]← {esc(step.value)} ({esc(source)})[/dim]")
             tree.add("[dim]" + _("cites: {citations}").format(citations="; ".join(dx.citations)) + "[/dim]")
         elif dx.status is Status.NOT_ASSESSABLE:
             missing = a.coverage.per_diagnosis.get(dx.rule, dx.missing)
@@ -109,10 +135,10 @@ def print_assessment(a: Assessment, kb: KnowledgeBase, show_all: bool = False) -
     if a.imaginaries:
         out.print("\n[bold]" + _("Candidate imaginaries") + "[/bold] " + _("(a vision is not a plan)"))
         for line in a.imaginaries:
-            out.print(f"  • {line}")
+            out.print(f"  • {esc(line)}")
     out.print("\n[dim]" + _("audit: kb {kb} · profile {profile} · engine {engine} · v{version} · {at}").format(
-        kb=a.audit.knowledge_base, profile=a.audit.profile, engine=a.audit.engine,
-        version=a.audit.package_version, at=_when(a.audit.assessed_at)) + "[/dim]")
+        kb=esc(a.audit.knowledge_base), profile=esc(a.audit.profile), engine=esc(a.audit.engine),
+        version=esc(a.audit.package_version), at=esc(_when(a.audit.assessed_at))) + "[/dim]")
 
 
 def _when(stamp: Any) -> str:
@@ -132,7 +158,7 @@ def print_explanation(a: Assessment, kb: KnowledgeBase, rule_id: str) -> None:
     f = a.finding(rule_id)
     rule = kb.rules[rule_id]
     out.print(f"[bold]{rule.title}[/bold] [dim]{rule.id} · {_(rule.layer.value)} · {_(rule.function.value)}[/dim]")
-    out.print(_("Status on {country}: {status}").format(country=country_name(a.country, a.name),
+    out.print(_("Status on {country}: {status}").format(country=esc(country_name(a.country, a.name)),
                                                       status=_status(f)) + "\n")
     if f.status is Status.FIRED:
         out.print("[bold]" + _("How it fired") + "[/bold]")
@@ -145,8 +171,8 @@ def print_explanation(a: Assessment, kb: KnowledgeBase, rule_id: str) -> None:
                 ev = f", {s.evidence}" if s.evidence else ""
                 year = f", {s.as_of}" if s.as_of else ""
                 source = s.source or _("no source")
-                out.print(f"  • {s.condition}: " + _("answer {value}").format(value=s.value)
-                          + f" [dim]({source}{ev}{year})[/dim]")
+                out.print(f"  • {esc(s.condition)}: " + _("answer {value}").format(value=esc(s.value))
+                          + f" [dim]({esc(source)}{esc(ev)}{esc(year)})[/dim]")
         out.print("\n[bold]" + _("Confidence {level}").format(level=word(f.confidence)) + "[/bold]")
         for r in f.confidence_reasons:
             out.print(f"  • {r}")

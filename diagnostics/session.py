@@ -31,17 +31,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import DataError
 from .i18n import N_, _, decimal_comma, read_number
 from .kb import KnowledgeBase
 from .knowledge import Function, Indicator, IndicatorType
-from .profile import Answer, AnswerError, EvidenceGrade, Profile, Value, check_value
-from .yamlio import atomic_write, load_data, parse_model, read_text
+from .profile import Answer, AnswerError, Profile, Value, check_value
+from .profileio import END_MARKER, FORMAT, FORMAT_VERSION, Draft, SessionFile, load_profile
+from .safeio import MAX_FILE_BYTES, atomic_write, read_text
+from .yamlio import load_data
 
-FORMAT = "policy-diagnostics-assessment"
-FORMAT_VERSION = 1
 DATA_DIR_ENV = "DIAGNOSE_DATA_DIR"
 APP_NAME = "policy-diagnostics"
 SUFFIX = ".assessment.yaml"
@@ -268,38 +268,6 @@ def format_value(indicator: Indicator | None, value: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-class Draft(BaseModel):
-    """Evidence typed on a question that has no value yet: kept until the value comes."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    source: str = ""
-    evidence: EvidenceGrade | None = None
-    as_of: int | None = Field(default=None, ge=1900, le=2100)
-    note: str = ""
-
-    @property
-    def empty(self) -> bool:
-        return not (self.source or self.evidence or self.as_of or self.note)
-
-
-class SessionFile(BaseModel):
-    """The on-disk shape of an assessment file."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    format: Literal["policy-diagnostics-assessment"] = "policy-diagnostics-assessment"
-    version: int = FORMAT_VERSION
-    started_from: str = "blank"
-    current: str | None = None
-    created: str = ""
-    updated: str = ""
-    knowledge_base: str = ""
-    profile: Profile
-    set_aside: dict[str, Answer] = Field(default_factory=dict)
-    drafts: dict[str, Draft] = Field(default_factory=dict)
-
-
 @dataclass
 class Progress:
     answered: int
@@ -315,22 +283,10 @@ class Progress:
         return self.done / self.total if self.total else 1.0
 
 
-def is_assessment_file(data: Any) -> bool:
-    return isinstance(data, dict) and data.get("format") == FORMAT
-
-
 def read_profile_or_session(path: Path) -> tuple[Profile, SessionFile | None]:
     """Read a plain profile file or an assessment file; raise DataError naming the line."""
-    data, lines = load_data(path)
-    if is_assessment_file(data):
-        doc: SessionFile = parse_model(SessionFile, data, path, lines)
-        if doc.version > FORMAT_VERSION:
-            raise DataError(f"written by a newer version (format {doc.version}); update policy-diagnostics",
-                            file=path)
-        return doc.profile, doc
-    if not isinstance(data, dict) or "country" not in data:
-        raise DataError("neither an assessment file nor a profile (no 'country')", file=path, line=1)
-    return parse_model(Profile, data, path, lines), None
+    loaded = load_profile(path)
+    return loaded.profile, loaded.session
 
 
 class SessionLocked(DataError):
@@ -385,8 +341,8 @@ class SessionLock:
 
 def _lock_holder(lock: Path) -> dict[str, Any] | None:
     try:
-        data = json.loads(lock.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(read_text(lock, limit=10_000))  # the guarded reader: a FIFO here cannot hang
+    except (DataError, ValueError):
         return None
     return data if isinstance(data, dict) else None
 
@@ -634,11 +590,16 @@ class AssessmentSession:
         data = {"format": FORMAT, "version": FORMAT_VERSION, **data}
         data["profile"] = profile_data(self.profile)
         header = "# policy-diagnostics assessment, autosaved by `diagnose tui` after every answer.\n"
-        return _dump(data, header)
+        return _dump(data, header) + END_MARKER + "\n"
 
     def save(self) -> None:
         self.updated = _now()
-        atomic_write(self.path, self.dumps())
+        text = self.dumps()
+        size = len(text.encode())
+        if size > MAX_FILE_BYTES:  # never write a file that could not be opened again
+            raise DataError(f"the assessment would take {size:,} bytes, over the {MAX_FILE_BYTES:,} a file may "
+                            "hold; shorten the longest notes", file=self.path)
+        atomic_write(self.path, text)
 
     def export_profile(self, dest: Path) -> Path:
         """Write the answers as a plain profile that `diagnose assess FILE` reads."""
@@ -695,8 +656,8 @@ class RecentList:
     def load(cls, folder: Path) -> RecentList:
         out = cls(folder)
         try:
-            raw = json.loads(read_text(out.file)) if out.file.exists() else []
-        except (DataError, json.JSONDecodeError):
+            raw, _ = load_data(out.file) if out.file.exists() else ([], {})
+        except DataError:
             raw = []  # a damaged list only costs the shortcuts, never an assessment
         for item in raw if isinstance(raw, list) else []:
             try:

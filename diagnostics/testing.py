@@ -42,15 +42,20 @@ def load_profile(data: Mapping[str, Any] | Path | str, registry: Registry | None
     """A Profile from a dict, a file, or a country code the registry knows; DataError if invalid."""
     from .errors import DataError
     from .profile import Profile
-    from .yamlio import load_data, parse_model
+    from .yamlio import parse_model
 
     lines: dict[Any, int] = {}
     where = Path("<profile dict>")
     if isinstance(data, str) and registry is not None and data.upper() in registry.profiles:
         data = registry.profiles[data.upper()].path
     if isinstance(data, (str, Path)):
+        from .profileio import load_profile as read_profile_file  # profiles and assessment files
+
         where = Path(data)
-        data, lines = load_data(where)
+        loaded = read_profile_file(where)
+        if registry is not None:
+            registry.check_family(loaded.profile, where, dict(loaded.lines))
+        return loaded.profile
     if not isinstance(data, Mapping):
         raise DataError("a profile must be a mapping with 'country', 'family' and 'answers'", file=where)
     profile: Profile = parse_model(Profile, dict(data), where, lines)

@@ -1,15 +1,20 @@
 """Reading YAML and JSON data files with errors that name the file and line.
 
-Only safe loading. YAML aliases are refused outright: data files never need them, and
-refusing them removes the 'billion laughs' alias bomb without any size heuristics.
+Every file goes through :func:`diagnostics.safeio.read_text` (regular files only, size
+limit before reading, UTF-8 without control characters). Only safe loading: YAML aliases
+are refused outright (data files never need them, and refusing them removes the 'billion
+laughs' alias bomb), so are tags other than the plain scalar types, keys given twice (in
+JSON as in YAML) and nesting deeper than :data:`MAX_DEPTH`. A value that cannot be
+converted (``2018-02-30``, ``!!int x``, an integer of 5,000 digits) is a DataError naming
+its line, never a traceback.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import os
-import tempfile
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +22,45 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import DataError
+from .safeio import CONTROL_CHARS, MAX_FILE_BYTES, atomic_write, read_text
 
-MAX_FILE_BYTES = 5_000_000
+__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "atomic_write", "dump_yaml", "line_for", "load_data",
+           "parse_data", "parse_model", "read_text", "validation_error"]
+
+MAX_DEPTH = 64
 
 Path_ = tuple[str | int, ...]
 
+_TAG = "tag:yaml.org,2002:"
+_STR = _TAG + "str"
+_SCALAR_KINDS = {"str": "text", "int": "an integer", "float": "a number", "bool": "true or false",
+                 "null": "null", "timestamp": "a date"}
+
 
 # libyaml's parser when available (about 10x faster); the pure-Python one otherwise.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc,valid-type]
+    """Adds YAML 1.2 floats such as 1e308 (YAML 1.1 reads them as text, which surprises)."""
+
+
+_Loader.add_implicit_resolver(
+    _TAG + "float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+def _conversion_problem(node: yaml.Node, exc: Exception) -> str:
+    kind = node.tag.removeprefix(_TAG)
+    shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+    if isinstance(exc, ValueError) and "digits" in str(exc) and kind == "int":
+        return f"an integer of {len(node.value):,} digits is beyond any indicator's range"
+    if kind == "timestamp":
+        reason = f" ({exc})" if isinstance(exc, ValueError) else ""
+        return f"{shown!r} is not a valid date{reason}; write a date as YYYY-MM-DD"
+    return f"{shown!r} cannot be read as {_SCALAR_KINDS.get(kind, kind)}"
 
 
 class _Builder:
@@ -34,72 +70,177 @@ class _Builder:
     defuses "billion laughs" bombs without any size heuristics.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, construct: bool = True) -> None:
         self.lines: dict[Path_, int] = {}
         self.seen: set[int] = set()
+        self.construct = construct
         self.scalars = yaml.SafeLoader("")
 
-    def build(self, node: yaml.Node, path: Path_ = (), used_at: int | None = None) -> Any:
+    def build(self, node: yaml.Node, path: Path_ = (), used_at: int | None = None, depth: int = 0) -> Any:
         line = node.start_mark.line + 1
         if id(node) in self.seen:
             # An alias node carries the anchor's position; report where it is used.
             raise DataError("YAML aliases (*name) are not allowed in data files", line=used_at or line)
+        if depth > MAX_DEPTH:
+            raise DataError(f"nested more than {MAX_DEPTH} levels deep", line=line)
         self.seen.add(id(node))
         self.lines.setdefault(path, line)
         if isinstance(node, yaml.MappingNode):
+            if node.tag != _TAG + "map":
+                raise DataError(f"the tag {_short(node.tag)} is not allowed in data files", line=line)
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                key = self.build(key_node, ("<key>",))
-                if isinstance(key, (dict, list)):
-                    raise DataError("a mapping key must be a plain value", line=key_node.start_mark.line + 1)
-                if key in out:
-                    raise DataError(f"duplicate key {key!r}", line=key_node.start_mark.line + 1)
+                key = self.build(key_node, ("<key>",), depth=depth + 1)
                 key_line = key_node.start_mark.line + 1
+                if isinstance(key, (dict, list)):
+                    raise DataError("a mapping key must be a plain value", line=key_line)
+                if key in out:
+                    raise DataError(f"duplicate key {key!r}", line=key_line)
                 self.lines[(*path, key)] = key_line  # errors point at the key
-                out[key] = self.build(value_node, (*path, key), key_line)
+                out[key] = self.build(value_node, (*path, key), key_line, depth + 1)
             return out
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(child, (*path, i), line) for i, child in enumerate(node.value)]
-        return self.scalars.construct_object(node)
+            if node.tag != _TAG + "seq":
+                raise DataError(f"the tag {_short(node.tag)} is not allowed in data files", line=line)
+            return [self.build(child, (*path, i), line, depth + 1) for i, child in enumerate(node.value)]
+        if node.tag == _STR:  # most scalars: no conversion to fail
+            value = node.value
+        elif not self.construct:
+            value = None
+        elif node.tag.removeprefix(_TAG) not in _SCALAR_KINDS or not node.tag.startswith(_TAG):
+            raise DataError(f"the tag {_short(node.tag)} is not allowed in data files", line=line)
+        else:
+            try:
+                value = self.scalars.construct_object(node)
+            except Exception as exc:  # every way a scalar can fail to convert is an input error
+                raise DataError(_conversion_problem(node, exc), line=line) from None
+        if isinstance(value, str) and CONTROL_CHARS.search(value):
+            raise DataError("a control character (an escape such as \\e or \\x1b) is not allowed in text",
+                            line=line)
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            value = value.replace(tzinfo=None)
+        return value
 
 
-def read_text(path: Path) -> str:
+def _short(tag: str) -> str:
+    return "!!" + tag.removeprefix(_TAG) if tag.startswith(_TAG) else tag
+
+
+def _compose(text: str) -> yaml.Node | None:
+    loader = _Loader(text)
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise DataError("file not found", file=path) from None
-    except OSError as exc:
-        raise DataError(f"cannot read: {exc.strerror}", file=path) from None
-    if path.is_dir():
-        raise DataError("is a directory, not a file", file=path)
-    if size > MAX_FILE_BYTES:
-        raise DataError(f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}", file=path)
-    raw = path.read_bytes()
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DataError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def _json_constant(name: str) -> Any:
+    raise DataError(f"{name} is not a number a data file may hold")
+
+
+def _check_json_strings(data: Any, lines: Mapping[Path_, int], path: Path_ = ()) -> None:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if CONTROL_CHARS.search(key):
+                raise DataError("a control character is not allowed in a key", line=line_for(lines, path))
+            _check_json_strings(value, lines, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            _check_json_strings(value, lines, (*path, i))
+    elif isinstance(data, str) and CONTROL_CHARS.search(data):
+        raise DataError("a control character (such as \\u001b) is not allowed in text",
+                        line=line_for(lines, path))
+
+
+class _JsonLines(Mapping[Path_, int]):
+    """The line map of a JSON document, worked out only when an error needs a line.
+
+    It comes from the YAML composer, which reads JSON's syntax; it is only a map, so a
+    document the composer cannot read simply has no lines. Building it also finds a
+    duplicate key's line.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._lines: dict[Path_, int] | None = None
+
+    def lines(self) -> dict[Path_, int]:
+        if self._lines is None:
+            self._lines = {}
+            try:
+                node = _compose(self._text)
+            except (yaml.YAMLError, RecursionError):
+                node = None
+            if node is not None:
+                builder = _Builder(construct=False)
+                try:
+                    builder.build(node)
+                except (yaml.YAMLError, RecursionError):
+                    pass
+                finally:
+                    self._lines = builder.lines
+        return self._lines
+
+    def __getitem__(self, key: Path_) -> int:
+        return self.lines()[key]
+
+    def __iter__(self) -> Iterator[Path_]:
+        return iter(self.lines())
+
+    def __len__(self) -> int:
+        return len(self.lines())
+
+
+def _load_json(text: str, path: Path) -> tuple[Any, Mapping[Path_, int]]:
+    lines = _JsonLines(text)
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(
-            f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8", file=path, line=line
-        ) from None
+        data = json.loads(text, object_pairs_hook=_json_pairs, parse_constant=_json_constant)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"malformed JSON: {exc.msg}", file=path, line=exc.lineno) from None
+    except DataError as exc:  # a duplicate key: the line map's builder finds its line
+        try:
+            lines.lines()
+        except DataError as located:
+            raise located.at_file(path) from None
+        raise exc.at_file(path) from None
+    except RecursionError:
+        raise DataError(f"nested more than {MAX_DEPTH} levels deep", file=path) from None
+    except ValueError as exc:  # an integer beyond Python's digit limit, and the like
+        long_number = re.search(r"\d{4000,}", text)
+        line = text.count("\n", 0, long_number.start()) + 1 if long_number else None
+        detail = "an integer with thousands of digits is beyond any indicator's range" if long_number else str(exc)
+        raise DataError(detail, file=path, line=line) from None
+    try:
+        _check_json_strings(data, lines)
+    except DataError as exc:
+        raise exc.at_file(path) from None
+    except RecursionError:
+        raise DataError(f"nested more than {MAX_DEPTH} levels deep", file=path) from None
+    return data, lines
 
 
-def load_data(path: Path) -> tuple[Any, dict[Path_, int]]:
+def load_data(path: Path) -> tuple[Any, Mapping[Path_, int]]:
     """Parse a YAML or JSON file into plain data plus a map from key path to line number."""
-    text = read_text(path)
+    return parse_data(read_text(path), path)
+
+
+def parse_data(text: str, path: Path) -> tuple[Any, Mapping[Path_, int]]:
+    """Parse the text of `path` (YAML, or JSON for a .json name); errors name `path`."""
     if not text.strip():
         raise DataError("the file is empty", file=path)
     if path.suffix.lower() == ".json":
-        try:
-            return json.loads(text), {}
-        except json.JSONDecodeError as exc:
-            raise DataError(f"malformed JSON: {exc.msg}", file=path, line=exc.lineno) from None
+        return _load_json(text, path)
     try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "malformed YAML"
@@ -108,6 +249,8 @@ def load_data(path: Path) -> tuple[Any, dict[Path_, int]]:
         ) from None
     except yaml.YAMLError as exc:
         raise DataError(f"malformed YAML: {exc}", file=path) from None
+    except RecursionError:
+        raise DataError(f"nested more than {MAX_DEPTH} levels deep", file=path) from None
     if node is None:
         raise DataError("the file holds no data", file=path)
     builder = _Builder()
@@ -115,13 +258,18 @@ def load_data(path: Path) -> tuple[Any, dict[Path_, int]]:
         data = builder.build(node)
     except DataError as exc:
         raise exc.at_file(path) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise DataError(f"malformed YAML: {exc.problem or exc}", file=path,
+                        line=mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         raise DataError(f"malformed YAML: {exc}", file=path) from None
-    lines = builder.lines
-    return data, lines
+    except RecursionError:
+        raise DataError(f"nested more than {MAX_DEPTH} levels deep", file=path) from None
+    return data, builder.lines
 
 
-def line_for(lines: dict[Path_, int], loc: Sequence[str | int]) -> int | None:
+def line_for(lines: Mapping[Path_, int], loc: Sequence[str | int]) -> int | None:
     """The line of the deepest known key along a pydantic error location."""
     path = tuple(loc)
     while path:
@@ -132,7 +280,7 @@ def line_for(lines: dict[Path_, int], loc: Sequence[str | int]) -> int | None:
 
 
 def validation_error(
-    exc: ValidationError, path: Path, lines: dict[Path_, int], prefix: Path_ = (), what: str = ""
+    exc: ValidationError, path: Path, lines: Mapping[Path_, int], prefix: Path_ = (), what: str = ""
 ) -> DataError:
     """Turn the first pydantic error into one readable DataError naming file and line."""
     err = exc.errors(include_url=False)[0]
@@ -155,34 +303,13 @@ _UNION_TAGS = {"all", "any", "not", "at_least", "finding", "known", "compare"}
 
 
 def parse_model(
-    model: type[BaseModel], data: Any, path: Path, lines: dict[Path_, int], prefix: Path_ = (),
+    model: type[BaseModel], data: Any, path: Path, lines: Mapping[Path_, int], prefix: Path_ = (),
     what: str = "",
 ) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise validation_error(exc, path, lines, prefix, what) from None
-
-
-def atomic_write(path: Path, text: str | bytes) -> None:
-    """Write a file so that a crash leaves either the old or the new content, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    data = text if isinstance(text, bytes) else text.encode("utf-8")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def dump_yaml(data: Any) -> str:

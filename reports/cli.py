@@ -41,13 +41,14 @@ def load_assessed(settings: Settings, ref: str) -> tuple[Assessment, Profile | N
 
     path = Path(ref)
     if path.suffix.lower() == ".json" and path.is_file():
-        from diagnostics.yamlio import load_data, parse_model
+        from diagnostics.yamlio import load_data
 
         data, lines = load_data(path)
         if isinstance(data, dict) and "findings" in data and "audit" in data:
-            from diagnostics.assessment import Assessment, profile_digest
+            from diagnostics.assessment import profile_digest
+            from diagnostics.profileio import check_saved_assessment
 
-            assessment = parse_model(Assessment, data, path, lines)
+            assessment = check_saved_assessment(data, path, lines)
             # Use the plugin's profile only if it is the one that was assessed.
             profile = None
             known = settings.registry().profiles.get(assessment.country)
@@ -67,8 +68,7 @@ def load_assessed(settings: Settings, ref: str) -> tuple[Assessment, Profile | N
               help="Output format (default: from the -o suffix, else md).")
 @click.option("--full", is_flag=True, help="The full report (findings, evidence, chains, audit) instead of "
                                            "the two-page brief.")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write to FILE instead of stdout.")
+@click.option("-o", "--output", "output_arg", metavar="FILE", help="Write to FILE instead of stdout ('-' for stdout).")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @click.option("--compare", is_flag=True, help="One comparison brief of two or more countries.")
 @click.option("--template-dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
@@ -81,7 +81,7 @@ def load_assessed(settings: Settings, ref: str) -> tuple[Assessment, Profile | N
 @click.option("--no-annexes", is_flag=True, help="With --full: the report's main body only (no annexes).")
 @click.option("--schema", is_flag=True, help="Print the JSON Schema of the brief and exit.")
 @click.pass_obj
-def brief(settings: Settings, refs: tuple[str, ...], fmt: str | None, full: bool, output: Path | None, force: bool,
+def brief(settings: Settings, refs: tuple[str, ...], fmt: str | None, full: bool, output_arg: str | None, force: bool,
           compare: bool, template_dir: Path | None, audience: str, unit: str, title: str | None,
           date_text: str | None, no_annexes: bool, schema: bool) -> None:
     """Write a two-page policy brief for a committee hearing (--full: the full report).
@@ -104,8 +104,11 @@ def brief(settings: Settings, refs: tuple[str, ...], fmt: str | None, full: bool
         raise DataError("--compare needs at least two countries, e.g. `diagnose brief --compare KZ KG`")
     if not compare and len(refs) > 1:
         raise DataError(f"one brief at a time ({len(refs)} given); use --compare for a comparison brief")
-    if output is not None and output.exists() and not force:
-        raise DataError(f"{output} exists; add --force to overwrite it")
+    from diagnostics.safeio import check_target, output_path, write_output
+
+    output = output_path(output_arg)
+    if output is not None:
+        check_target(output, force=force)  # before the work, not after it
     fmt = output_format(fmt, output)
     date = None
     if date_text:
@@ -136,18 +139,7 @@ def brief(settings: Settings, refs: tuple[str, ...], fmt: str | None, full: bool
             click.echo(f"warning: {notice}", err=True)
         document = (render_pdf(context, template_dir=template_dir, full=full) if fmt == "pdf" else
                     render_brief(context, fmt, template_dir=template_dir, full=full))
-    data = document if isinstance(document, bytes) else document.encode()
-    if output is None:
-        if isinstance(document, bytes):
-            import sys
-
-            sys.stdout.flush()
-            sys.stdout.buffer.write(document)
-            sys.stdout.buffer.flush()
-        else:
-            click.echo(document, nl=False)
+    if write_output(output, document, force=force) is None:
         return
-    from diagnostics.yamlio import atomic_write
-
-    atomic_write(output, document)
+    data = document if isinstance(document, bytes) else document.encode()
     click.echo(f"wrote {output} ({fmt}, {len(data):,} bytes)", err=True)

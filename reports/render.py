@@ -9,7 +9,15 @@ may extend the built-in ones as `default:brief.html.j2`.
 
 from __future__ import annotations
 
+import functools
+import json
+import os
 import re
+import select
+import signal
+import time
+import traceback
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +28,7 @@ from markupsafe import Markup
 
 from diagnostics.errors import DataError
 from diagnostics.i18n import current_language, date_text
+from diagnostics.safeio import read_text
 
 from .diagram import chain_graph, diagram_layout, diagrams_for
 from .model import BriefContext, ComparisonContext
@@ -53,10 +62,20 @@ def md_escape(value: Any) -> str:
         lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) else m.group(3) + "\\" + m.group(4)), text)
 
 
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_.:\-]{1,200}")
+
+
 def md_code(value: Any) -> Markup:
-    """An identifier as a code span (ids are validated snake_case, so they need no escaping)."""
-    text = str(value).replace("`", "'")
-    return Markup(f"`{text}`")
+    """An identifier as a code span; anything else as escaped text.
+
+    Ids reach a brief from profiles and imported assessments too, so the filter does not
+    trust them: only a plain identifier (letters, digits, ``_ . : -``) becomes a code span,
+    which cannot hold a line break, a backtick or a table's pipe.
+    """
+    text = str(value)
+    if _PLAIN_ID.fullmatch(text):
+        return Markup(f"`{text}`")
+    return Markup(md_escape(text))
 
 
 @lru_cache(maxsize=1)
@@ -85,6 +104,194 @@ def _md_finalize(value: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------------------
+# User templates: jinja2's sandbox decides what a template may touch; these limits decide
+# how much it may compute. Arithmetic and repetition whose result would be huge are refused
+# before they run, numbers passed as widths or counts are capped, and the whole rendering
+# runs in a child process with a memory and time budget (see _in_child), so that neither
+# `{{ 10 ** 2000000000 }}` nor a loop that never ends can hang or exhaust the machine.
+
+MAX_RESULT_BITS = 100_000  # an integer of about 30,000 digits
+MAX_SEQUENCE = 1_000_000  # characters or items from one operation
+MAX_NUMBER_ARG = 10_000  # a width, count or precision passed to a filter or method
+RENDER_SECONDS = 20.0
+RENDER_MEMORY = 512 * 2**20  # bytes above what the process already holds
+
+_BIG_FORMAT = re.compile(r"\d{5,}|\*")
+
+
+def _refuse(what: str) -> jinja2.exceptions.SecurityError:
+    return jinja2.exceptions.SecurityError(f"{what} is beyond the limits of a brief template")
+
+
+def _size(value: Any) -> int | None:
+    return len(value) if isinstance(value, (str, list, tuple)) else None
+
+
+def _check_binop(operator: str, left: Any, right: Any) -> None:
+    ints = isinstance(left, int) and isinstance(right, int)
+    if operator == "**" and ints and right > 0 and right * max(1, abs(left).bit_length()) > MAX_RESULT_BITS:
+        raise _refuse(f"the power {left} ** {right}")
+    if operator == "*":
+        if ints and abs(left).bit_length() + abs(right).bit_length() > MAX_RESULT_BITS:
+            raise _refuse("a product of this size")
+        for seq, times in ((left, right), (right, left)):
+            n = _size(seq)
+            if n is not None and isinstance(times, int) and n * times > MAX_SEQUENCE:
+                raise _refuse(f"repeating {n:,} items {times:,} times")
+    if operator == "+":
+        a, b = _size(left), _size(right)
+        if a is not None and b is not None and a + b > MAX_SEQUENCE:
+            raise _refuse(f"joining {a:,} and {b:,} items")
+    if operator == "%" and isinstance(left, str) and _BIG_FORMAT.search(left):
+        raise _refuse("a %-format with a width this large")
+
+
+def _check_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MAX_NUMBER_ARG:
+            raise _refuse(f"the argument {value:g}" if isinstance(value, float) else f"the argument {value}")
+        n = _size(value)
+        if n is not None and n > MAX_SEQUENCE:
+            raise _refuse(f"an argument of {n:,} items")
+
+
+def _limited_filter(func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)  # keeps jinja2's pass_context / pass_environment marks
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _check_args(args[1:], kwargs)  # the first argument is the value being filtered
+        result = func(*args, **kwargs)
+        n = _size(result)
+        if n is not None and n > MAX_SEQUENCE:
+            raise _refuse(f"a result of {n:,} items")
+        return result
+
+    return wrapper
+
+
+class LimitedSandbox(ImmutableSandboxedEnvironment):
+    """jinja2's immutable sandbox with limits on arithmetic, sequence size and arguments."""
+
+    intercepted_binops = frozenset({"**", "*", "+", "%"})
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        _check_binop(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: jinja2.runtime.Context, __obj: Any,  # noqa: N805 - jinja2's own signature
+             *args: Any, **kwargs: Any) -> Any:
+        _check_args(args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        # "{:>999999999}".format(1): the width is in the string, not in an argument.
+        owner = getattr(value, "__self__", None)
+        if isinstance(owner, str) and getattr(value, "__name__", "") in ("format", "format_map") \
+                and _BIG_FORMAT.search(owner):
+            raise _refuse("a format with a width this large")
+        return super().wrap_str_format(value)
+
+
+def _template_error(exc: BaseException, prefix: str = "template error") -> DataError:
+    """A runtime error in a user template, located at its template line when jinja2 knows it."""
+    where: tuple[str | None, int | None] = (None, None)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename and frame.filename.endswith(".j2"):
+            where = (frame.filename, frame.lineno)
+    detail = str(exc).splitlines()[0] if str(exc) else ""
+    kind = "" if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: "
+    return DataError(f"{prefix}: {kind}{detail}"[:300], file=where[0], line=where[1])
+
+
+class GuardedLoader(jinja2.FileSystemLoader):
+    """Template files are read like every other file: regular files only, size-limited."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        pieces = jinja2.loaders.split_template_path(template)
+        for folder in self.searchpath:
+            path = Path(folder, *pieces)
+            if not os.path.lexists(path):
+                continue
+            text = read_text(path, limit=1_000_000)
+            mtime = os.path.getmtime(path)
+
+            def unchanged(path: Path = path, mtime: float = mtime) -> bool:
+                return os.path.getmtime(path) == mtime
+
+            return text, os.path.normpath(path), unchanged
+        raise jinja2.TemplateNotFound(template)
+
+
+def _address_space() -> int | None:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _in_child(render: Callable[[], str], where: str) -> str:
+    """Run `render` in a forked child with a memory and CPU budget; its text, or its DataError.
+
+    Where fork does not exist (Windows) the rendering runs here, with the in-template limits only.
+    """
+    if not hasattr(os, "fork"):
+        return render()
+    import resource
+
+    size = _address_space()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child; the parent's tests see its result
+        code = 0
+        try:
+            os.close(read_end)
+            if size is not None:
+                limit = size + RENDER_MEMORY
+                resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+            used = int(time.process_time())
+            resource.setrlimit(resource.RLIMIT_CPU, (used + int(RENDER_SECONDS), used + int(RENDER_SECONDS) + 1))
+            try:
+                payload: list[Any] = ["ok", render()]
+            except DataError as exc:
+                payload = ["error", exc.message, exc.file, exc.line]
+            except MemoryError:
+                payload = ["error", f"the template needs more than {RENDER_MEMORY // 2**20} MB of memory",
+                           where, None]
+            with os.fdopen(write_end, "wb") as out:
+                out.write(json.dumps(payload).encode())
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + RENDER_SECONDS
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                os.kill(pid, signal.SIGKILL)
+                raise DataError(f"the template ran longer than {RENDER_SECONDS:g} s and was stopped",
+                                file=where)
+            ready, _, _ = select.select([read_end], [], [], left)
+            if ready:
+                chunk = os.read(read_end, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        os.waitpid(pid, 0)
+    try:
+        payload = json.loads(b"".join(chunks))
+    except ValueError:
+        raise DataError("the template was stopped: it went beyond the memory or time allowed", file=where) from None
+    if payload[0] == "ok":
+        return str(payload[1])
+    raise DataError(payload[1], file=payload[2], line=payload[3])
+
+
+# ---------------------------------------------------------------------------------------
 def _filters() -> dict[str, Any]:
     return {"lead": lead, "label": label, "years": years, "capfirst": capfirst, "sections": sections,
             "diagram_layout": diagram_layout, "chain_graph": chain_graph, "diagrams_for": diagrams_for,
@@ -103,12 +310,12 @@ def local_date(iso: str | None) -> str:
 def environment(fmt: str, template_dir: str | None = None, lang: str = "en") -> jinja2.Environment:
     """The jinja2 environment for 'md' or 'html' in language `lang` (jinja2's i18n extension over
     the gettext catalog); sandboxed when user templates are in play."""
-    default = jinja2.FileSystemLoader(str(TEMPLATES))
+    default = GuardedLoader(str(TEMPLATES))
     loaders: list[jinja2.BaseLoader] = []
     if template_dir is not None:
-        loaders.append(jinja2.FileSystemLoader(template_dir))
+        loaders.append(GuardedLoader(template_dir))
     loaders += [default, jinja2.PrefixLoader({"default": default}, delimiter=":")]
-    cls = ImmutableSandboxedEnvironment if template_dir is not None else jinja2.Environment
+    cls = LimitedSandbox if template_dir is not None else jinja2.Environment
     options: dict[str, Any] = {
         "loader": jinja2.ChoiceLoader(loaders),
         "undefined": jinja2.StrictUndefined,
@@ -128,6 +335,8 @@ def environment(fmt: str, template_dir: str | None = None, lang: str = "en") -> 
                                   pgettext=lambda c, m: i18n.pgettext(c, m))
     env.globals["language"] = lang
     env.filters.update(_filters())
+    if template_dir is not None:
+        env.filters = {name: _limited_filter(f) for name, f in env.filters.items()}
     return env
 
 
@@ -138,16 +347,33 @@ def _render(template: str, fmt: str, context: BriefContext | ComparisonContext,
         return env.get_template(template).render(brief=context)
     # A user template's mistakes are input errors: one line, no traceback.
     try:
-        return env.get_template(template).render(brief=context)
+        compiled = env.get_template(template)
+    except jinja2.TemplateSyntaxError as exc:
+        raise DataError(f"template syntax error: {exc.message}", file=exc.filename or exc.name,
+                        line=exc.lineno) from None
+    except jinja2.TemplateNotFound as exc:
+        raise DataError(f"template {exc.name!r} not found in {template_dir} or the built-in templates") from None
+    return _in_child(lambda: _render_user(compiled, context, template_dir), compiled.filename or template)
+
+
+def _render_user(compiled: jinja2.Template, context: BriefContext | ComparisonContext, template_dir: Path) -> str:
+    try:
+        return compiled.render(brief=context)
     except jinja2.TemplateSyntaxError as exc:
         raise DataError(f"template syntax error: {exc.message}", file=exc.filename or exc.name,
                         line=exc.lineno) from None
     except jinja2.TemplateNotFound as exc:
         raise DataError(f"template {exc.name!r} not found in {template_dir} or the built-in templates") from None
     except jinja2.exceptions.SecurityError as exc:
-        raise DataError(f"template refused by the sandbox: {exc}") from None
+        raise _template_error(exc, "template refused by the sandbox") from None
     except jinja2.UndefinedError as exc:
-        raise DataError(f"template error: {exc.message}") from None
+        raise _template_error(exc) from None
+    except RecursionError:
+        raise DataError("template error: it calls itself too deeply") from None
+    except MemoryError:
+        raise
+    except Exception as exc:  # any other runtime error in the user's template is an input error
+        raise _template_error(exc) from None
 
 
 def _document(full: bool) -> str:

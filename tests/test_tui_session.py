@@ -145,7 +145,7 @@ def test_a_failed_write_keeps_the_previous_answers(kb: KnowledgeBase, tmp_path: 
     s.path = tmp_path / "missing-dir-is-a-file"
     s.path.write_text("x")
     s.path = s.path / "KZ.assessment.yaml"  # a file where a folder should be: the write fails
-    with pytest.raises(OSError):
+    with pytest.raises(DataError, match="not a folder"):
         s.set_answer(ind, Answer(value=True))
     assert s.answer(ind) is None
 

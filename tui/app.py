@@ -184,8 +184,9 @@ class DiagnosticsApp(App[None]):
             return
         try:
             self.recent.touch(self.session)
-        except OSError as exc:  # the recent list is a convenience; never block on it
-            self.notify(_("Could not update the recent list: {error}").format(error=exc.strerror), severity="warning")
+        except (OSError, DiagnosticsError) as exc:  # the recent list is a convenience; never block on it
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            self.notify(_("Could not update the recent list: {error}").format(error=reason), severity="warning")
 
     def close_session(self) -> None:
         self.touch_recent()

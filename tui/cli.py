@@ -28,8 +28,9 @@ def tui(settings: Any, target: str | None, resume: bool, blank: bool, data_dir: 
     if target:
         path = Path(target).expanduser()
         if path.exists() or path.suffix.lower() in (".yaml", ".yml", ".json"):
-            if not path.is_file():
-                raise DataError("file not found", file=path)
+            from diagnostics.profileio import load_profile
+
+            load_profile(path)  # a damaged file is one line and exit 2 here, before the screen opens
             open_path = path
         else:
             country = target

@@ -32,9 +32,16 @@ def _status(status: str, confidence: str | None = None) -> str:
 
 
 def _console() -> Any:
-    from rich.console import Console
+    from diagnostics.render import console
 
-    return Console(highlight=False, soft_wrap=False)
+    return console()
+
+
+def esc(value: Any) -> str:
+    """Data as literal text inside rich markup (see diagnostics.render.esc)."""
+    from diagnostics.render import esc as escape_data
+
+    return escape_data(value)
 
 
 # -------------------------------------------------------------------------------------
@@ -62,10 +69,10 @@ def whatif(settings: Settings, profile: str, sets: tuple[str, ...], as_json: boo
     out = _console()
     from diagnostics.i18n import country_name
 
-    out.print("[bold]" + _("What if") + f"[/bold] — {country_name(result.country, result.after.name)} "
-              f"({result.country})")
+    out.print("[bold]" + _("What if") + f"[/bold] — {esc(country_name(result.country, result.after.name))} "
+              f"({esc(result.country)})")
     for s in result.settings:
-        out.print(f"  • {s.indicator}: {s.before} → [bold]{s.after}[/bold]")
+        out.print(f"  • {esc(s.indicator)}: {esc(s.before)} → [bold]{esc(s.after)}[/bold]")
     if not result.changes:
         out.print("\n" + _("No diagnosis or finding changes status or confidence."))
         return
@@ -135,7 +142,7 @@ def compare(settings: Settings, profiles: tuple[str, ...], all_rules: bool, as_j
     table = Table(title=_("diagnoses × profiles") if not all_rules else _("rules × profiles"))
     table.add_column(_("rule"), no_wrap=True)
     for col in result.columns:
-        table.add_column(col, no_wrap=True)
+        table.add_column(esc(col), no_wrap=True)
     for row in result.rows:
         name = row.rule if all_rules else row.rule.removeprefix("dx.")
         mark = "~ " if row.rule in gap_only else "* " if row.differs else "  "
@@ -152,7 +159,7 @@ def compare(settings: Settings, profiles: tuple[str, ...], all_rules: bool, as_j
         out.print(f"  [bold]{row.rule}[/bold]")
         for d in row.drivers[:6]:
             vals = " | ".join(f"{c}: {v}" for c, v in zip(result.columns, d.values, strict=True))
-            out.print(f"    {d.indicator}: {vals}")
+            out.print(f"    {d.indicator}: {esc(vals)}")
         if len(row.drivers) > 6:
             out.print("    [dim]" + _("and {n} more (see --json)").format(n=len(row.drivers) - 6) + "[/dim]")
 
@@ -182,7 +189,8 @@ def sensitivity(settings: Settings, profile: str, max_size: int, rules: tuple[st
     from diagnostics.i18n import country_name
 
     out.print("[bold]" + _("Sensitivity") + "[/bold] " + _("of {country} ({code}), change sets of up to {n} answers")
-              .format(country=country_name(prof.country, prof.name or prof.country), code=prof.country, n=max_size))
+              .format(country=esc(country_name(prof.country, prof.name or prof.country)), code=prof.country,
+                      n=max_size))
     for f in result.fired:
         out.print(f"\n[bold]{f.title}[/bold] [dim]{f.rule}[/dim] — {_status('fired')}")
         if not f.counterfactuals:
@@ -260,7 +268,7 @@ def next_question(settings: Settings, profile: str, count: int, include_unknown:
     from diagnostics.i18n import country_name, format_number
 
     out.print("[bold]" + _("Next questions") + "[/bold] " + _("for {country} ({code})").format(
-        country=country_name(prof.country, prof.name or prof.country), code=prof.country))
+        country=esc(country_name(prof.country, prof.name or prof.country)), code=prof.country))
     for i, q in enumerate(ranked, 1):
         score = _("score {score}").format(score=format_number(q.score, digits=2))
         out.print(f"{i:>2}. [bold]{q.indicator}[/bold] [dim]{score}[/dim]\n    {q.question}\n"
@@ -270,7 +278,8 @@ def next_question(settings: Settings, profile: str, count: int, include_unknown:
 # -------------------------------------------------------------------------------------
 @click.command("sweep")
 @click.argument("spec", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write rows here (.jsonl or .csv).")
+@click.option("-o", "--output", metavar="FILE", help="Write rows here (.jsonl or .csv); '-' for stdout.")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]),
               help="Row format; default from the output suffix, JSON Lines on stdout.")
 @click.option("--all", "all_rules", is_flag=True, help="Report every rule, not only diagnoses.")
@@ -278,12 +287,11 @@ def next_question(settings: Settings, profile: str, count: int, include_unknown:
               help="Assess every scenario even when an earlier one is indistinguishable.")
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
 @pass_settings
-def sweep(settings: Settings, spec: Path, output: Path | None, fmt: str | None, all_rules: bool,
+def sweep(settings: Settings, spec: Path, output: str | None, force: bool, fmt: str | None, all_rules: bool,
           no_cache: bool, no_progress: bool) -> None:
     """Assess every scenario of SPEC (a YAML file; see docs/scenario-analysis.md)."""
-    import os
+    import contextlib
     import sys
-    import tempfile
 
     from diagnostics.analysis import (
         RowWriter,
@@ -293,9 +301,13 @@ def sweep(settings: Settings, spec: Path, output: Path | None, fmt: str | None, 
         spec_profile_path,
         spec_set_keys,
     )
+    from diagnostics.safeio import atomic_output, check_target, output_path
 
+    target = output_path(output)
+    if target is not None:
+        check_target(target, force=force)  # before the work, not after it
     kb = settings.registry().kb
-    row_format = output_format(output, fmt)
+    row_format = output_format(target, fmt)
     plan = load_sweep_spec(spec, kb)
     profiles = {}
     for ref in plan.profiles:
@@ -304,14 +316,10 @@ def sweep(settings: Settings, spec: Path, output: Path | None, fmt: str | None, 
     runner = SweepRunner(settings.assessor(), rules, cache=not no_cache)
     total = plan.size()
 
-    tmp: str | None = None
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-        stream: Any = os.fdopen(fd, "w", encoding="utf-8", newline="")
-    else:
-        stream = sys.stdout
-    try:
+    # The rows go to a temporary file that replaces the target only when the sweep is
+    # complete, so a failure (a full disk, Ctrl+C) leaves the old file and no half of a new one.
+    sink: Any = atomic_output(target, force=force) if target is not None else contextlib.nullcontext(sys.stdout)
+    with sink as stream:
         writer = RowWriter(stream, row_format, runner.rules, spec_set_keys(plan))
         if no_progress:
             for row in runner.run(plan, profiles):
@@ -327,14 +335,6 @@ def sweep(settings: Settings, spec: Path, output: Path | None, fmt: str | None, 
                     writer.write(row)
                     if n % 50 == 0 or n == total:
                         bar.update(task, completed=n)
-        if tmp is not None:
-            stream.close()
-            os.replace(tmp, output)  # type: ignore[arg-type]
-            tmp = None
-    finally:
-        if tmp is not None:
-            stream.close()
-            Path(tmp).unlink(missing_ok=True)
-    where = " " + _("to {path}").format(path=output) if output else ""
+    where = " " + _("to {path}").format(path=target) if target else ""
     click.echo(_("{total} scenarios written{where} ({format}); {assessed} distinct assessments").format(
         total=total, where=where, format=row_format, assessed=runner.assessed), err=True)

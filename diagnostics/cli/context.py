@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -70,8 +71,10 @@ pass_settings = click.make_pass_decorator(Settings, ensure=True)
 
 def fail(message: str) -> NoReturn:
     from diagnostics.i18n import _
+    from diagnostics.safeio import strip_controls
 
-    click.echo(_("error: {message}").format(message=message), err=True)
+    # The message may quote hostile input: no control characters reach the terminal.
+    click.echo(_("error: {message}").format(message=strip_controls(message)), err=True)
     sys.exit(2)
 
 
@@ -81,20 +84,16 @@ def echo_json(data: Any) -> None:
 
 # Line maps of the profile files read in this process, so that value errors found later
 # (against the indicator catalogue) can still name the line.
-PROFILE_LINES: dict[str, dict[Any, int]] = {}
+PROFILE_LINES: dict[str, Mapping[Any, int]] = {}
 
 
 def load_profile_file(path: Path) -> Profile:
-    from diagnostics.profile import Profile
-    from diagnostics.yamlio import load_data, parse_model
+    """A profile file or a TUI assessment file (diagnostics.profileio.load_profile)."""
+    from diagnostics.profileio import load_profile
 
-    data, lines = load_data(path)
-    PROFILE_LINES[str(path)] = lines
-    if not isinstance(data, dict):
-        from diagnostics.errors import DataError
-
-        raise DataError("a profile must be a mapping with 'country' and 'answers'", file=path, line=1)
-    return parse_model(Profile, data, path, lines)
+    loaded = load_profile(path)
+    PROFILE_LINES[str(path)] = loaded.lines
+    return loaded.profile
 
 
 def resolve_profile(settings: Settings, ref: str) -> tuple[Profile, str]:

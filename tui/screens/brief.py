@@ -15,7 +15,7 @@ from textual.worker import Worker, WorkerState
 from diagnostics.assessment import Assessment
 from diagnostics.errors import DiagnosticsError
 from diagnostics.profile import Profile
-from diagnostics.yamlio import atomic_write
+from diagnostics.safeio import atomic_write
 
 from ..actions import BRIEF_ACTS, bindings
 from ..explain import fallback_brief

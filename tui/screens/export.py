@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from diagnostics.errors import DiagnosticsError
 from diagnostics.session import AssessmentSession
 
 from ..actions import MODAL_ACTS, bindings
@@ -62,8 +63,9 @@ class ExportScreen(ModalScreen[Path | None]):
                 write_questionnaire(path, rows, title=self.session.title())
             else:
                 self.session.export_profile(path)
-        except OSError as exc:
-            error.update(Text(f"cannot write there: {exc.strerror}", style="red"))
+        except (OSError, DiagnosticsError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            error.update(Text(f"cannot write there: {reason}", style="red"))
             return
         self.dismiss(path)
 

@@ -128,10 +128,11 @@ class WorkspaceScreen(Screen[None]):
                 self.session.set_answer(ind, answer)
         except AnswerError as exc:
             return str(exc)
-        except OSError as exc:
-            self.notify(_("Could not save {path}: {error}").format(path=self.session.path, error=exc.strerror),
+        except (OSError, DiagnosticsError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            self.notify(_("Could not save {path}: {error}").format(path=self.session.path, error=reason),
                         severity="error", timeout=15)
-            return _("not saved: {error}").format(error=exc.strerror)
+            return _("not saved: {error}").format(error=reason)
         self.nav.refresh_marks(self.state, self.changed(), only=ind)
         self._update_banner()
         self.reassess()
@@ -153,8 +154,9 @@ class WorkspaceScreen(Screen[None]):
         if save:
             try:
                 self.session.goto(ind)
-            except OSError as exc:
-                self.notify(_("Could not save the position: {error}").format(error=exc.strerror), severity="warning")
+            except (OSError, DiagnosticsError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+                self.notify(_("Could not save the position: {error}").format(error=reason), severity="warning")
         else:
             self.session.current = ind
         group, topic = self._where.get(ind, ("", ""))
@@ -421,7 +423,7 @@ class WorkspaceScreen(Screen[None]):
         n = len(self.changed())
         try:
             self.session.apply(self.scenario)
-        except (AnswerError, OSError) as exc:
+        except (AnswerError, OSError, DiagnosticsError) as exc:
             self.notify(_("Could not keep the what-if answers: {error}").format(error=exc), severity="error")
             return
         self._leave_whatif()

@@ -28,7 +28,14 @@ from textual.widgets import (
 from diagnostics.i18n import N_, _, unit_text, value_label
 from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import Indicator, IndicatorType
-from diagnostics.profile import Answer, AnswerError, EvidenceGrade
+from diagnostics.profile import (
+    MAX_NOTE_CHARS,
+    MAX_SOURCE_CHARS,
+    MAX_TEXT_ANSWER_CHARS,
+    Answer,
+    AnswerError,
+    EvidenceGrade,
+)
 from diagnostics.session import Draft, format_value, parse_value, parse_year, range_text, scale_ends
 
 from .field import AnswerValidator, Field, YearValidator
@@ -87,10 +94,12 @@ class QuestionPane(VerticalScroll):
         yield Static("", id="q-state")
         yield Checkbox("Unknown: looked, found nothing", id="q-unknown", compact=True)
         yield Horizontal(Label(_("Source"), classes="field-label"),
-                         Field(placeholder="document, survey, person…", id="q-source", compact=True),
+                         Field(placeholder="document, survey, person…", id="q-source", compact=True,
+                               max_length=MAX_SOURCE_CHARS),
                          classes="field-row")
         yield Horizontal(Label(_("Note"), classes="field-label"),
-                         Field(placeholder=_("what the figure means, doubts…"), id="q-note", compact=True),
+                         Field(placeholder=_("what the figure means, doubts…"), id="q-note", compact=True,
+                               max_length=MAX_NOTE_CHARS),
                          classes="field-row")
         yield Horizontal(Label(_("Evidence"), classes="field-label"),
                          Select([(g.value.replace("_", " "), g.value) for g in EvidenceGrade],
@@ -190,7 +199,8 @@ class QuestionPane(VerticalScroll):
         placeholder = {IndicatorType.YEAR: _("year, e.g. 2015"), IndicatorType.TEXT: _("text")}.get(
             t, _("number in {unit}").format(unit=unit_text(spec.unit)) if spec.unit else _("number"))
         return Field(self._baseline, placeholder=placeholder, validators=[AnswerValidator(spec)],
-                     validate_on=["changed", "submitted", "blur"], classes="q-input", compact=True)
+                     validate_on=["changed", "submitted", "blur"], classes="q-input", compact=True,
+                     max_length=MAX_TEXT_ANSWER_CHARS)
 
     def value_input(self) -> Widget | None:
         """The widget that takes the answer itself (Switch, RadioSet, Select, SelectionList, Input)."""

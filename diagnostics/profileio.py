@@ -1,0 +1,133 @@
+"""The one way a profile is read from a file, whatever the file holds.
+
+A plain profile (YAML or JSON) or an assessment file written by `diagnose tui`: both give a
+:class:`ProfileFile` with the profile and a line map whose keys start at the profile
+(``("answers", "rd.gerd_share")``), so later checks against the indicator catalogue can
+name the line whichever kind of file it was. Every command that takes a profile uses
+:func:`load_profile`.
+
+An assessment file carries a format version and, from version 2 on, ends with
+:data:`END_MARKER`; a file cut short (an interrupted copy, a full disk) lacks it and is
+refused instead of silently opening with answers missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .errors import DataError
+from .profile import COUNTRY_CODE, MAX_NOTE_CHARS, MAX_SOURCE_CHARS, Answer, EvidenceGrade, Profile
+from .safeio import read_text
+from .yamlio import Path_, line_for, parse_data, parse_model
+
+FORMAT = "policy-diagnostics-assessment"
+FORMAT_VERSION = 2
+END_MARKER = "# end of assessment file"
+
+
+class Draft(BaseModel):
+    """Evidence typed on a question that has no value yet: kept until the value comes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(default="", max_length=MAX_SOURCE_CHARS)
+    evidence: EvidenceGrade | None = None
+    as_of: int | None = Field(default=None, ge=1900, le=2100)
+    note: str = Field(default="", max_length=MAX_NOTE_CHARS)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.source or self.evidence or self.as_of or self.note)
+
+
+class SessionFile(BaseModel):
+    """The on-disk shape of an assessment file (see diagnostics.session)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["policy-diagnostics-assessment"] = "policy-diagnostics-assessment"
+    version: int = FORMAT_VERSION
+    started_from: str = Field(default="blank", max_length=200)
+    current: str | None = Field(default=None, max_length=200)
+    created: str = Field(default="", max_length=64)
+    updated: str = Field(default="", max_length=64)
+    knowledge_base: str = Field(default="", max_length=128)
+    profile: Profile
+    set_aside: dict[str, Answer] = Field(default_factory=dict)
+    drafts: dict[str, Draft] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProfileFile:
+    """A profile as read from `path`, with its line map and, for an assessment file, the rest."""
+
+    profile: Profile
+    path: Path
+    lines: Mapping[Path_, int] = field(default_factory=dict)
+    session: SessionFile | None = None
+
+
+def is_assessment_file(data: Any) -> bool:
+    return isinstance(data, dict) and data.get("format") == FORMAT
+
+
+def _check_version(data: dict[str, Any], path: Path, lines: Mapping[Path_, int]) -> int:
+    version = data.get("version", 1)
+    line = line_for(lines, ("version",))
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise DataError(f"version {version!r} is not a format version of an assessment file "
+                        f"(1 to {FORMAT_VERSION})", file=path, line=line)
+    if version > FORMAT_VERSION:
+        raise DataError(f"written by a newer policy-diagnostics (format {version}; this one reads up to "
+                        f"{FORMAT_VERSION}): update it", file=path, line=line)
+    return version
+
+
+def _check_complete(text: str, path: Path) -> None:
+    if text.rstrip().endswith(END_MARKER):
+        return
+    last = text.count("\n") + (0 if text.endswith("\n") else 1)
+    raise DataError(f"the file ends early: its last line is not {END_MARKER!r}, so answers may be missing "
+                    "(an interrupted copy or a full disk?); restore it from a copy, or check the answers "
+                    "and add that line back", file=path, line=last)
+
+
+def load_profile(path: Path) -> ProfileFile:
+    """Read a profile or an assessment file; every problem is a DataError naming file and line."""
+    text = read_text(path)
+    data, lines = parse_data(text, path)
+    if is_assessment_file(data):
+        version = _check_version(data, path, lines)
+        if version >= 2 and path.suffix.lower() != ".json":
+            _check_complete(text, path)
+        doc: SessionFile = parse_model(SessionFile, data, path, lines)
+        inner = {key[1:]: line for key, line in lines.items() if key[:1] == ("profile",)}
+        return ProfileFile(doc.profile, path, inner, doc)
+    if isinstance(data, dict) and "format" in data and "country" not in data:
+        raise DataError(f"unknown file format {str(data['format'])[:60]!r}; expected a profile or an "
+                        f"assessment file ({FORMAT})", file=path, line=line_for(lines, ("format",)))
+    if not isinstance(data, dict) or "country" not in data:
+        raise DataError("neither a profile nor an assessment file: a profile is a mapping with "
+                        "'country' and 'answers'", file=path, line=1)
+    return ProfileFile(parse_model(Profile, data, path, lines), path, lines)
+
+
+def check_saved_assessment(data: dict[str, Any], path: Path, lines: Mapping[Path_, int]) -> Any:
+    """A saved `diagnose assess --json` document, checked (schema version, country code)."""
+    from .assessment import SCHEMA_VERSION, Assessment
+
+    audit = data.get("audit")
+    version = audit.get("schema_version", SCHEMA_VERSION) if isinstance(audit, dict) else SCHEMA_VERSION
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
+        raise DataError(f"schema_version {version!r} is not one this policy-diagnostics reads "
+                        f"(1 to {SCHEMA_VERSION})", file=path, line=line_for(lines, ("audit", "schema_version")))
+    assessment: Assessment = parse_model(Assessment, data, path, lines)
+    if not COUNTRY_CODE.match(assessment.country):
+        raise DataError(f"country {assessment.country[:20]!r} must be an ISO 3166 alpha-2 or alpha-3 code",
+                        file=path, line=line_for(lines, ("country",)))
+    return assessment

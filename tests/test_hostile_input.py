@@ -473,3 +473,11 @@ def test_user_template_memory_and_time_are_bounded(tmp_path: Path, monkeypatch: 
                                       encoding="utf-8")
     assert "ran longer than 1 s" in assert_one_line(
         *run("brief", "KZ", "--template-dir", str(slow)), slow / "brief.md.j2")
+
+
+def test_a_key_with_a_line_break_is_reported_on_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text('{"country": "KZ",\n "answers": {"wto.bargaining_power": {"value": 1, "\\n<b>": 2}}}',
+                    encoding="utf-8")
+    err = assert_one_line(*run("assess", str(path)), f"{path}:2:")
+    assert "unknown field '\\n<b>'" in err

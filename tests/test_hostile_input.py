@@ -411,9 +411,11 @@ def _html_and_links(markdown: str) -> list[str]:
     return found
 
 
-def test_markdown_brief_of_a_hostile_profile_has_no_element_from_the_input(tmp_path: Path) -> None:
+@pytest.mark.parametrize("document", [[], ["--full"]], ids=["brief", "full-report"])
+def test_markdown_brief_of_a_hostile_profile_has_no_element_from_the_input(tmp_path: Path,
+                                                                          document: list[str]) -> None:
     profile = _hostile_profile(tmp_path)
-    code, markdown, err = run("brief", str(profile), "--format", "md")
+    code, markdown, err = run("brief", str(profile), "--format", "md", *document)
     assert code == 0, err
     assert HOSTILE.split()[0] not in markdown  # the text is there, but escaped
     assert _html_and_links(markdown) == []
@@ -422,7 +424,8 @@ def test_markdown_brief_of_a_hostile_profile_has_no_element_from_the_input(tmp_p
     assert "<script" not in html and "<img" not in html and "javascript:" not in html.replace("(javascript:", "")
 
 
-def test_markdown_brief_of_a_hostile_imported_assessment(tmp_path: Path) -> None:
+@pytest.mark.parametrize("document", [[], ["--full"]], ids=["brief", "full-report"])
+def test_markdown_brief_of_a_hostile_imported_assessment(tmp_path: Path, document: list[str]) -> None:
     code, out, _ = run("assess", "KZ", "--json")
     data = json.loads(out)
     data["audit"]["knowledge_base"] = "kb`\n\n" + HOSTILE
@@ -430,9 +433,11 @@ def test_markdown_brief_of_a_hostile_imported_assessment(tmp_path: Path) -> None
     data["name"] = HOSTILE
     saved = tmp_path / "imported.json"
     saved.write_text(json.dumps(data), encoding="utf-8")
-    code, markdown, err = run("brief", str(saved), "--format", "md")
+    code, markdown, err = run("brief", str(saved), "--format", "md", *document)
     assert code == 0, err
     assert _html_and_links(markdown) == []
+    if document:
+        assert "kb\\`" in markdown  # the audit field is there, escaped, not a code span
 
 
 # ---------------------------------------------------------------------------------------

@@ -129,11 +129,12 @@ class Pipeline:
     def __repr__(self) -> str:
         return "Pipeline(reference evaluator)"
 
-    def run(self, path: Path) -> tuple[str, str]:
+    def run(self, path: Path) -> list[tuple[str, str]]:
+        """(format, text) of the two-page brief and the full report, in Markdown and HTML."""
         loaded = load_profile(path)
         assessment = self.assessor.assess(loaded.profile, file=str(path), lines=loaded.lines)
         context = build_context(assessment, self.registry.kb, loaded.profile, self.registry)
-        return render_brief(context, "md"), render_brief(context, "html")
+        return [(fmt, render_brief(context, fmt, full=full)) for full in (False, True) for fmt in ("md", "html")]
 
 
 @pytest.fixture(scope="module")
@@ -156,10 +157,11 @@ def test_mutated_kz_profile_raises_only_our_error(pipeline: Pipeline, mutations:
         path = pipeline.folder / "mutant.json"
         path.write_text(json.dumps(mutate(mutations), ensure_ascii=False), encoding="utf-8")
     try:
-        markdown, html = pipeline.run(path)
+        documents = pipeline.run(path)
     except DiagnosticsError as exc:
         message = str(exc)
         assert message and "\n" not in message.strip() and "\x1b" not in message
         return
-    assert markdown.startswith("# ") and "<script>" not in markdown
-    assert "<script>" not in html.split("</style>", 1)[-1]
+    for fmt, text in documents:
+        body = text if fmt == "md" else text.split("</style>", 1)[-1]
+        assert "<script" not in body and "\x1b" not in body

@@ -14,16 +14,19 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from .errors import DataError
+from .safeio import atomic_write, read_bytes
+
 CACHE_ENV = "DIAGNOSE_CACHE_DIR"
 KEEP = 8  # entries kept, so that switching between two environments does not thrash
 DATA_SUFFIXES = {".py", ".yaml", ".yml", ".json", ".toml"}
 FORMAT = "3"  # bump when the cached payload changes shape
+MAX_CACHE_BYTES = 500_000_000
 PAYLOAD_KEYS = {"kb", "full_kb", "scoped", "profiles", "bibliography", "reports"}
 
 
@@ -57,7 +60,7 @@ def _hash_files(root: Path, digest: Any) -> None:
         p for p in root.rglob("*") if p.suffix in DATA_SUFFIXES and "__pycache__" not in p.parts)
     for p in files:
         digest.update(str(p.relative_to(root) if p != root else p.name).encode())
-        digest.update(p.read_bytes())
+        digest.update(read_bytes(p))  # the guarded reader: a FIFO or device among them is refused
 
 
 def cache_key(plugins: Iterable[tuple[str, str, Any]]) -> str | None:
@@ -75,15 +78,17 @@ def cache_key(plugins: Iterable[tuple[str, str, Any]]) -> str | None:
         if folder is None:
             return None
         digest.update(f"|{name}|{version}|{folder.name}|".encode())
-        _hash_files(folder, digest)
+        try:
+            _hash_files(folder, digest)
+        except DataError:
+            return None  # not cacheable; loading the records reports the file
     return digest.hexdigest()[:40]
 
 
 def load(folder: Path, key: str) -> Any | None:
     path = folder / f"kb-{key}.pickle"
     try:
-        with path.open("rb") as fh:
-            payload = pickle.load(fh)  # noqa: S301 - our own file in the user's cache folder
+        payload = pickle.loads(read_bytes(path, limit=MAX_CACHE_BYTES))  # noqa: S301 - our own cache file
     except FileNotFoundError:
         return None
     except Exception:  # noqa: BLE001 - a damaged or foreign entry is rebuilt, never trusted
@@ -96,13 +101,10 @@ def load(folder: Path, key: str) -> Any | None:
 def save(folder: Path, key: str, payload: dict[str, Any]) -> None:
     """Write atomically; a cache that cannot be written only costs time, never fails a run."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".kb-", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump({**payload, "key": key}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, folder / f"kb-{key}.pickle")
+        data = pickle.dumps({**payload, "key": key}, protocol=pickle.HIGHEST_PROTOCOL)
+        atomic_write(folder / f"kb-{key}.pickle", data)  # no temporary file is left on failure
         entries = sorted(folder.glob("kb-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in entries[KEEP:]:
             old.unlink(missing_ok=True)
-    except OSError:
+    except (OSError, DataError):
         pass

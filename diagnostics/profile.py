@@ -25,8 +25,8 @@ Value = bool | int | float | str | tuple[str, ...]
 
 # Text limits, so that an assessment of every indicator always fits in one file that can be
 # read back (safeio.MAX_FILE_BYTES): the TUI's fields enforce the same lengths as you type.
-MAX_SOURCE_CHARS = 500
-MAX_NOTE_CHARS = 2_000
+MAX_SOURCE_CHARS = 1_000
+MAX_NOTE_CHARS = 4_000
 MAX_TEXT_ANSWER_CHARS = 2_000
 
 

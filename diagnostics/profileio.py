@@ -13,6 +13,7 @@ refused instead of silently opening with answers missing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,16 @@ def _check_version(data: dict[str, Any], path: Path, lines: Mapping[Path_, int])
     return version
 
 
+_HEADER = re.compile(rf"^format: {FORMAT}\s*$", re.M)
+_VERSION = re.compile(r"^version: (\d{1,3})\s*$", re.M)
+
+
+def _declared_version(text: str) -> int:
+    """The version an assessment file declares at top level, 0 if it does not look like one."""
+    version = _VERSION.search(text)
+    return int(version.group(1)) if _HEADER.search(text) and version else 0
+
+
 def _check_complete(text: str, path: Path) -> None:
     if text.rstrip().endswith(END_MARKER):
         return
@@ -100,7 +111,13 @@ def _check_complete(text: str, path: Path) -> None:
 def load_profile(path: Path) -> ProfileFile:
     """Read a profile or an assessment file; every problem is a DataError naming file and line."""
     text = read_text(path)
-    data, lines = parse_data(text, path)
+    try:
+        data, lines = parse_data(text, path)
+    except DataError:
+        # An assessment file cut short mid-value no longer parses: say why, not where it broke.
+        if _declared_version(text) >= 2 and path.suffix.lower() != ".json":
+            _check_complete(text, path)
+        raise
     if is_assessment_file(data):
         version = _check_version(data, path, lines)
         if version >= 2 and path.suffix.lower() != ".json":

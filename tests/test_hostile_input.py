@@ -50,6 +50,15 @@ def assert_one_line(code: int, out: str, err: str, names: str | Path) -> str:
     return err
 
 
+def line_of(text: str) -> int:
+    """The line of the Kazakhstan profile on which `text` starts."""
+    return KZ_TEXT[: KZ_TEXT.index(text)].count("\n") + 1
+
+
+AS_OF_LINE = line_of("as_of: 2018-12-31")
+BARGAINING_LINE = line_of("  wto.bargaining_power:\n    value: 1\n") + 1
+
+
 def kz_with(tmp_path: Path, old: str, new: str, name: str = "p.yaml") -> Path:
     assert old in KZ_TEXT
     path = tmp_path / name
@@ -74,16 +83,16 @@ def kz_with(tmp_path: Path, old: str, new: str, name: str = "p.yaml") -> Path:
 ])
 def test_values_that_do_not_convert(tmp_path: Path, value: str, expected: str) -> None:
     path = kz_with(tmp_path, "as_of: 2018-12-31", f"as_of: {value}")
-    err = assert_one_line(*run("assess", str(path)), f"{path}:10:")
+    err = assert_one_line(*run("assess", str(path)), f"{path}:{AS_OF_LINE}:")
     assert expected in err
 
 
 def test_numbers_read_the_way_they_are_written(tmp_path: Path) -> None:
     path = kz_with(tmp_path, "  wto.bargaining_power:\n    value: 1\n", "  wto.bargaining_power:\n    value: 1e308\n")
-    err = assert_one_line(*run("assess", str(path)), f"{path}:97:")
+    err = assert_one_line(*run("assess", str(path)), f"{path}:{BARGAINING_LINE}:")
     assert "wto.bargaining_power: 1e+308 is outside the allowed range 1..5" in err
     path = kz_with(tmp_path, "  wto.bargaining_power:\n    value: 1\n", '  wto.bargaining_power:\n    value: "2"\n')
-    err = assert_one_line(*run("assess", str(path)), f"{path}:97:")
+    err = assert_one_line(*run("assess", str(path)), f"{path}:{BARGAINING_LINE}:")
     assert "got the text '2'; write a number without quotes" in err
 
 
@@ -233,12 +242,12 @@ def test_a_deeply_nested_recent_list_costs_only_the_shortcuts(tmp_path: Path) ->
 
 def test_the_largest_answers_allowed_still_reopen(kb: KnowledgeBase, tmp_path: Path) -> None:
     wide = "語"  # three bytes in UTF-8
-    answers = {ind: Answer(unknown=True, source=wide * MAX_SOURCE_CHARS, note=wide * MAX_NOTE_CHARS)
-               for ind in kb.indicators}
+    answers = {ind: Answer(unknown=True, source=wide * MAX_SOURCE_CHARS, url=wide * MAX_SOURCE_CHARS,
+                           note=wide * MAX_NOTE_CHARS) for ind in kb.indicators}
     session = AssessmentSession.create(kb, Profile(country="KZ", answers=answers), tmp_path)
     assert session.path.stat().st_size < MAX_FILE_BYTES
     assert len(AssessmentSession.open(kb, session.path).profile.answers) == len(kb.indicators)
-    with pytest.raises(ValueError, match="at most 2000 characters"):
+    with pytest.raises(ValueError, match=f"at most {MAX_NOTE_CHARS} characters"):
         Answer(unknown=True, note="x" * 6_000_000)
 
 

@@ -514,6 +514,7 @@ def check_translations(kb: KnowledgeBase, catalog: Catalog) -> list[Gap]:
                 continue
             missing = [n for n, v in fields.items() if v and not getattr(entry, n, None)]
             if kind == "indicator":
+                missing += ["label"] if getattr(record, "label", "") and not entry.label else []
                 missing += [f"value label {v!r}" for v in getattr(record, "values", ()) if v not in entry.value_labels]
             if missing:
                 gaps.append(Gap("untranslated", kind, rid, "missing " + ", ".join(missing)))

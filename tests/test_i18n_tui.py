@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 from diagnostics.tui.app import DiagnosticsApp
+from textual.pilot import Pilot
 from textual.widgets import Input
 from tui_helpers import settle, workspace
 
@@ -76,3 +78,17 @@ def test_a_russian_comma_is_always_a_decimal_comma(registry: Registry, data: Pat
     assert parse_value(number, "1 234,5") == 1234.5
     set_language("en")
     assert parse_value(number, "1,250") == 1250
+
+
+def test_workspace_in_russian_at_80x24(registry: Registry, data: Path, snap_compare: Any) -> None:
+    app = DiagnosticsApp(registry=registry, data=data, country="KZ", lang="ru")
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        ws = workspace(pilot)
+        scale = next(q for q in ws.session.order if ws.kb.indicators[q].type.value == "scale")
+        ws.goto(scale, focus=True)
+        await settle(pilot)
+        assert FALLBACK_MARKER not in ws.kb.indicators[scale].question
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -14,7 +14,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from diagnostics import planner
 from diagnostics.assessment import Assessment
 from diagnostics.errors import DiagnosticsError
-from diagnostics.i18n import _, ngettext
+from diagnostics.i18n import _, country_name, ngettext
 from diagnostics.profile import Answer, AnswerError, Profile
 from diagnostics.session import AssessmentSession, Draft, question_groups
 
@@ -58,7 +58,9 @@ class WorkspaceScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = self.session.title()
+        profile = self.session.profile
+        self.title = (f"{country_name(profile.country, profile.name)} ({profile.country})" if profile.name
+                      else self.session.title())
         self._update_subtitle()
         self.nav.refresh_marks(self.state)
         if self.session.current:

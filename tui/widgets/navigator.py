@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.widgets import ProgressBar, Static, Tree
 from textual.widgets.tree import TreeNode
 
+from diagnostics.i18n import _
 from diagnostics.kb import KnowledgeBase
 from diagnostics.session import question_groups
 
@@ -72,7 +73,8 @@ class Navigator(Vertical):
             node.set_label(Text.assemble(title, (f" {done}/{len(qs)}", "dim")))
         all_qs = list(self._leaf)
         done = sum(1 for q in all_qs if state(q) != "open")
-        self.query_one("#nav-progress-text", Static).update(f"Answered {done} of {len(all_qs)}")
+        self.query_one("#nav-progress-text", Static).update(
+            _("Answered {done} of {total}").format(done=done, total=len(all_qs)))
         bar = self.query_one("#nav-progress", ProgressBar)
         bar.update(total=max(1, len(all_qs)), progress=done)
 

@@ -41,6 +41,8 @@ from diagnostics.session import Draft, format_value, parse_value, parse_year, ra
 from .field import AnswerValidator, Field, YearValidator
 
 SCALE_KEYS = N_("type a digit 1–5 to answer")
+# Evidence grades as the Select shows them (the stored values stay English ids).
+EVIDENCE_WORDS = (N_("documented"), N_("survey"), N_("interview"), N_("expert judgement"), N_("secondary"))
 
 # The commit callback: (indicator id, answer or None to clear) -> error text, or None if stored.
 Commit = Callable[[str, Answer | None], str | None]
@@ -92,7 +94,7 @@ class QuestionPane(VerticalScroll):
         yield Static("", id="q-hint")
         yield Static("", id="q-error")
         yield Static("", id="q-state")
-        yield Checkbox("Unknown: looked, found nothing", id="q-unknown", compact=True)
+        yield Checkbox(_("Unknown: looked, found nothing"), id="q-unknown", compact=True)
         yield Horizontal(Label(_("Source"), classes="field-label"),
                          Field(placeholder="document, survey, person…", id="q-source", compact=True,
                                max_length=MAX_SOURCE_CHARS),
@@ -102,11 +104,11 @@ class QuestionPane(VerticalScroll):
                                max_length=MAX_NOTE_CHARS),
                          classes="field-row")
         yield Horizontal(Label(_("Evidence"), classes="field-label"),
-                         Select([(g.value.replace("_", " "), g.value) for g in EvidenceGrade],
-                                prompt="grade…", id="q-evidence", compact=True),
+                         Select([(_(g.value.replace("_", " ")), g.value) for g in EvidenceGrade],
+                                prompt=_("grade…"), id="q-evidence", compact=True),
                          classes="field-row")
         yield Horizontal(Label(_("As of"), classes="field-label"),
-                         Field(placeholder="year", validators=[YearValidator()], id="q-asof", compact=True),
+                         Field(placeholder=_("year"), validators=[YearValidator()], id="q-asof", compact=True),
                          classes="field-row")
         yield Static("", id="q-help")
         with Collapsible(title="Why is this asked?", collapsed=True, id="q-why"):

@@ -14,6 +14,7 @@ how many diagnoses the planner's first 20 questions decide against random questi
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import statistics
 import sys
@@ -24,13 +25,12 @@ from pathlib import Path
 from diagnostics.analysis import (
     RowWriter,
     SweepRunner,
-    fast_evaluator,
+    SweepSpec,
     load_sweep_spec,
     plan_questions,
-    profile_values,
     sensitivity,
 )
-from diagnostics.assessment import Assessor
+from diagnostics.assessment import Assessor, validate_answers
 from diagnostics.evaluator import Status
 from diagnostics.profile import Answer, Profile
 from diagnostics.registry import load_registry
@@ -105,10 +105,10 @@ def main() -> int:
           f"target 50 ms -> {med / 0.050:.2f}x of budget")
 
     # Planner against random questions, from an empty profile, answering from KZ.
-    fe = fast_evaluator(kb)
+    fe = kb.logic
 
     def decided(answers: dict[str, Answer]) -> int:
-        st = fe.statuses(profile_values(kb, kz.model_copy(update={"answers": answers})))
+        st = fe.statuses(validate_answers(kz.model_copy(update={"answers": answers}), kb))
         return sum(st[d.id] is not Status.NOT_ASSESSABLE for d in kb.diagnoses())
 
     answers: dict[str, Answer] = {}
@@ -165,7 +165,43 @@ def main() -> int:
         each = (time.perf_counter() - t) / sample
         print(f"  without reuse: {each * 1000:.1f} ms per assessment ({sample} measured, RSS growth "
               f"{rss_mb() - before:.1f} MB), so {lines} scenarios would take about {each * lines:.0f} s")
+
+    # 4. distinct scenarios: no two alike in what the rules can see, so nothing is reused.
+    distinct_sweep(kb, kz, assessor, args.scenarios)
     return 0
+
+
+def distinct_sweep(kb, kz, assessor, total: int) -> None:
+    """A grid whose every point differs in some comparison's truth: the cache never hits."""
+    from diagnostics.analysis import value_classes
+
+    grid: dict[str, list[Answer]] = {}
+    size = 1
+    ranked = sorted((i for i in kb.indicators if not kb.indicators[i].display_only),
+                    key=lambda i: -len(value_classes(kb, i)))
+    for ind in ranked:
+        classes = value_classes(kb, ind)
+        if len(classes) < 2:
+            continue
+        grid[ind] = [Answer(value=c.value, evidence="expert_judgement", note="sweep value") for c in classes]
+        size *= len(classes)
+        if size >= total:
+            break
+    spec = SweepSpec(["KZ"], [], grid, None, Path("."))
+    runner = SweepRunner(assessor)
+    gc.collect()
+    before = rss_mb()
+    t = time.perf_counter()
+    n = 0
+    for n, _row in enumerate(runner.run(spec, {"KZ": kz}), 1):
+        if n >= total:
+            break
+    elapsed = time.perf_counter() - t
+    gc.collect()
+    growth = rss_mb() - before
+    print(f"\ndistinct sweep: {n} scenarios over {len(grid)} indicators, {runner.assessed} decided (none reused) "
+          f"in {elapsed:.2f} s ({elapsed / n * 1000:.2f} ms each); target 10 s -> {elapsed / 10:.2f}x of budget")
+    print(f"  RSS growth {growth:.1f} MB; target 20 MB -> {growth / 20:.2f}x")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,14 @@
 """Assessing a profile: findings with status, confidence, trace ("how") and "why not".
 
-`Assessor` runs the forward-chaining engine (durable-rules) and the reference evaluator over
-the same knowledge base. durable-rules decides what fires; the evaluator supplies the
-three-valued statuses of everything else, and the two are required to agree.
+`Assessor` runs the forward chaining once (durable-rules): its firings are the fired
+findings, and the premises each firing matched are their "how". The three-valued logic core
+then decides only what forward chaining cannot: for the rules that did not fire, whether
+they are not fired, not applicable or not assessable, and why. It must never find a rule
+fired that durable-rules did not fire (that would be an engine defect: EngineError).
+With `engine="reference"` the logic core decides everything.
+
+Each finding's explanation (`FindingResult`) is built here, once; the CLI, the TUI and the
+briefs only format it.
 """
 
 from __future__ import annotations
@@ -11,16 +17,16 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from . import __version__
-from .conditions import LeafResult, compare
 from .errors import DataError, EngineError
-from .evaluator import ReferenceEvaluator, RuleOutcome, Status
 from .kb import KnowledgeBase, did_you_mean
-from .knowledge import Compare, EvidenceKind, Finding, IndicatorType, Known, Layer, Rule, Tier
+from .knowledge import Compare, EvidenceKind, Finding, Known, Layer, Rule, Tier
+from .logic import LeafResult, RuleOutcome, Status, T, explain, holds
 from .profile import Answer, AnswerError, EvidenceGrade, Profile, check_value
 from .proxies import with_proxies
 
@@ -117,14 +123,29 @@ class Assessment(BaseModel):
 
 
 # ---------------------------------------------------------------------------------------
-def validate_answers(profile: Profile, kb: KnowledgeBase, file: str | None = None,
-                     lines: Mapping[Any, int] | None = None) -> dict[str, Any]:
-    """Check every answer against its indicator; return id -> normalised known value.
+class KnownValues(dict[str, Any]):
+    """Indicator id -> normalised known value, with the answer each value came from.
 
-    `lines` (key path -> line, from yamlio.load_data) lets errors name the line.
+    `answers` carries each value's provenance (source, evidence, year) into the findings'
+    explanations; a value filled in by a later step (for example from a standard measure)
+    brings its own answer record saying where it came from.
     """
+
+    answers: dict[str, Answer]
+
+
+def validate_answers(profile: Profile, kb: KnowledgeBase, file: str | None = None,
+                     lines: Mapping[Any, int] | None = None) -> KnownValues:
+    """The known values the engine sees: every answer checked against its indicator, and
+    unanswered informal indicators filled from standard measures (`proxies.with_proxies`).
+
+    The one place a profile becomes values; `lines` (key path -> line, from
+    yamlio.load_data) lets errors name the line.
+    """
+    profile = with_proxies(profile, kb)
     lines = lines or {}
-    values: dict[str, Any] = {}
+    values = KnownValues()
+    values.answers = {}
     for ind_id, answer in profile.answers.items():
         spec = kb.indicators.get(ind_id)
         if spec is None:
@@ -139,6 +160,7 @@ def validate_answers(profile: Profile, kb: KnowledgeBase, file: str | None = Non
             raise DataError(str(exc), file=file, line=line) from None
         if not spec.display_only:
             values[ind_id] = value
+            values.answers[ind_id] = answer
     return values
 
 
@@ -147,12 +169,25 @@ def profile_digest(profile: Profile) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+@dataclass
+class AssessmentState:
+    """What an assessment is built from: the known values, every rule's status, and the
+    findings with their explanations (in topological order)."""
+
+    profile: Profile
+    values: KnownValues
+    status: dict[str, Status]
+    tier: Tier | None
+    findings: dict[str, FindingResult] = field(default_factory=dict)
+    outcomes: dict[str, RuleOutcome] = field(default_factory=dict)
+
+
 class Assessor:
     """Assess profiles against one knowledge base with a chosen backend."""
 
     def __init__(self, kb: KnowledgeBase, engine: str = "durable") -> None:
         self.kb = kb
-        self.evaluator = ReferenceEvaluator(kb)
+        self.logic = kb.logic
         self.engine_name = engine
         if engine == "durable":
             from .engine import DurableEngine  # the only import of durable-rules
@@ -163,35 +198,91 @@ class Assessor:
         else:
             raise DataError(f"unknown engine {engine!r}: use durable or reference")
 
+    def close(self) -> None:
+        """Free the engine's native resources now (they are freed on garbage collection too)."""
+        if self.durable is not None:
+            self.durable.close()
+
     def fired(self, values: Mapping[str, Any]) -> list[str]:
         if self.durable is not None:
             return list(self.durable.assess(values).fired)
-        return self.evaluator.fired(values)
+        return [r for r, s in self.logic.statuses(values).items() if s is Status.FIRED]
+
+    def statuses(self, values: Mapping[str, Any]) -> tuple[dict[str, Status], dict[str, tuple[int, ...]]]:
+        """Every rule's status, and for each fired rule the premise positions it fired on."""
+        if self.durable is None:
+            return self.logic.statuses(values), {}
+        result = self.durable.assess(values)
+        how = {f.rule_id: f.positions for f in result.firings}
+        status = self.logic.statuses(values, known=dict.fromkeys(how, Status.FIRED))
+        extra = [r for r, s in status.items() if s is Status.FIRED and r not in how]
+        if extra:
+            raise EngineError(f"durable-rules did not fire {extra}, which the logic core finds fired")
+        return status, how
 
     def assess(self, profile: Profile, *, file: str | None = None,
                now: dt.datetime | None = None, lines: Mapping[Any, int] | None = None) -> Assessment:
-        given = profile
-        profile = with_proxies(profile, self.kb)
+        state = self.state(profile, file=file, lines=lines)
+        return self.assessment(state, now=now)
+
+    def state(self, profile: Profile, *, file: str | None = None,
+              lines: Mapping[Any, int] | None = None) -> AssessmentState:
+        """Everything an assessment is built from, through the forward chaining."""
         values = validate_answers(profile, self.kb, file, lines)
-        outcomes = self.evaluator.evaluate(values)
-        if self.durable is not None:
-            result = self.durable.assess(values)
-            ref_fired = {r for r, o in outcomes.items() if o.status is Status.FIRED}
-            if set(result.fired) != ref_fired:
-                extra = sorted(set(result.fired) - ref_fired)
-                lost = sorted(ref_fired - set(result.fired))
-                raise EngineError(
-                    f"durable-rules and the reference evaluator disagree: only durable {extra}, "
-                    f"only reference {lost}"
-                )
+        status, how = self.statuses(values)
         family = self.kb.families.get(profile.family)
-        tier = family.tier_of(profile.country) if family else None
-        findings: dict[str, FindingResult] = {}
-        for rule_id, outcome in outcomes.items():
-            findings[rule_id] = self._finding(self.kb.rules[rule_id], outcome, profile, values, tier, findings)
+        state = AssessmentState(profile, values, status, family.tier_of(profile.country) if family else None)
+        self._explain(state, status, how)
+        return state
+
+    def update(self, base: AssessmentState, changes: Mapping[str, Answer | None]) -> AssessmentState:
+        """The state after some answers change: only the rules the changed answers can reach
+        are re-decided (by the logic core, incrementally) and re-explained; the rest is reused."""
+        kb = self.kb
+        for ind_id in changes:
+            if ind_id not in kb.indicators:
+                raise DataError(f"unknown indicator {ind_id!r}{did_you_mean(ind_id, kb.indicators)}")
+        profile = base.profile.with_answers(dict(changes))
+        values = validate_answers(profile, kb)  # proxies may move with the measures they read
+        old = base.values.answers
+        moved = [k for k in set(old) | set(values.answers)
+                 if old.get(k) is not values.answers.get(k) and old.get(k) != values.answers.get(k)]
+        status = self.logic.update(base.status, values, moved)
+        state = AssessmentState(profile, values, status, base.tier, dict(base.findings), dict(base.outcomes))
+        self._explain(state, {r: status[r] for r in self.logic.reached(moved)}, {})
+        return state
+
+    def reassess(self, base: AssessmentState, profile: Profile) -> AssessmentState:
+        """The state of `profile`, reached from `base` incrementally (a live panel's next answer)."""
+        if profile.family != base.profile.family or profile.country != base.profile.country:
+            return self.state(profile)
+        old, new = base.profile.answers, profile.answers
+        changes = {k: new.get(k) for k in set(old) | set(new) if old.get(k) != new.get(k)}
+        state = self.update(base, changes)
+        state.profile = profile
+        return state
+
+    def _explain(self, state: AssessmentState, rules: Mapping[str, Status],
+                 how: Mapping[str, tuple[int, ...]]) -> None:
+        """Build the findings of `rules` (in topological order) into `state`."""
+        values = state.values
+        for rule_id, st in rules.items():
+            rule = self.kb.rules[rule_id]
+            if st is Status.FIRED and rule_id in how:
+                outcome = RuleOutcome(rule_id, st)
+                leaves = self._how(rule_id, how[rule_id], values)
+            else:
+                outcome = self.logic.outcome(rule_id, values, state.status)
+                leaves = outcome.true_leaves
+            state.outcomes[rule_id] = outcome
+            state.findings[rule_id] = self._finding(rule, outcome, leaves, values, state.tier, state.findings)
+
+    def assessment(self, state: AssessmentState, *, now: dt.datetime | None = None) -> Assessment:
+        """The assessment document of a state."""
+        profile, findings, outcomes, tier = state.profile, state.findings, state.outcomes, state.tier
         ordered = sorted(findings.values(), key=_display_order)
-        answered = sum(1 for a in given.answers.values() if a.known)
-        unknown = sum(1 for a in given.answers.values() if a.unknown)
+        answered = sum(1 for a in profile.answers.values() if a.known)
+        unknown = sum(1 for a in profile.answers.values() if a.unknown)
         coverage = Coverage(
             indicators=len(self.kb.indicators),
             answered=answered,
@@ -203,7 +294,7 @@ class Assessor:
         stamp = AuditStamp(
             package_version=__version__,
             knowledge_base=self.kb.digest,
-            profile=profile_digest(given),
+            profile=profile_digest(profile),
             engine=self.engine_name,
             assessed_at=(now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
         )
@@ -220,35 +311,55 @@ class Assessor:
         )
 
     # -----------------------------------------------------------------------------------
-    def _finding(self, rule: Rule, outcome: RuleOutcome, profile: Profile, values: Mapping[str, Any],
+    def _how(self, rule_id: str, positions: tuple[int, ...], values: Mapping[str, Any]) -> list[LeafResult]:
+        """The premises a firing matched, down to the answers: parts are expanded into the
+        comparisons that held in them. Evidence sets are listed separately (see _finding)."""
+        chain = self.logic.chaining.rules[self.logic.index[rule_id]]
+        out: list[LeafResult] = []
+        for pos in positions:
+            if chain.sections[pos] == "evidence":
+                continue
+            premise = chain.premises[pos]
+            if isinstance(premise, Finding):
+                out.append(LeafResult(premise, T))
+            else:
+                out.extend(explain(premise.node, values, {}).true_leaves)
+        return out
+
+    def _finding(self, rule: Rule, outcome: RuleOutcome, how: list[LeafResult], values: KnownValues,
                  tier: Tier | None, done: Mapping[str, FindingResult]) -> FindingResult:
-        f = FindingResult(
-            rule=rule.id, title=rule.title, layer=rule.layer.value, role=rule.role, theme=rule.theme,
-            function=rule.function.value, status=outcome.status, severity=rule.severity.value,
-            missing=outcome.missing, waiting_on=outcome.waiting_on,
-            missing_evidence=outcome.missing_evidence,
-            rolls_up_to=self.kb.rolls_up_to.get(rule.id, []),
-            directions=list(rule.directions), citations=list(rule.citations),
-            background=rule.background,
-        )
-        if outcome.status is Status.NOT_APPLICABLE:
-            f.gate_reason = rule.gate_reason or "its context gate does not hold"
-            f.why_not = [_describe(lf, profile) for lf in outcome.false_leaves]
-        elif outcome.status is Status.NOT_FIRED:
-            f.why_not = [_describe(lf, profile) for lf in outcome.false_leaves]
-        elif outcome.status is Status.FIRED:
-            f.trace = [_step(lf, profile) for lf in outcome.true_leaves]
+        status = outcome.status
+        fields: dict[str, Any] = {}
+        if status is _NOT_APPLICABLE:
+            fields["gate_reason"] = rule.gate_reason or "its context gate does not hold"
+            fields["why_not"] = [_describe(lf) for lf in outcome.false_leaves]
+        elif status is _NOT_FIRED:
+            fields["why_not"] = [_describe(lf) for lf in outcome.false_leaves]
+        elif status is _FIRED:
+            trace = [_step(lf, values) for lf in how]
             if rule.evidence is not None:
                 for i in (*rule.evidence.formal, *rule.evidence.informal):
-                    a = profile.answers.get(i)
+                    a = values.answers.get(i)
                     if a is not None and a.known:
-                        f.trace.append(_answer_step(i, a, f"{i} is answered (mismatch evidence)"))
-            f.supporting = [c.describe() for c in rule.supporting
-                            if c.indicator in values and _safe_compare(compare, c, values)]
-            f.confidence, f.confidence_reasons = self._confidence(rule, f, profile, tier, done)
+                        trace.append(_answer_step(i, a, f"{i} is answered (mismatch evidence)"))
+            fields["trace"] = trace
+            fields["supporting"] = [c.describe() for c in rule.supporting
+                                    if c.indicator in values and holds(c, values[c.indicator])]
+        # Built from checked parts, so pydantic's validation is skipped (model_construct).
+        f = FindingResult.model_construct(
+            rule=rule.id, title=rule.title, layer=rule.layer.value, role=rule.role, theme=rule.theme,
+            function=rule.function.value, status=status, severity=rule.severity.value,
+            missing=outcome.missing, waiting_on=outcome.waiting_on,
+            missing_evidence=outcome.missing_evidence,
+            rolls_up_to=list(self.kb.rolls_up_to.get(rule.id, [])),
+            directions=list(rule.directions), citations=list(rule.citations),
+            background=rule.background, **fields,
+        )
+        if status is _FIRED:
+            f.confidence, f.confidence_reasons = self._confidence(rule, f, tier, done)
         return f
 
-    def _confidence(self, rule: Rule, f: FindingResult, profile: Profile, tier: Tier | None,
+    def _confidence(self, rule: Rule, f: FindingResult, tier: Tier | None,
                     done: Mapping[str, FindingResult]) -> tuple[Confidence, list[str]]:
         """The rubric of MAP.md §9: rule evidence, independent source types beneath, tier."""
         level = 2
@@ -328,29 +439,22 @@ def undecided_indicators(outcomes: Mapping[str, RuleOutcome], rule_id: str) -> l
     return seen
 
 
-def _safe_compare(compare: Any, c: Compare, values: Mapping[str, Any]) -> bool:
-    try:
-        return bool(compare(c.op, values[c.indicator], c.value))
-    except TypeError:
-        return False
-
-
 def _answer_step(ind: str, a: Answer, condition: str) -> TraceStep:
-    return TraceStep(kind="answer", condition=condition, indicator=ind,
-                     value=list(a.value) if isinstance(a.value, tuple) else a.value,
-                     source=a.source, evidence=a.evidence.value if a.evidence else None, as_of=a.as_of,
-                     proxy=a.proxy)
+    return TraceStep.model_construct(kind="answer", condition=condition, indicator=ind,
+                                     value=list(a.value) if isinstance(a.value, tuple) else a.value,
+                                     source=a.source, evidence=a.evidence.value if a.evidence else None,
+                                     as_of=a.as_of, proxy=a.proxy)
 
 
-def _step(lf: LeafResult, profile: Profile) -> TraceStep:
+def _step(lf: LeafResult, values: KnownValues) -> TraceStep:
     leaf = lf.leaf
     if isinstance(leaf, Finding):
-        return TraceStep(kind="finding", condition=leaf.describe(), rule=leaf.finding)
+        return TraceStep.model_construct(kind="finding", condition=lf.describe(), rule=leaf.finding)
     ind = leaf.indicator if isinstance(leaf, Compare) else leaf.known
-    return _answer_step(ind, profile.answers[ind], lf.describe())
+    return _answer_step(ind, values.answers[ind], lf.describe())
 
 
-def _describe(lf: LeafResult, profile: Profile) -> str:
+def _describe(lf: LeafResult) -> str:
     leaf = lf.leaf
     if isinstance(leaf, Finding):
         return f"needs {leaf.finding}, which did not fire"
@@ -364,6 +468,7 @@ def _describe(lf: LeafResult, profile: Profile) -> str:
     return f"needs {lf.describe()}, but the answer is {actual}"
 
 
+_FIRED, _NOT_FIRED, _NOT_APPLICABLE = Status.FIRED, Status.NOT_FIRED, Status.NOT_APPLICABLE
 ROLE_ORDER = {"root_cause": 0, "diagnosis": 1, "function_rollup": 2, "outcome": 3, None: 4}
 
 
@@ -396,39 +501,3 @@ def detect_imaginaries(profile: Profile, kb: KnowledgeBase | None = None) -> lis
 
 def indicator_kinds(kb: KnowledgeBase) -> dict[str, EvidenceKind]:
     return {i.id: i.evidence_kind for i in kb.indicators.values()}
-
-
-def parse_cli_value(kb: KnowledgeBase, ind_id: str, text: str) -> Answer | None:
-    """Parse `--set ns.name=VALUE` text into an Answer (None for 'unset'), or raise DataError."""
-    from .i18n import read_number
-
-    spec = kb.indicators.get(ind_id)
-    if spec is None:
-        raise DataError(f"unknown indicator {ind_id!r}{did_you_mean(ind_id, kb.indicators)}")
-    text = text.strip()
-    if text in ("unset", ""):
-        return None
-    if text == "unknown":
-        return Answer(unknown=True, note="set on the command line")
-    value: Any
-    try:
-        if spec.type == IndicatorType.BOOL:
-            low = text.lower()
-            if low not in ("true", "false", "yes", "no"):
-                raise AnswerError(f"{ind_id} expects true or false, got {text!r}")
-            value = low in ("true", "yes")
-        elif spec.type == IndicatorType.SET:
-            value = [v.strip() for v in text.strip("{}[]").split(",") if v.strip()]
-        elif spec.type in (IndicatorType.ENUM, IndicatorType.TEXT):
-            value = text
-        else:
-            try:  # in the chosen language: '0,2' and '1 234,5' in Russian (diagnostics.i18n)
-                value = read_number("".join(text.split()))
-            except ValueError:
-                raise AnswerError(f"{ind_id} expects a number, got {text!r}") from None
-            if value.is_integer() and spec.type in (IndicatorType.SCALE, IndicatorType.YEAR):
-                value = int(value)
-        value = check_value(spec, value)
-    except AnswerError as exc:
-        raise DataError(str(exc)) from None
-    return Answer(value=value, evidence=EvidenceGrade.EXPERT_JUDGEMENT, note="what-if value")

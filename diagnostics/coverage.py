@@ -12,13 +12,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .assessment import Assessment
-from .conditions import compare
-from .evaluator import Status
+from .assessment import Assessment, validate_answers
 from .kb import KnowledgeBase, condition_parts
 from .knowledge import All, AnyOf, AtLeast, Compare, Finding, Known
+from .logic import Status, holds
 from .profile import Profile
-from .proxies import with_proxies
 
 DECIDED = {Status.FIRED, Status.NOT_FIRED, Status.NOT_APPLICABLE}
 CORE_DIAGNOSES = (
@@ -82,11 +80,7 @@ class _Planner:
         if isinstance(c, Compare):
             if c.indicator not in self.values:
                 return frozenset({c.indicator})
-            try:
-                holds = bool(compare(c.op, self.values[c.indicator], c.value))
-            except TypeError:
-                holds = False
-            return frozenset() if holds == want else None
+            return frozenset() if holds(c, self.values[c.indicator]) == want else None
         if isinstance(c, Known):
             if c.known in self.values:
                 return frozenset() if want else None
@@ -126,38 +120,14 @@ class DiagnosisCoverage:
 
 def indicators_beneath(kb: KnowledgeBase, rule_id: str) -> set[str]:
     """Every indicator a rule reads, directly or through the findings it builds on."""
-    seen: set[str] = set()
-    out: set[str] = set()
-    todo = [rule_id]
-    while todo:
-        rid = todo.pop()
-        if rid in seen:
-            continue
-        seen.add(rid)
-        stack = list(condition_parts(kb.rules[rid]))
-        while stack:
-            c = stack.pop()
-            if isinstance(c, Compare):
-                out.add(c.indicator)
-            elif isinstance(c, Known):
-                out.add(c.known)
-            elif isinstance(c, Finding):
-                todo.append(c.finding)
-            elif isinstance(c, All):
-                stack.extend(c.all)
-            elif isinstance(c, AnyOf):
-                stack.extend(c.any)
-            elif isinstance(c, AtLeast):
-                stack.extend(c.at_least.of)
-    return out
+    return set(kb.logic.closures[rule_id])
 
 
 def diagnosis_coverage(kb: KnowledgeBase, assessment: Assessment, profile: Profile,
                        rules: Iterable[str] = CORE_DIAGNOSES) -> list[DiagnosisCoverage]:
     """Coverage of the given diagnoses in one assessment of `profile`."""
-    profile = with_proxies(profile, kb)
-    values = profile.known_values()
-    proxied = {k for k, a in profile.answers.items() if a.proxy}
+    values = validate_answers(profile, kb)  # with proxies: the values the engine saw
+    proxied = {k for k, a in values.answers.items() if a.proxy}
     status = {f.rule: f.status for f in assessment.findings}
     planner = _Planner(kb, values, status)
     out = []

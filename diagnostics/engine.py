@@ -1,50 +1,64 @@
-"""The forward-chaining backend on durable-rules. The only module that imports `durable`.
+"""The forward-chaining backend on durable-rules. The only module that imports durable-rules.
 
-Each rule's condition (gate ∧ evidence ∧ when) is compiled to disjunctive normal form; every
-alternative becomes one durable-rules rule whose patterns join one answer fact per
-indicator and one finding fact per required rule. An action derives the rule's finding
-fact, which lets later rules chain on it.
+The rules arrive compiled by the logic core (`LogicCore.chaining`): each rule is a set of
+alternatives over *parts* (subtrees without findings, decided in Python before chaining)
+and *findings*. Per assessment the true parts are posted in one batch; durable-rules joins
+them with the findings already derived and fires each rule at most once: all of a rule's
+alternatives are one durable rule (`any`) with a `cap`, and rules run in order of depth
+(`pri`), so by the time a rule's activation runs every premise it could use is in, and
+its one activation carries every alternative that holds. That firing is the finding, and
+the alternatives it carries are its "how".
+
+Facts hold no answer values, only small integers: a part or rule number written in base-32
+digits over the fields x, y, z. durable-rules keeps the children of an alpha node in a
+512-slot table probed linearly by property name, so one field with hundreds of distinct
+values makes every match (and, past 512, the build) scan them all; digits keep every
+table at 32 entries or fewer, and the work per fact flat as the knowledge base grows.
 
 Workarounds for measured durable-rules defects (see shared/engineering/durable-rules.md):
-- our own Host without the two background timer threads (they steal activations, segfault);
-- actions looked up by name, the ruleset definition deep-copied before registering;
+- we drive the C core directly: no Host, so no timer threads, no action Closures, no
+  swallowed exceptions, no JSON round trip of the session state after every action;
 - every pattern pins `type` by equality (the engine's state fact would loop otherwise);
-- no durable-rules negation (unsound): `not` is pushed into the comparisons at compile time;
+- no durable-rules negation (unsound): negation is decided in Python, inside the parts;
 - a sentinel fact fires first in every session (delete_state crashes if no action ran);
-- one live session at a time, deleted in `finally` (1,024-session cap, 32-bit sid hashes);
-- explicit fact ids, floats normalised (exponent floats fail to parse), NaN/inf rejected;
-- exceptions inside actions are captured and re-raised (durable swallows them).
+- one live session at a time, deleted in `finally`; fact ids checked for 32-bit hash
+  collisions when compiling;
+- the C ruleset is deleted when the engine is dropped (it holds about 3 MB of state slots).
 """
 
 from __future__ import annotations
 
-import copy
-import itertools
 import json
 import math
+import re
 import threading
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from durable import engine as durable_engine
+from .errors import EngineError
+from .logic import Chaining, ChainingError
 
-from .conditions import dnf
-from .errors import EngineError, KnowledgeError
-from .kb import MAX_PATTERNS, KnowledgeBase, condition_parts
-from .knowledge import Compare, Finding, Indicator, IndicatorType, Known
+if TYPE_CHECKING:
+    from .kb import KnowledgeBase
 
 RULESET = "diagnostics"
-SENTINEL = "__session__"
+SENTINEL = "$sentinel"
+SID = "0"
+BASE = 32  # children per alpha node: far below the 512 slots durable-rules allows
+DIGIT_FIELDS = ("x", "y", "z", "w")
+_FACT_ID = re.compile(r'"id": ?"([of][0-9]+)"')
+MAX_PATTERNS = 16  # durable-rules MAX_MESSAGE_FRAMES: facts one alternative may join
+MAX_BETA_LINKS = 256  # durable-rules BETA_LIST_LENGTH: patterns one fact may feed
 
 
 @dataclass(frozen=True)
 class Firing:
-    """One activation: which rule fired, on which answers and findings."""
+    """One activation: the rule and the premise positions of every alternative that held."""
 
     rule_id: str
-    answers: dict[str, Any]  # indicator id -> value matched
-    findings: tuple[str, ...]  # rule ids whose findings were matched
+    positions: tuple[int, ...]
 
 
 @dataclass
@@ -53,133 +67,134 @@ class EngineResult:
     firings: list[Firing] = field(default_factory=list)
 
 
-def normalise_float(x: float) -> float:
-    """A float whose JSON text the durable-rules parser accepts (it needs a '.' before 'e')."""
-    if not math.isfinite(x):
-        raise EngineError(f"{x!r} is not a finite number")
-    value = x
-    for _ in range(64):
-        text = repr(value)
-        if "e" not in text or "." in text.split("e")[0]:
-            return value
-        value = math.nextafter(value, 0.0)
-    return value
+def _fnv1a(text: str) -> int:
+    h = 0x811C9DC5
+    for b in text.encode():
+        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
+    return h
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
-        return value
-    if isinstance(value, float):
-        return normalise_float(value)
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    raise EngineError(f"cannot give {type(value).__name__} value {value!r} to the engine")
+def _digits(n: int, width: int) -> list[tuple[str, int]]:
+    out = []
+    for f in DIGIT_FIELDS[:width]:
+        out.append((f, n % BASE))
+        n //= BASE
+    return out
 
 
-def _test(c: Compare) -> dict[str, Any]:
-    v = c.value
-    if c.op == "contains":
-        return {f"m_{v}": 1}
-    if c.op == "lacks":
-        return {f"m_{v}": 0}
-    if c.op == "in":
-        return {"$or": [{"value": _jsonable(x)} for x in v]}
-    if c.op == "not_in":
-        return {"$and": [{"$neq": {"value": _jsonable(x)}} for x in v]}
-    if c.op == "eq":
-        return {"value": _jsonable(v)}
-    op = {"ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}[c.op]
-    return {op: {"value": _jsonable(v)}}
+@dataclass
+class Program:
+    """A knowledge base compiled for durable-rules (kept on the knowledge base's chaining)."""
+
+    definition: dict[str, Any]
+    # rule -> its alternatives: (the pattern aliases they join, their premise positions)
+    alternatives: dict[str, list[tuple[frozenset[str], tuple[int, ...]]]]
+    part_facts: list[str]  # part id -> the fact's JSON text
+    finding_facts: dict[str, str]  # consumed rule -> its finding fact's JSON text
+    problems: list[str]
 
 
-def _pattern_list(conj: tuple[Any, ...]) -> list[dict[str, Any]]:
-    """One durable pattern per fact the alternative joins."""
-    by_indicator: dict[str, list[dict[str, Any]]] = {}
-    findings: list[str] = []
-    auxes: list[str] = []
-    for leaf in conj:
-        if isinstance(leaf, Compare):
-            by_indicator.setdefault(leaf.indicator, []).append(_test(leaf))
-        elif isinstance(leaf, Known):
-            by_indicator.setdefault(leaf.known, [])
-        elif isinstance(leaf, Finding) and leaf.finding not in findings:
-            findings.append(leaf.finding)
-        elif isinstance(leaf, _Aux) and leaf.key not in auxes:
-            auxes.append(leaf.key)
-    # durable-rules never joins a fact with itself, so all tests on one indicator share a pattern.
-    patterns: list[dict[str, Any]] = []
-    for i, (ind, tests) in enumerate(by_indicator.items()):
-        patterns.append({f"a{i}": {"$and": [{"type": "answer"}, {"ind": ind}, *tests]}})
-    for j, target in enumerate(findings):
-        patterns.append({f"f{j}": {"$and": [{"type": "finding"}, {"rule": target}]}})
-    for k, key in enumerate(auxes):
-        patterns.append({f"x{k}": {"$and": [{"type": "aux"}, {"key": key}]}})
-    return patterns
+def _fact(kind: str, key: int, width: int) -> dict[str, Any]:
+    return {"sid": SID, "id": f"{kind}{key}", "type": kind, **dict(_digits(key, width))}
 
 
-@dataclass(frozen=True)
-class _Aux:
-    """A derived helper fact standing for one top-level part of a rule's condition."""
-
-    key: str
+def _pattern(kind: str, key: int, width: int) -> dict[str, Any]:
+    return {"$and": [{"type": kind}, *({f: d} for f, d in _digits(key, width))]}
 
 
-def compile_ruleset(kb: KnowledgeBase) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
-    """The durable-rules definition, and durable rule name -> (kind, id) of what it derives.
+def compile_program(kb: KnowledgeBase) -> Program:
+    """The durable-rules definition of a knowledge base, and every limit it would break."""
+    cached = kb.logic.translations.get("durable")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    problems: list[str] = []
+    try:
+        chaining: Chaining = kb.logic.chaining
+    except ChainingError as exc:
+        return Program({}, {}, [], {}, [str(exc)])
+    width = 1
+    while BASE ** width < max(len(chaining.parts), len(chaining.rules), 1):
+        width += 1
+    if width > len(DIGIT_FIELDS):
+        problems.append(f"{len(chaining.parts)} condition parts: the engine's fact encoding holds "
+                        f"{BASE ** len(DIGIT_FIELDS)}")
+        width = len(DIGIT_FIELDS)
+    definition: dict[str, Any] = {SENTINEL: {"all": [{"m": {"type": "s"}}], "pri": 0}}
+    alternatives: dict[str, list[tuple[frozenset[str], tuple[int, ...]]]] = {}
+    links: dict[str, int] = {}
+    for cr in chaining.rules:
+        alias_of = {(p.kind, p.key): ("o" if p.kind == "part" else "f") + str(p.key)
+                    for alt in cr.alternatives for p in alt}
+        patterns = [{alias: _pattern(alias[0], key, width)} for (_, key), alias in alias_of.items()]
+        for alias in alias_of.values():
+            links[alias] = links.get(alias, 0) + 1
+        if len(patterns) > MAX_PATTERNS:
+            problems.append(f"{cr.rule}: its condition joins {len(patterns)} facts; the engine allows {MAX_PATTERNS}")
+        if len(cr.alternatives) == 1:
+            # One way to fire: a plain join, which activates only when every premise is in.
+            definition[cr.rule] = {"all": patterns, "pri": cr.depth}
+        else:
+            # Several ways to fire: one pattern matching any premise fact; with `cap`, the one
+            # activation (all premises are in by then: they fire at lower `pri`) carries
+            # every premise present, and the action picks the alternatives that hold.
+            tests = [_pattern(alias[0], key, width) for (_, key), alias in alias_of.items()]
+            definition[cr.rule] = {"all": [{"m": {"$or": tests}}], "pri": cr.depth, "cap": len(tests)}
+        alternatives[cr.rule] = [
+            (frozenset(alias_of[(p.kind, p.key)] for p in alt), tuple(pos for p in alt for pos in p.positions))
+            for alt in cr.alternatives]
+    rule_ids = [cr.rule for cr in chaining.rules]
+    for alias, n in links.items():
+        if n > MAX_BETA_LINKS:
+            key = int(alias[1:])
+            what = f"the finding of {rule_ids[key]}" if alias[0] == "f" else f"a part of {chaining.parts[key].rule}"
+            problems.append(f"{what} feeds {n} rule alternatives; the engine allows {MAX_BETA_LINKS}")
+    ids = ["s", f"sid-{SID}", *(f"o{p.id}" for p in chaining.parts), *(f"f{cr.index}" for cr in chaining.rules)]
+    hashes: dict[int, str] = {}
+    for i in ids:
+        other = hashes.setdefault(_fnv1a(i), i)
+        if other != i:
+            problems.append(f"fact ids {other!r} and {i!r} collide in the engine's 32-bit hash")
+    part_facts = [json.dumps(_fact("o", p.id, width), separators=(",", ":")) for p in chaining.parts]
+    finding_facts = {cr.rule: json.dumps(_fact("f", cr.index, width), separators=(",", ":"))
+                     for cr in chaining.rules if cr.rule in chaining.consumed}
+    program = Program(definition, alternatives, part_facts, finding_facts, problems)
+    kb.logic.translations["durable"] = program
+    return program
 
-    Each rule becomes one main durable rule. A top-level part of its condition that has
-    several alternatives (an `any`, an `at_least`, an evidence set) becomes auxiliary rules
-    deriving a helper fact, instead of multiplying the main rule out: a full expansion
-    would link one alpha node to more beta nodes than durable-rules allows (256).
+
+def load_problems(kb: KnowledgeBase, register: bool = True) -> list[str]:
+    """Everything that would stop durable-rules loading this knowledge base ([] if it loads).
+
+    `register` also builds the ruleset in the C core once (about a millisecond per 100 rules).
     """
-    definition: dict[str, Any] = {
-        SENTINEL: {"all": [{"m": {"type": SENTINEL}}], "run": SENTINEL},
-    }
-    names: dict[str, tuple[str, str]] = {}
-    for rule_id, rule in kb.rules.items():
-        main: list[Any] = []
-        for n, part in enumerate(condition_parts(rule)):
-            alternatives = dnf(part)
-            if len(alternatives) == 1:
-                main.extend(alternatives[0])
-                continue
-            key = f"{rule_id}/{n}"
-            for m, conj in enumerate(alternatives):
-                name = f"{key}#{m}"
-                definition[name] = {"all": _pattern_list(conj), "run": name}
-                names[name] = ("aux", key)
-            main.append(_Aux(key))
-        definition[rule_id] = {"all": _pattern_list(tuple(main)), "run": rule_id}
-        names[rule_id] = ("finding", rule_id)
-    for name, spec in definition.items():
-        if len(spec["all"]) > MAX_PATTERNS:
-            raise KnowledgeError(f"{name}: joins {len(spec['all'])} facts; durable-rules allows {MAX_PATTERNS}")
-    return definition, names
+    program = compile_program(kb)
+    if program.problems or not register:
+        return list(program.problems)
+    try:
+        DurableEngine(kb).close()
+    except EngineError as exc:
+        return [str(exc)]
+    return []
 
 
-class _QuietHost(durable_engine.Host):  # type: ignore[misc]
-    """A Host whose actions are looked up by name and which starts no timer threads."""
+def check_loadable(kb: KnowledgeBase) -> str | None:
+    """None if durable-rules loads this knowledge base, else every reason why not (for
+    `diagnose rules check`)."""
+    problems = load_problems(kb)
+    return "; ".join(problems) if problems else None
 
-    def __init__(self, actions: Mapping[str, Any], rulesets: dict[str, Any]) -> None:
-        self._named_actions = actions
-        super().__init__(rulesets)
 
-    def _run(self) -> None:  # Host.__init__ would start two perpetual threading.Timer loops
+def _c() -> Any:
+    import durable_rules_engine  # the C core of durable-rules
+
+    return durable_rules_engine
+
+
+def _delete_ruleset(handle: int) -> None:
+    try:
+        _c().delete_ruleset(handle)
+    except Exception:  # pragma: no cover - interpreter shutdown
         pass
-
-    def get_action(self, action_name: str) -> Any:
-        return self._named_actions[action_name]
-
-
-def answer_fact(spec: Indicator, value: Any) -> dict[str, Any]:
-    fact: dict[str, Any] = {"id": f"a:{spec.id}", "type": "answer", "ind": spec.id}
-    if spec.type == IndicatorType.SET:
-        members = set(value)
-        for member in spec.values:
-            fact[f"m_{member}"] = 1 if member in members else 0
-    else:
-        fact["value"] = _jsonable(value)
-    return fact
 
 
 class DurableEngine:
@@ -189,94 +204,80 @@ class DurableEngine:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        self.definition, self._names = compile_ruleset(kb)
+        self.program = compile_program(kb)
+        if self.program.problems:
+            raise EngineError("the engine cannot load this knowledge base: " + "; ".join(self.program.problems))
+        self.chaining = kb.logic.chaining
+        self._consumed = self.program.finding_facts
         self._lock = threading.Lock()
-        self._counter = itertools.count(1)
-        self._current: _Session | None = None
-        actions = {name: self._make_action(name) for name in self._names}
-        actions[SENTINEL] = lambda c: None
-        self._host = _QuietHost(actions, {RULESET: copy.deepcopy(self.definition)})
-        self._used = {i for i, rules in kb.feeds.items() if rules}
-        # Each durable rule derives one fact at most, so chains end by themselves; the cap
-        # only guards against a defect turning into an endless loop.
-        self.max_firings = 10 * len(self._names) + 100
+        # Each rule fires at most once; the cap only guards against an engine defect.
+        self.max_firings = len(self.chaining.rules) + 1
+        c = _c()
+        try:
+            self._handle = c.create_ruleset(RULESET, json.dumps(self.program.definition))
+        except c.error as exc:
+            raise EngineError(f"durable-rules cannot load the knowledge base: {exc}") from None
+        self._finalizer = weakref.finalize(self, _delete_ruleset, self._handle)
+        self._sentinel = json.dumps({"sid": SID, "id": "s", "type": "s"})
 
-    def _make_action(self, name: str) -> Any:
-        kind, target = self._names[name]
-        fact = {"id": f"d:{target}", "type": "finding", "rule": target} if kind == "finding" else {
-            "id": f"x:{target}", "type": "aux", "key": target}
-
-        def action(c: Any) -> None:
-            session = self._current
-            if session is None:  # pragma: no cover - only if durable calls back late
-                return
-            try:
-                matched = c._m or {}
-                session.count += 1
-                if session.count > session.cap:
-                    raise EngineError(f"more than {session.cap} firings: runaway chain")
-                if target in session.seen:
-                    return  # another alternative already derived this fact
-                session.seen.add(target)
-                if kind == "finding":
-                    answers = {f["ind"]: session.values.get(f["ind"]) for a, f in matched.items() if a[0] == "a"}
-                    found = tuple(f["rule"] for a, f in matched.items() if a[0] == "f")
-                    session.firings.append(Firing(target, answers, found))
-                    session.derived.append(target)
-                try:
-                    c.assert_fact(dict(fact))
-                except durable_engine.MessageNotHandledException:
-                    pass  # no rule consumes this finding: nothing to chain
-                except durable_engine.MessageObservedException:
-                    raise EngineError(f"fact id collision while deriving {target}") from None
-            except BaseException as exc:  # durable-rules would swallow it
-                session.errors.append(exc)
-
-        return action
+    def close(self) -> None:
+        """Free the C ruleset now (otherwise when the engine is garbage-collected)."""
+        self._finalizer()
 
     def assess(self, values: Mapping[str, Any]) -> EngineResult:
         """Fire every rule the known answers support. `values` maps indicator id -> value."""
+        for ind, v in values.items():
+            if isinstance(v, float) and not math.isfinite(v):
+                raise EngineError(f"{ind}: {v!r} is not a finite number")
+        true_parts = self.chaining.true_parts(values)
+        facts = self.program.part_facts
+        payload = "[" + ",".join([self._sentinel, *(facts[i] for i in true_parts)]) + "]"
         with self._lock:
-            sid = str(next(self._counter))
-            session = _Session(values=dict(values), cap=self.max_firings)
-            self._current = session
-            try:
-                self._host.assert_fact(RULESET, {"sid": sid, "id": "s", "type": SENTINEL})
+            return self._run(payload)
+
+    def _run(self, payload: str) -> EngineResult:
+        c, handle = _c(), self._handle
+        alternatives, consumed = self.program.alternatives, self._consumed
+        fired: list[str] = []
+        firings: list[Firing] = []
+        started = in_action = False
+        try:
+            code, state = c.assert_facts(handle, payload)
+            if code == 2:
+                raise EngineError("a fact id collided in durable-rules' 32-bit hash")
+            started = True
+            result = c.start_action_for_state(handle, state)
+            message = result[1] if result else None
+            in_action = message is not None
+            count = 0
+            while message:
+                count += 1
+                if count > self.max_firings:
+                    raise EngineError(f"more than {self.max_firings} firings: runaway chain")
+                # The message is {"rule": frame or [frames]}; only the fact ids matter, so
+                # read them from the text rather than decoding every fact.
+                name = message[2:message.index('"', 2)]
+                if name != SENTINEL:
+                    present = set(_FACT_ID.findall(message))
+                    held = [pos for need, pos in alternatives[name] if need <= present]
+                    if held:
+                        fired.append(name)
+                        firings.append(Firing(name, tuple(sorted({p for pos in held for p in pos}))))
+                        fact = consumed.get(name)
+                        if fact is not None:
+                            code, _ = c.assert_fact(handle, fact)
+                            if code == 2:
+                                raise EngineError(f"{name} fired twice, or its fact id collided")
+                message = c.complete_and_start_action(handle, state)
+                in_action = message is not None
+        except c.error as exc:
+            raise EngineError(f"durable-rules failed: {exc}") from None
+        finally:
+            if started:
                 try:
-                    for ind, value in values.items():
-                        spec = self.kb.indicators.get(ind)
-                        if spec is None or ind not in self._used or value is None:
-                            continue
-                        fact = answer_fact(spec, value)
-                        fact["sid"] = sid
-                        try:
-                            json.dumps(fact, allow_nan=False)
-                            self._host.assert_fact(RULESET, fact)
-                        except durable_engine.MessageNotHandledException:
-                            pass  # no rule tests this value: it cannot matter
-                        except ValueError as exc:
-                            raise EngineError(f"{ind}: {exc}") from None
-                    state = self._host.get_state(RULESET, sid)
-                    if state.get("exception"):
-                        raise EngineError(f"rule action failed: {state['exception']}")
-                    if session.errors:
-                        err = session.errors[0]
-                        if isinstance(err, EngineError):
-                            raise err
-                        raise EngineError(f"rule action failed: {err!r}") from err
-                finally:
-                    self._host.delete_state(RULESET, sid)
-            finally:
-                self._current = None
-            return EngineResult(fired=list(session.derived), firings=session.firings)
-
-
-@dataclass
-class _Session:
-    values: dict[str, Any]
-    cap: int
-    derived: list[str] = field(default_factory=list)
-    seen: set[str] = field(default_factory=set)
-    count: int = 0
-    firings: list[Firing] = field(default_factory=list)
-    errors: list[BaseException] = field(default_factory=list)
+                    if in_action:
+                        c.abandon_action(handle, state)
+                    c.delete_state(handle, SID)
+                except c.error:  # pragma: no cover - the state is gone already
+                    pass
+        return EngineResult(fired=fired, firings=firings)

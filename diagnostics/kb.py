@@ -1,8 +1,9 @@
 """The knowledge base: indicators, rules and directions, validated once as a whole.
 
 `KnowledgeBase.build` runs every static check: unknown references (with a "did you mean"),
-type mismatches, duplicate ids, cycles, too many facts per compiled pattern, unreachable
-rules, and the thesis's design rules (MAP.md §10) that can be checked mechanically.
+type mismatches, duplicate ids, cycles, unreachable rules, the thesis's design rules
+(MAP.md §10) that can be checked mechanically, and every limit of the forward-chaining
+engine (`engine.compile_program`), so that what passes here is what the engine loads.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .citations import parse_citation
 from .conditions import Conjunction, NegationError, TooComplex, dnf, push_not
@@ -38,7 +39,8 @@ from .knowledge import (
 )
 from .yamlio import load_data, parse_model
 
-MAX_PATTERNS = 16  # durable-rules MAX_MESSAGE_FRAMES
+if TYPE_CHECKING:
+    from .logic import LogicCore
 
 
 @dataclass
@@ -62,7 +64,6 @@ class KnowledgeBase:
     rules: dict[str, Rule]  # in topological order: premises before the rules that use them
     directions: dict[str, Direction]
     families: dict[str, Family] = field(default_factory=dict)
-    compiled: dict[str, list[Conjunction]] = field(default_factory=dict)  # rule -> DNF of gate ∧ when
 
     # ---------------------------------------------------------------------------------
     @classmethod
@@ -109,12 +110,6 @@ class KnowledgeBase:
                 except (TooComplex, NegationError) as exc:
                     problems.append(Problem(w, r.id, str(exc)))
                     continue
-                for conj in compiled[r.id]:
-                    n = len(_patterns(conj))
-                    if n > MAX_PATTERNS:
-                        problems.append(Problem(
-                            w, r.id, f"one alternative needs {n} facts; the engine allows {MAX_PATTERNS}"))
-                        break
                 # Context (L0) nodes are gates, never findings, so R-4 does not apply to them.
                 if r.layer != Layer.CONTEXT and not all(_benchmark_free(conj, ind) for conj in compiled[r.id]):
                     problems.append(Problem(w, r.id, "an alternative rests only on outcome or benchmark indicators "
@@ -142,15 +137,26 @@ class KnowledgeBase:
             problems.extend(_unreachable(order, rl, compiled, ind, origin))
         if problems:
             raise KnowledgeError("\n".join(str(p) for p in problems))
-        return cls(
-            indicators=ind,
-            rules={k: rl[k] for k in order},
-            directions=dirs,
-            families=fams,
-            compiled={k: compiled[k] for k in order},
-        )
+        kb = cls(indicators=ind, rules={k: rl[k] for k in order}, directions=dirs, families=fams)
+        from .engine import compile_program  # pure Python: durable-rules itself is not imported
+
+        engine_problems = compile_program(kb).problems
+        if engine_problems:
+            def located(message: str) -> str:
+                rule = rl.get(message.split(":", 1)[0])
+                return f"{where(rule.id, rule.provided_by)}: {message}" if rule else f"knowledge base: {message}"
+
+            raise KnowledgeError("\n".join(located(p) for p in engine_problems))
+        return kb
 
     # ---------------------------------------------------------------------------------
+    @cached_property
+    def logic(self) -> LogicCore:
+        """The compiled three-valued condition trees of every rule (see diagnostics.logic)."""
+        from .logic import LogicCore
+
+        return LogicCore(self)
+
     @cached_property
     def digest(self) -> str:
         """A hash of the whole knowledge base, for the audit stamp."""
@@ -245,19 +251,6 @@ def condition_parts(rule: Rule) -> list[Any]:
 def _compile(rule: Rule) -> list[Conjunction]:
     """gate ∧ (evidence) ∧ when, as DNF over negation-free leaves."""
     return dnf(All(all=tuple(condition_parts(rule))))
-
-
-def _patterns(conj: Conjunction) -> set[str]:
-    """The facts one alternative must join: one per indicator, one per required finding."""
-    keys: set[str] = set()
-    for lf in conj:
-        if isinstance(lf, Compare):
-            keys.add("i:" + lf.indicator)
-        elif isinstance(lf, Known):
-            keys.add("i:" + lf.known)
-        else:
-            keys.add("f:" + lf.finding)
-    return keys
 
 
 def _benchmark_free(conj: Conjunction, ind: dict[str, Indicator]) -> bool:
@@ -369,7 +362,7 @@ def _check_rule(r: Rule, ind: dict[str, Indicator], rl: dict[str, Rule], dirs: d
 
 def _satisfiable(conj: Conjunction, ind: dict[str, Indicator]) -> bool:
     """False if the comparisons in one alternative contradict each other."""
-    from .conditions import compare
+    from .logic import compare
     from .profile import AnswerError, check_value
 
     by_ind: dict[str, list[Compare]] = {}

@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
-import math
 import os
 import re
 import socket
@@ -34,10 +33,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import DataError
-from .i18n import N_, _, decimal_comma, read_number
+from .i18n import N_, _
 from .kb import KnowledgeBase
-from .knowledge import Function, Indicator, IndicatorType
-from .profile import Answer, AnswerError, Profile, Value, check_value
+from .knowledge import Function, Indicator
+from .profile import Answer, AnswerError, Profile, check_value
 from .profileio import END_MARKER, FORMAT, FORMAT_VERSION, Draft, SessionFile, load_profile
 from .safeio import MAX_FILE_BYTES, atomic_write, read_text
 from .yamlio import load_data
@@ -124,83 +123,7 @@ def question_order(kb: KnowledgeBase) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------
-# Parsing what an analyst types. Messages name no indicator id: they appear under the field.
-
-_TRUE = {"true", "yes", "y", "1"}
-_FALSE = {"false", "no", "n", "0"}
-
-
-def parse_value(indicator: Indicator, text: str) -> Value:
-    """Turn typed text into a checked value for `indicator`; raise AnswerError with a short reason."""
-    raw = text.strip()
-    t = indicator.type
-    if not raw:
-        raise AnswerError("type a value, or mark the question unknown")
-    if t == IndicatorType.BOOL:
-        low = raw.lower()
-        yes, no = _("yes").lower(), _("no").lower()  # 'да' and 'нет' in Russian
-        if low not in _TRUE | _FALSE | {yes, no}:
-            raise AnswerError(_("answer yes or no"))
-        return low in _TRUE or low == yes
-    if t == IndicatorType.ENUM:
-        if raw not in indicator.values:
-            raise AnswerError(f"choose one of: {', '.join(indicator.values)}")
-        return raw
-    if t == IndicatorType.SET:
-        items = [v.strip() for v in raw.strip("{}[]").split(",") if v.strip()]
-        bad = [v for v in items if v not in indicator.values]
-        if bad:
-            raise AnswerError(f"not an option: {', '.join(bad)}")
-        return check_value(indicator, items)
-    if t == IndicatorType.TEXT:
-        return raw
-    # Where the language writes decimals with a comma (Russian), "1,250" is one and a quarter:
-    # only spaces are dropped and the language reads the rest; elsewhere any convention is guessed.
-    cleaned = re.sub(r"[\s\u00a0\u202f_']", "", raw) if decimal_comma() else _plain_number(raw)
-    percent = cleaned.endswith("%")
-    if percent:
-        cleaned = cleaned[:-1].strip()
-    try:
-        number = read_number(cleaned)  # '7,5' and '1 234,5' in Russian; the C form in every language
-    except ValueError:
-        raise AnswerError(f"{raw!r} is not a number") from None
-    if not math.isfinite(number):
-        raise AnswerError(f"{raw!r} is not a finite number")
-    if percent:
-        if t not in (IndicatorType.SHARE, IndicatorType.RANK_FRAC):
-            raise AnswerError("a percentage only fits a share; type the number itself")
-        number /= 100
-    if t in (IndicatorType.SCALE, IndicatorType.YEAR):
-        if not number.is_integer():
-            raise AnswerError("type a whole number")
-        value: int | float = int(number)
-    else:
-        whole = number.is_integer() and not any(c in cleaned for c in ".,") and "e" not in cleaned.lower()
-        value = int(number) if whole else number
-    lo, hi = indicator.bounds()
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise AnswerError(f"{_num(value)} is outside the allowed range {range_text(indicator)}")
-    return check_value(indicator, value)
-
-
-_GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+$")
-
-
-def _plain_number(raw: str) -> str:
-    """A number as typed in any common convention, in Python's: "7,5" -> "7.5", "1 200" and
-    "1,200" -> "1200", "1.234,5" -> "1234.5", "1,234.5" -> "1234.5". A single comma followed by
-    exactly three digits after a non-zero part groups thousands; any other comma is a decimal
-    comma."""
-    text = re.sub(r"[\s\u00a0\u202f_']", "", raw)
-    if "," in text and "." in text:
-        decimal = "," if text.rfind(",") > text.rfind(".") else "."
-        group = "." if decimal == "," else ","
-        return text.replace(group, "").replace(decimal, ".")
-    if "," in text:
-        return text.replace(",", "") if _GROUPED.match(text.rstrip("%")) else text.replace(",", ".", 1)
-    if text.count(".") > 1:
-        return text.replace(".", "")  # 1.200.000: dots group thousands
-    return text
+# What a scale question's two ends mean (typed answers are parsed in diagnostics.answers).
 
 
 def scale_ends(indicator: Indicator) -> tuple[str, str] | None:
@@ -221,50 +144,6 @@ def scale_ends(indicator: Indicator) -> tuple[str, str] | None:
 _SCALE_IN_QUESTION = re.compile(r"\(\s*1\s*=\s*(?P<lo>[^,;()]+?)\s*[,;]\s*5\s*=\s*(?P<hi>[^()]+?)\s*\)")
 _SCALE_LOW = re.compile(r"(?:^|[.;]\s+|\()1\s*=\s*(?P<lo>[^.;()]+)")
 _SCALE_HIGH = re.compile(r"(?:^|[.;,]\s+|\()5\s*=\s*(?P<hi>[^.;()]+)")
-
-
-def _num(x: float | None) -> str:
-    if x is None:
-        return "any"
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
-
-
-def range_text(indicator: Indicator) -> str:
-    """'0–1', '≥ 0', '1800–2100' or '' for the allowed range of a numeric indicator."""
-    lo, hi = indicator.bounds()
-    if lo is not None and hi is not None:
-        return f"{_num(lo)}–{_num(hi)}"
-    if lo is not None:
-        return f"≥ {_num(lo)}"
-    if hi is not None:
-        return f"≤ {_num(hi)}"
-    return ""
-
-
-def parse_year(text: str) -> int | None:
-    """The as-of year of an answer: blank for none, else a whole year in 1900–2100."""
-    raw = text.strip()
-    if not raw:
-        return None
-    if not re.fullmatch(r"\d{4}", raw):
-        raise AnswerError("the as-of year is four digits, e.g. 2019")
-    year = int(raw)
-    if not 1900 <= year <= 2100:
-        raise AnswerError("the as-of year must lie in 1900–2100")
-    return year
-
-
-def format_value(indicator: Indicator | None, value: Any) -> str:
-    """A value as an analyst would type it back."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value) if value else "(none)"
-    if isinstance(value, float):
-        return f"{value:g}"
-    if value is None:
-        return ""
-    return str(value)
 
 
 # ---------------------------------------------------------------------------------------

@@ -89,3 +89,49 @@ def diagnostics_registry() -> Callable[..., Registry]:
 def diagnostics_assess() -> Callable[..., Assessment]:
     """`assess` as a fixture: `diagnostics_assess(registry, "KZ" | Path | Profile | dict)`."""
     return assess
+
+
+def scaled_knowledge_base(kb: Any, copies: int) -> Any:
+    """The knowledge base with `copies - 1` renamed copies of every indicator and rule added
+    (copy k renames `ns.name` to `ns_ck.name` and `node.x` to `node.x_ck`): for checking that
+    building and assessing grow linearly with the size of the knowledge base."""
+    from .kb import KnowledgeBase
+    from .knowledge import Indicator, Rule
+
+    indicators = list(kb.indicators.values())
+    rules = list(kb.rules.values())
+    for k in range(2, copies + 1):
+        suffix = f"_c{k}"
+        for spec in kb.indicators.values():
+            indicators.append(Indicator.model_validate({**spec.model_dump(), "id": scaled_id(spec.id, k)}))
+        for rule in kb.rules.values():
+            data = _rename(rule.model_dump(by_alias=True, exclude_none=True), k)
+            data["id"] = rule.id + suffix
+            rules.append(Rule.model_validate(data))
+    return KnowledgeBase.build(indicators, rules, list(kb.directions.values()), list(kb.families.values()))
+
+
+def scaled_id(indicator: str, copy: int) -> str:
+    """An indicator's id in copy `copy` of a scaled knowledge base (copy 1 is the original)."""
+    if copy == 1:
+        return indicator
+    ns, name = indicator.split(".", 1)
+    return f"{ns}_c{copy}.{name}"
+
+
+def _rename(data: Any, k: int) -> Any:
+    if isinstance(data, dict):
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            if key in ("indicator", "known") and isinstance(value, str):
+                out[key] = scaled_id(value, k)
+            elif key == "finding" and isinstance(value, str):
+                out[key] = f"{value}_c{k}"
+            elif key in ("formal", "informal"):
+                out[key] = [scaled_id(v, k) for v in value]
+            else:
+                out[key] = _rename(value, k)
+        return out
+    if isinstance(data, (list, tuple)):
+        return [_rename(v, k) for v in data]
+    return data

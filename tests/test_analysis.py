@@ -17,21 +17,18 @@ import pytest
 from conftest import read_profile
 
 from diagnostics.analysis import (
-    FastEvaluator,
     RowWriter,
     SweepRunner,
     compare_profiles,
     counterfactuals,
-    fast_evaluator,
     load_sweep_spec,
     parse_sets,
     plan_questions,
-    profile_values,
     sensitivity,
     value_classes,
     whatif,
 )
-from diagnostics.assessment import Assessor
+from diagnostics.assessment import Assessor, validate_answers
 from diagnostics.errors import DataError
 from diagnostics.evaluator import ReferenceEvaluator, Status
 from diagnostics.kb import KnowledgeBase
@@ -81,12 +78,12 @@ def random_values(kb: KnowledgeBase, rng: random.Random, p: float) -> dict[str, 
 
 
 # -------------------------------------------------------------------------------------
-# The fast evaluator is the reference evaluator's semantics, incrementally.
+# The logic core's incremental mode agrees with its full mode and with the reference evaluator.
 @pytest.mark.parametrize("which", ["mini", "thesis"])
-def test_fast_evaluator_agrees_with_reference_including_incremental_updates(
+def test_logic_core_incremental_mode_agrees_with_reference_including_incremental_updates(
         which: str, mini_kb: KnowledgeBase, kb: KnowledgeBase) -> None:
     base = mini_kb if which == "mini" else kb
-    fe, ref = FastEvaluator(base), ReferenceEvaluator(base)
+    fe, ref = base.logic, ReferenceEvaluator(base)
     rng = random.Random(11)
     inds = [i for i, s in base.indicators.items() if not s.display_only]
     fired = 0
@@ -128,7 +125,7 @@ def test_counterfactuals_on_the_mini_kb_match_the_hand_derivation(mini_kb: Knowl
     # fires through node.demo_hostile and through mode == radical, so both must go: the mode
     # plus one way to break hostility (attitude >= 3, zones among the tools, or few acts
     # while the mode is gradual, which fails both `any` alternatives).
-    values = profile_values(mini_kb, mini_profile(**FIRING))
+    values = validate_answers(mini_profile(**FIRING), mini_kb)
     result = counterfactuals(mini_kb, "dx.demo_root", values, max_size=3)
     sets = [sorted(c.indicator for c in cf.changes) for cf in result.counterfactuals]
     assert sets == [["demo.legacy"], ["demo.attitude", "demo.mode"], ["demo.law_count", "demo.mode"],
@@ -145,7 +142,7 @@ def test_counterfactuals_on_the_mini_kb_match_the_hand_derivation(mini_kb: Knowl
 def _brute_force_minimal(kb: KnowledgeBase, rule: str, values: dict[str, Any], inds: list[str],
                          max_size: int) -> set[frozenset[str]]:
     """Every assignment of other value classes to every set of at most max_size answers."""
-    fe = fast_evaluator(kb)
+    fe = kb.logic
     base = fe.statuses(values)
     works: set[frozenset[str]] = set()
     for size in range(1, max_size + 1):
@@ -163,7 +160,7 @@ def _brute_force_minimal(kb: KnowledgeBase, rule: str, values: dict[str, Any], i
 
 def test_counterfactual_search_is_complete_and_minimal_against_brute_force(mini_kb: KnowledgeBase) -> None:
     rng = random.Random(5)
-    fe = fast_evaluator(mini_kb)
+    fe = mini_kb.logic
     checked = 0
     for _ in range(300):
         values = random_values(mini_kb, rng, 0.9)
@@ -178,7 +175,7 @@ def test_counterfactual_search_is_complete_and_minimal_against_brute_force(mini_
 
 
 def test_counterfactuals_on_kz_match_brute_force_for_pairs(kb: KnowledgeBase, kz_profile: Profile) -> None:
-    values = profile_values(kb, kz_profile)
+    values = validate_answers(kz_profile, kb)
     from diagnostics.analysis import closure_indicators
 
     rule = "dx.formal_informal_mismatch"
@@ -199,7 +196,7 @@ def test_which_answers_unfire_state_procurement_distortion(
     #     entrepreneurial-spirit deficit (its root: private enterprise was criminalised);
     #   champions: a champion exists, support is intense (5 >= 4), readiness unassessed.
     # Hence no set of one or two changes, and exactly 1 × 3 × 3 = 9 sets of three.
-    values = profile_values(kb, kz_profile)
+    values = validate_answers(kz_profile, kb)
     assert counterfactuals(kb, SPD, values, max_size=2).counterfactuals == []
     result = counterfactuals(kb, SPD, values, max_size=3)
     got = {frozenset(c.indicator for c in cf.changes) for cf in result.counterfactuals}
@@ -383,10 +380,10 @@ def test_planner_on_an_empty_mini_profile(mini_kb: KnowledgeBase) -> None:
 
 def test_planned_questions_decide_more_diagnoses_than_random_ones(kb: KnowledgeBase, kz_profile: Profile) -> None:
     # From an empty profile, ask 20 questions and answer each as the KZ profile does.
-    fe = fast_evaluator(kb)
+    fe = kb.logic
 
     def decided(ans: dict[str, Answer]) -> int:
-        st = fe.statuses(profile_values(kb, kz_profile.model_copy(update={"answers": ans})))
+        st = fe.statuses(validate_answers(kz_profile.model_copy(update={"answers": ans}), kb))
         return sum(st[d.id] is not Status.NOT_ASSESSABLE for d in kb.diagnoses())
 
     planned: dict[str, Answer] = {}
@@ -520,3 +517,28 @@ def test_an_evidence_only_question_counts_as_any_answer(mini_kb: KnowledgeBase) 
     assert survey_decider.fires_if == ["any answer"] and survey_decider.clears_if == []
     ranked = {q.indicator: q for q in plan_questions(kb2, p, 10)}
     assert "dx.demo_root" in ranked["demo.survey"].settles_always
+
+
+# -------------------------------------------------------------------------------------
+# Incremental reassessment (sweeps, the TUI's live panel) equals a fresh assessment.
+@pytest.mark.parametrize("which", ["mini", "thesis"])
+def test_incremental_reassessment_equals_a_fresh_assessment(
+        which: str, mini_kb: KnowledgeBase, kb: KnowledgeBase, kz_profile: Profile) -> None:
+    base = mini_kb if which == "mini" else kb
+    assessor = Assessor(base)
+    profile = mini_profile(**FIRING) if which == "mini" else kz_profile
+    state = assessor.state(profile)
+    rng = random.Random(3)
+    inds = [i for i, s in base.indicators.items() if not s.display_only]
+    grades = ["documented", "survey", "interview", "expert_judgement", "secondary"]
+    for _ in range(60):
+        drawn = random_values(base, rng, 1.0)
+        changes: dict[str, Answer | None] = {}
+        for ind in rng.sample(inds, 3):
+            roll = rng.random()
+            changes[ind] = (None if roll < 0.2 else Answer(unknown=True) if roll < 0.3 else
+                            Answer(value=drawn[ind], evidence=rng.choice(grades), source="test"))
+        profile = profile.with_answers(changes)
+        state = assessor.reassess(state, profile)
+        fresh = assessor.assess(profile)
+        assert assessor.assessment(state).model_dump(exclude={"audit"}) == fresh.model_dump(exclude={"audit"})

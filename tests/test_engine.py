@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from diagnostics.assessment import Assessor
-from diagnostics.engine import DurableEngine, normalise_float
+from diagnostics.engine import DurableEngine
 from diagnostics.errors import EngineError
 from diagnostics.evaluator import Status
 from diagnostics.profile import Answer, Profile
@@ -84,14 +84,6 @@ def test_nan_is_rejected(mini_kb):
     engine = DurableEngine(mini_kb)
     with pytest.raises(EngineError):
         engine.assess({"demo.legacy": True, "demo.share": float("nan")})
-
-
-@pytest.mark.parametrize("x", [5e-05, 1e16, 1e-300, 0.00005, 2.5e-10])
-def test_floats_are_normalised_for_the_c_parser(x):
-    y = normalise_float(x)
-    text = repr(y)
-    assert "e" not in text or "." in text.split("e")[0]
-    assert abs(y - x) <= abs(x) * 1e-12
 
 
 def test_exponent_float_answer_is_assessed(mini_kb):

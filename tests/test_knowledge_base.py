@@ -9,6 +9,7 @@ import pytest
 from conftest import ROOT, thesis_path
 
 from diagnostics.citations import check_citation, parse_citation
+from diagnostics.engine import DurableEngine, load_problems
 from diagnostics.errors import KnowledgeError
 from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import Layer, Rule
@@ -129,10 +130,20 @@ def test_mismatch_evidence_must_have_matching_kinds(kb: KnowledgeBase) -> None:
                             when={"indicator": "wto.bargaining_power", "lte": 2})])
 
 
-def test_too_many_facts_in_one_alternative_is_rejected(kb: KnowledgeBase) -> None:
-    ids = [i for i, spec in kb.indicators.items() if spec.type.value == "bool"][:17]
-    with pytest.raises(KnowledgeError, match="allows 16"):
-        _rebuild(kb, [_rule(when={"all": [{"indicator": i, "eq": True} for i in ids]})])
+def test_a_rule_joining_more_facts_than_the_engine_allows_is_rejected(kb: KnowledgeBase) -> None:
+    # Seventeen required findings are seventeen facts to join; durable-rules joins 16 at most.
+    premises = [r for r in kb.rules if r.startswith("node.")][:17]
+    with pytest.raises(KnowledgeError, match="joins 17 facts; the engine allows 16"):
+        _rebuild(kb, [_rule(when={"all": [{"finding": r} for r in premises]})])
+
+
+def test_many_comparisons_in_one_rule_are_one_fact_for_the_engine(kb: KnowledgeBase) -> None:
+    # Comparisons are decided before chaining, so a long conjunction of them loads.
+    ids = [i for i, spec in kb.indicators.items() if spec.type.value == "bool" and not spec.display_only][:17]
+    big = _rebuild(kb, [_rule(when={"all": [{"indicator": i, "eq": True} for i in ids]})])
+    assert load_problems(big) == []
+    values = dict.fromkeys(ids, True)
+    assert "node.test_extra" in DurableEngine(big).assess(values).fired
 
 
 def test_why_ask_lists_the_rules_an_indicator_feeds(kb: KnowledgeBase) -> None:
@@ -144,3 +155,18 @@ def test_rules_folder_layout() -> None:
     assert sorted(p.name for p in (ROOT / "rules" / "nodes").glob("*.yaml")) == [
         "l0_context.yaml", "l1_policy.yaml", "l2_mechanisms.yaml", "l3_manifestations.yaml", "l4_diagnoses.yaml"]
     assert Path(ROOT / "rules" / "directions" / "directions.yaml").exists()
+
+
+def test_a_knowledge_base_eight_times_the_size_builds_and_assesses(kb: KnowledgeBase, kz_profile) -> None:
+    from diagnostics.assessment import validate_answers
+    from diagnostics.testing import scaled_id, scaled_knowledge_base
+
+    big = scaled_knowledge_base(kb, 8)
+    assert len(big.rules) == 8 * len(kb.rules)
+    assert load_problems(big) == []
+    values = validate_answers(kz_profile, kb)
+    scaled = {scaled_id(i, k): v for i, v in values.items() for k in range(1, 9)}
+    fired = DurableEngine(big).assess(scaled).fired
+    one = set(DurableEngine(kb).assess(values).fired)
+    assert len(fired) == 8 * len(one)
+    assert {re.sub(r"_c[2-8]$", "", r) for r in fired} == one

@@ -47,11 +47,11 @@ def test_invalid_numbers_show_a_message_and_are_never_stored(registry: Registry,
             assert isinstance(app.focused, Input)
             await pilot.press(*"12abc")
             await settle(pilot)
-            assert "not a number" in ws.pane.error  # shown while typing
+            assert "expects a number" in ws.pane.error  # shown while typing
             assert app.focused.has_class("-invalid")
             await pilot.press("enter")
             await settle(pilot)
-            assert "not a number" in ws.pane.error
+            assert "expects a number" in ws.pane.error
             assert ws.session.answer(number) is None
 
             low = kb.indicators[number].min - 1

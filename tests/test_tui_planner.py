@@ -15,6 +15,7 @@ from textual.widgets import Input, RadioSet
 from tui_helpers import settle, workspace
 
 from diagnostics import planner
+from diagnostics.answers import parse_text as parse_value
 from diagnostics.assessment import Assessor
 from diagnostics.errors import DataError
 from diagnostics.knowledge import IndicatorType
@@ -24,7 +25,6 @@ from diagnostics.session import (
     DATA_DIR_ENV,
     AssessmentSession,
     SessionLocked,
-    parse_value,
     question_order,
     read_profile_or_session,
     scale_ends,

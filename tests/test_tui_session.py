@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from diagnostics.answers import parse_text as parse_value
+from diagnostics.answers import parse_year
 from diagnostics.errors import DataError
 from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import EvidenceKind, Function, Indicator, IndicatorType
@@ -19,8 +21,6 @@ from diagnostics.session import (
     AssessmentSession,
     RecentList,
     data_dir,
-    parse_value,
-    parse_year,
     question_groups,
     question_order,
     read_profile_or_session,
@@ -81,7 +81,7 @@ def test_parse_value_for_years() -> None:
 
 
 @pytest.mark.parametrize(("kind", "text", "message"), [
-    (IndicatorType.SCALE, "abc", "is not a number"),
+    (IndicatorType.SCALE, "abc", "expects a number"),
     (IndicatorType.SCALE, "7", "outside the allowed range 1–5"),
     (IndicatorType.SCALE, "2.5", "whole number"),
     (IndicatorType.SHARE, "150%", "outside the allowed range 0–1"),

@@ -11,12 +11,12 @@ from typing import Any
 
 from rich.text import Text
 
+from diagnostics.answers import format_value
 from diagnostics.assessment import Assessment, FindingResult
 from diagnostics.evaluator import Status
 from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import UNIVERSAL_CAVEATS
 from diagnostics.profile import Answer, Profile
-from diagnostics.session import format_value
 
 STATUS_LABEL = {
     Status.FIRED: "fired",
@@ -83,7 +83,7 @@ def answer_text(kb: KnowledgeBase, ind_id: str, a: Answer | None) -> str:
         return "unknown"
     spec = kb.indicators.get(ind_id)
     unit = f" {spec.unit}" if spec is not None and spec.unit else ""
-    return format_value(spec, a.value) + unit
+    return format_value(a.value) + unit
 
 
 def _evidence(a: Answer | None) -> str:

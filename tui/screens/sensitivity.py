@@ -15,11 +15,11 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from diagnostics import analysis
-from diagnostics.assessment import Assessor, validate_answers
+from diagnostics.answers import format_value
+from diagnostics.assessment import Assessor
 from diagnostics.evaluator import Status
 from diagnostics.kb import KnowledgeBase
 from diagnostics.profile import Profile
-from diagnostics.session import format_value
 
 from ..actions import MODAL_ACTS, bindings
 from ..explain import STATUS_LABEL, status_rich
@@ -49,7 +49,7 @@ def sensitivity_rows(assessor: Assessor, profile: Profile, rule_id: str) -> list
 
 
 def _shown(kb: KnowledgeBase, ind: str, value: Any) -> str:
-    return "not answered" if value is None else format_value(kb.indicators.get(ind), value)
+    return "not answered" if value is None else format_value(value)
 
 
 def _region(ind: str, region: str) -> str:
@@ -57,28 +57,12 @@ def _region(ind: str, region: str) -> str:
 
 
 def single_changes(assessor: Assessor, profile: Profile, rule_id: str) -> list[SensRow]:
-    """Every single answer change (or making an answer unknown) that changes the rule's status.
-    The analysis covers fired and open findings only; this covers not fired and not applicable."""
+    """Every single answer change (or making an answer unknown) that changes the rule's status
+    (the analysis covers fired and open findings; this covers not fired and not applicable)."""
     kb = assessor.kb
-    values = validate_answers(profile, kb)
-    evaluate = assessor.evaluator.evaluate
-    base = evaluate(values)[rule_id].status
-    rows: list[SensRow] = []
-    for ind in analysis.closure_indicators(kb, rule_id, supporting=False):
-        current = values.get(ind)
-        # One value per class the rules can tell apart is enough to see every status change.
-        tries: list[Any] = [c.value for c in analysis.value_classes(kb, ind, current) if c.value != current]
-        if ind in values:
-            tries.append(None)  # None: the answer becomes unknown
-        for v in tries:
-            trial = {k: x for k, x in values.items() if k != ind}
-            if v is not None:
-                trial[ind] = v
-            status = evaluate(trial)[rule_id].status
-            if status != base:
-                after = "unknown" if v is None else format_value(kb.indicators[ind], v)
-                rows.append(SensRow(((ind, _shown(kb, ind, current), after),), status))
-    return rows
+    return [SensRow(((c.indicator, _shown(kb, c.indicator, c.before),
+                      "unknown" if c.after is None else format_value(c.after)),), c.status)
+            for c in analysis.single_changes(kb, profile, rule_id)]
 
 
 class SensitivityScreen(ModalScreen[None]):

@@ -12,7 +12,7 @@ from textual.widgets import Checkbox, Collapsible, Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from diagnostics import planner
-from diagnostics.assessment import Assessment
+from diagnostics.assessment import Assessment, AssessmentState
 from diagnostics.errors import DiagnosticsError
 from diagnostics.i18n import _, country_name, ngettext
 from diagnostics.profile import Answer, AnswerError, Profile
@@ -41,6 +41,7 @@ class WorkspaceScreen(Screen[None]):
         self.scenario: dict[str, Answer | None] | None = None  # what-if answers, never saved
         self.assessment: Assessment | None = None
         self.base_assessment: Assessment | None = None  # the saved answers' assessment in what-if
+        self._live_state: AssessmentState | None = None  # the last assessed answers, for incremental updates
         self.plan = planner.Plan([])
         self._land_on_plan = True  # a new or reopened assessment opens on the suggested question
         self._version = 0
@@ -210,7 +211,11 @@ class WorkspaceScreen(Screen[None]):
         worker = get_current_worker()
         assessor = self.services.assessor
         started = time.perf_counter()
-        result = assessor.assess(profile)
+        # After the first full assessment, each answer re-decides only what it can reach.
+        last = self._live_state
+        state = assessor.reassess(last, profile) if last is not None else assessor.state(profile)
+        self._live_state = state
+        result = assessor.assessment(state)
         base_result = assessor.assess(base) if base is not None else None
         self._last_assess_seconds = time.perf_counter() - started
         if worker.is_cancelled:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input
 
+from diagnostics.answers import parse_text, parse_year
 from diagnostics.knowledge import Indicator
 from diagnostics.profile import AnswerError
-from diagnostics.session import parse_value, parse_year
 
 
 class Field(Input):
@@ -28,7 +28,7 @@ class AnswerValidator(Validator):
         if not value.strip():
             return self.success()  # blank is "not answered", never stored
         try:
-            parse_value(self.spec, value)
+            parse_text(self.spec, value)
         except AnswerError as exc:
             return self.failure(str(exc))
         return self.success()

@@ -25,6 +25,7 @@ from textual.widgets import (
     Switch,
 )
 
+from diagnostics.answers import format_value, parse_text, parse_year, range_text
 from diagnostics.i18n import N_, _, unit_text, value_label
 from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import Indicator, IndicatorType
@@ -36,7 +37,7 @@ from diagnostics.profile import (
     AnswerError,
     EvidenceGrade,
 )
-from diagnostics.session import Draft, format_value, parse_value, parse_year, range_text, scale_ends
+from diagnostics.session import Draft, scale_ends
 
 from .field import AnswerValidator, Field, YearValidator
 
@@ -197,7 +198,7 @@ class QuestionPane(VerticalScroll):
             self._baseline = tuple(chosen) if known else None
             return SelectionList[str](*[(value_label(spec, v), v, v in chosen) for v in spec.values],
                                       classes="q-set", compact=True)
-        self._baseline = format_value(spec, value) if known else ""
+        self._baseline = format_value(value) if known else ""
         placeholder = {IndicatorType.YEAR: _("year, e.g. 2015"), IndicatorType.TEXT: _("text")}.get(
             t, _("number in {unit}").format(unit=unit_text(spec.unit)) if spec.unit else _("number"))
         return Field(self._baseline, placeholder=placeholder, validators=[AnswerValidator(spec)],
@@ -244,7 +245,7 @@ class QuestionPane(VerticalScroll):
         if a.unknown:
             return Text(_("Recorded as unknown"), style="yellow")
         unit = f" {unit_text(self.spec.unit)}" if self.spec.unit else ""
-        return Text.assemble((_("Recorded: "), "green"), format_value(self.spec, a.value) + unit)
+        return Text.assemble((_("Recorded: "), "green"), format_value(a.value) + unit)
 
     def focus_value(self) -> None:
         w = self.value_input()
@@ -273,7 +274,7 @@ class QuestionPane(VerticalScroll):
         if isinstance(w, SelectionList):
             return tuple(w.selected)
         assert isinstance(w, Input)
-        return parse_value(self.spec, w.value) if w.value.strip() else None
+        return parse_text(self.spec, w.value) if w.value.strip() else None
 
     def _error(self, message: str) -> None:
         self.error = message
@@ -311,7 +312,7 @@ class QuestionPane(VerticalScroll):
             return False
         ok = self._store(Answer(value=value, **meta))
         if ok:
-            self._baseline = format_value(self.spec, value) if isinstance(self.value_input(), Input) else value
+            self._baseline = format_value(value) if isinstance(self.value_input(), Input) else value
         return ok
 
     def record(self) -> bool:
@@ -333,7 +334,7 @@ class QuestionPane(VerticalScroll):
         w = self.value_input()
         if isinstance(w, Input) and w.value.strip() and w.value.strip() != str(self._baseline).strip():
             try:
-                value = parse_value(self.spec, w.value)
+                value = parse_text(self.spec, w.value)
             except AnswerError as exc:
                 return _("not saved: {error}").format(error=exc)
             if not self.record_value(value):
@@ -415,7 +416,7 @@ class QuestionPane(VerticalScroll):
                 self._store(None)  # emptying the field clears the answer
             return
         try:
-            value = parse_value(self.spec, text)
+            value = parse_text(self.spec, text)
         except AnswerError as exc:
             self._error(str(exc))
             return

@@ -37,8 +37,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .chaining import Chaining, ChainingError
 from .errors import EngineError
-from .logic import Chaining, ChainingError
 
 if TYPE_CHECKING:
     from .kb import KnowledgeBase

@@ -3,8 +3,8 @@
 Every three-valued question in the code base is answered here: the rule statuses of a
 profile (full mode), the statuses after a few answers change (incremental mode, for the
 planner, sensitivity, what-if and the TUI's live panel), and, on demand, the explanation
-of one rule (which leaves made it true, false or open). The durable-rules backend reads
-its compiled parts from here too (`engine_parts`).
+of one rule (which leaves made it true, false or open). The forward-chaining form of the
+rules (`LogicCore.chaining`, see diagnostics.chaining) is compiled from the same trees.
 
 Truth values are small ints (F < U < T) so that Kleene's `all` is a minimum and `any` a
 maximum; `kleene` below is the one truth table, used by every node kind.
@@ -13,7 +13,6 @@ maximum; `kleene` below is the one truth table, used by every node kind.
 from __future__ import annotations
 
 import heapq
-import itertools
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from .knowledge import All, AnyOf, AtLeast, Compare, Finding, Known, Not
 
 if TYPE_CHECKING:
+    from .chaining import Chaining
     from .kb import KnowledgeBase
 
 F, U, T = 0, 1, 2
@@ -328,6 +328,8 @@ class LogicCore:
     @cached_property
     def chaining(self) -> Chaining:
         """The rules as forward chaining sees them (raises ChainingError if one cannot be)."""
+        from .chaining import compile_chaining
+
         return compile_chaining(self.kb)
 
     # -- full mode ----------------------------------------------------------------------
@@ -431,158 +433,3 @@ class LogicCore:
 def core(kb: KnowledgeBase) -> LogicCore:
     """The knowledge base's logic core (compiled once, kept on the knowledge base)."""
     return kb.logic
-
-
-# -------------------------------------------------------------------------------------
-# The rules as forward chaining sees them (engine-neutral; engine.py turns them into a
-# durable-rules ruleset, bench/ into CLIPS rules).
-MAX_ALTERNATIVES = 256
-
-
-class ChainingError(ValueError):
-    """A rule cannot be compiled for forward chaining."""
-
-
-@dataclass(eq=False)
-class Part:
-    """A subtree without findings: decided in Python before chaining, posted as a fact if true."""
-
-    id: int  # global, dense
-    rule: str
-    position: int  # order of the premise within its rule (for the "how")
-    section: str  # gate | evidence | when
-    node: Node
-
-
-@dataclass(frozen=True)
-class Premise:
-    """What one pattern of an alternative matches: a true part or a finding."""
-
-    kind: str  # "part" | "finding"
-    key: int  # part id, or the required rule's index
-    positions: tuple[int, ...]  # premise positions it stands for in the rule
-
-
-@dataclass(eq=False)
-class ChainRule:
-    rule: str
-    index: int
-    depth: int  # 1 + the deepest rule it requires: rules fire in this order
-    alternatives: list[tuple[Premise, ...]]  # the ways the rule can fire
-    premises: dict[int, Part | Finding]  # position -> what sits there
-    sections: dict[int, str]  # position -> gate | evidence | when
-
-
-@dataclass(eq=False)
-class Chaining:
-    rules: list[ChainRule]
-    parts: list[Part]
-    consumed: frozenset[str]  # rules whose findings other rules require
-
-    def true_parts(self, values: Values) -> list[int]:
-        empty: dict[str, Status] = {}
-        return [p.id for p in self.parts if p.node.tv(values, empty) == T]
-
-
-def _has_finding(cond: Any) -> bool:
-    from .knowledge import children
-
-    if isinstance(cond, Finding):
-        return True
-    return any(_has_finding(c) for c in children(cond))
-
-
-def compile_chaining(kb: KnowledgeBase) -> Chaining:
-    """Each rule as alternatives over true parts and findings (a DNF over findings only).
-
-    Subtrees without findings collapse into one part each, so a rule's alternatives grow
-    only with its disjunctions over findings, and value tests never reach the engine.
-    """
-    from .kb import condition_parts
-
-    parts: list[Part] = []
-    rules: list[ChainRule] = []
-    index = {rid: i for i, rid in enumerate(kb.rules)}
-    depth: dict[str, int] = {}
-    consumed: set[str] = set()
-    for rid, rule in kb.rules.items():
-        rc = _RuleCompiler(rid, parts)
-        conjuncts = condition_parts(rule)
-        n_gate = 1 if rule.gate is not None else 0
-        n_evidence = 2 if rule.evidence is not None else 0
-        sections = ["gate" if n < n_gate else "evidence" if n < n_gate + n_evidence else "when"
-                    for n in range(len(conjuncts))]
-        # Neighbouring conjuncts without findings (in one section) make one part: one fact.
-        grouped: list[tuple[str, list[Any]]] = []
-        for section, c in zip(sections, conjuncts, strict=True):
-            plain = not _has_finding(c)
-            if grouped and plain and grouped[-1][0] == section and not _has_finding(All(all=tuple(grouped[-1][1]))):
-                grouped[-1][1].append(c)
-            else:
-                grouped.append((section, [c]))
-        alts = _product([rc.dnf(cs[0] if len(cs) == 1 else All(all=tuple(cs)), s) for s, cs in grouped])
-        alternatives: list[tuple[Premise, ...]] = []
-        for alt in alts:
-            by_key: dict[tuple[str, int], list[int]] = {}
-            for pos in sorted(alt):
-                p = rc.premises[pos]
-                key = ("part", p.id) if isinstance(p, Part) else ("finding", index[p.finding])
-                by_key.setdefault(key, []).append(pos)
-            alternatives.append(tuple(Premise(k, i, tuple(ps)) for (k, i), ps in by_key.items()))
-        required = [p.finding for p in rc.premises.values() if isinstance(p, Finding)]
-        consumed.update(required)
-        depth[rid] = 1 + max((depth[r] for r in required), default=0)
-        rules.append(ChainRule(rid, index[rid], depth[rid], alternatives, rc.premises, rc.sections))
-    return Chaining(rules, parts, frozenset(consumed))
-
-
-class _RuleCompiler:
-    """One rule's premises (parts and findings, numbered in tree order) and its DNF over them."""
-
-    def __init__(self, rule_id: str, parts: list[Part]) -> None:
-        self.rule_id = rule_id
-        self.parts = parts  # shared by all rules: part ids are global
-        self.premises: dict[int, Part | Finding] = {}
-        self.sections: dict[int, str] = {}
-
-    def _premise(self, premise: Part | Finding | None, cond: Any, section: str) -> list[frozenset[int]]:
-        pos = len(self.premises)
-        if premise is None:
-            premise = Part(len(self.parts), self.rule_id, pos, section, compile_condition(cond))
-            self.parts.append(premise)
-        self.premises[pos] = premise
-        self.sections[pos] = section
-        return [frozenset((pos,))]
-
-    def dnf(self, cond: Any, section: str) -> list[frozenset[int]]:
-        from .knowledge import children
-
-        if not _has_finding(cond):
-            return self._premise(None, cond, section)
-        if isinstance(cond, Finding):
-            return self._premise(cond, cond, section)
-        kids = children(cond)
-        if isinstance(cond, All):
-            return _product([self.dnf(k, section) for k in kids])
-        if isinstance(cond, AnyOf):
-            return _union([self.dnf(k, section) for k in kids])
-        if isinstance(cond, AtLeast):
-            per = [self.dnf(k, section) for k in kids]
-            return _union([_product(list(combo)) for combo in itertools.combinations(per, cond.at_least.k)])
-        raise TypeError(f"unexpected node in a rule's normal form: {cond!r}")
-
-
-def _union(options: list[list[frozenset[int]]]) -> list[frozenset[int]]:
-    out = list(dict.fromkeys(a for opt in options for a in opt))
-    if len(out) > MAX_ALTERNATIVES:
-        raise ChainingError(f"a condition has more than {MAX_ALTERNATIVES} ways to hold over findings")
-    return out
-
-
-def _product(options: list[list[frozenset[int]]]) -> list[frozenset[int]]:
-    acc: list[frozenset[int]] = [frozenset()]
-    for opt in options:
-        acc = list(dict.fromkeys(a | b for a in acc for b in opt))
-        if len(acc) > MAX_ALTERNATIVES:
-            raise ChainingError(f"a condition has more than {MAX_ALTERNATIVES} ways to hold over findings")
-    return acc

@@ -243,7 +243,22 @@ class Assessor:
             if ind_id not in kb.indicators:
                 raise DataError(f"unknown indicator {ind_id!r}{did_you_mean(ind_id, kb.indicators)}")
         profile = base.profile.with_answers(dict(changes))
-        values = validate_answers(profile, kb)  # proxies may move with the measures they read
+        if any(k in self.logic.proxy_related for k in changes):
+            values = validate_answers(profile, kb)  # proxies move with the measures they read
+        else:
+            values = KnownValues(base.values)
+            values.answers = dict(base.values.answers)
+            for ind_id, answer in changes.items():
+                values.pop(ind_id, None)
+                values.answers.pop(ind_id, None)
+                spec = kb.indicators[ind_id]
+                if answer is None or answer.unknown or answer.value is None or spec.display_only:
+                    continue
+                try:
+                    values[ind_id] = check_value(spec, answer.value)
+                except AnswerError as exc:
+                    raise DataError(str(exc)) from None
+                values.answers[ind_id] = answer
         old = base.values.answers
         moved = [k for k in set(old) | set(values.answers)
                  if old.get(k) is not values.answers.get(k) and old.get(k) != values.answers.get(k)]

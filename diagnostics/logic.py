@@ -323,6 +323,10 @@ class LogicCore:
         for rid, rule in kb.rules.items():
             for c in rule.supporting:
                 self.supporters.setdefault(c.indicator, []).append(self.index[rid])
+        # standard measures with a proxy rule and the indicators they stand in for
+        self.proxy_related = frozenset(
+            [i.id for i in kb.indicators.values() if i.proxy_for]
+            + [p.indicator for i in kb.indicators.values() for p in i.proxy_for])
         self.translations: dict[str, Any] = {}  # engine backends keep their compiled form here
 
     @cached_property

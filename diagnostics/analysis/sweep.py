@@ -203,22 +203,28 @@ class SweepRunner:
         self.cache_on = cache
         self.cache_size = cache_size
         self._cache: dict[tuple[Any, ...], tuple[tuple[str, str | None], ...]] = {}
-        self._bases: dict[str, tuple[Profile, AssessmentState]] = {}
+        self._last: dict[str, tuple[Profile, AssessmentState]] = {}  # profile label -> (base, last state)
         self.assessed = 0  # scenarios decided (not served from the cache)
 
-    def _base(self, label: str, base: Profile) -> AssessmentState:
-        hit = self._bases.get(label)
+    def _decide(self, label: str, base: Profile, changes: Mapping[str, Answer | None]) -> AssessmentState:
+        """The scenario's state, reached from the previous scenario of the same profile (grid
+        points next to each other differ in one answer, so little needs re-deciding)."""
+        hit = self._last.get(label)
         if hit is None or hit[0] is not base:
             hit = (base, self.assessor.state(base, file=label))
-            self._bases[label] = hit
-        return hit[1]
+        state = self.assessor.reassess(hit[1], base.with_answers(dict(changes)))
+        self._last[label] = (base, state)
+        return state
 
     def row(self, index: int, label: str, base: Profile, scenario: str,
             changes: Mapping[str, Answer | None]) -> SweepRow:
         key = (label, _signature(self.assessor.kb, changes)) if self.cache_on else None
         cells = self._cache.get(key) if key is not None else None
         if cells is None:
-            state = self.assessor.update(self._base(label, base), changes)
+            for ind in changes:
+                if ind not in self.assessor.kb.indicators:
+                    raise DataError(f"unknown indicator {ind!r}{did_you_mean(ind, self.assessor.kb.indicators)}")
+            state = self._decide(label, base, changes)
             self.assessed += 1
             cells = tuple((state.findings[r].status.value, state.findings[r].confidence) for r in self.rules)
             if key is not None:

@@ -180,6 +180,7 @@ class AssessmentState:
     tier: Tier | None
     findings: dict[str, FindingResult] = field(default_factory=dict)
     outcomes: dict[str, RuleOutcome] = field(default_factory=dict)
+    explained: bool = True  # False once updated without explanations (statuses and levels only)
 
 
 class Assessor:
@@ -235,7 +236,8 @@ class Assessor:
         self._explain(state, status, how)
         return state
 
-    def update(self, base: AssessmentState, changes: Mapping[str, Answer | None]) -> AssessmentState:
+    def update(self, base: AssessmentState, changes: Mapping[str, Answer | None], *,
+               explain: bool = True) -> AssessmentState:
         """The state after some answers change: only the rules the changed answers can reach
         are re-decided (by the logic core, incrementally) and re-explained; the rest is reused."""
         kb = self.kb
@@ -263,17 +265,23 @@ class Assessor:
         moved = [k for k in set(old) | set(values.answers)
                  if old.get(k) is not values.answers.get(k) and old.get(k) != values.answers.get(k)]
         status = self.logic.update(base.status, values, moved)
-        state = AssessmentState(profile, values, status, base.tier, dict(base.findings), dict(base.outcomes))
-        self._explain(state, {r: status[r] for r in self.logic.reached(moved)}, {})
+        state = AssessmentState(profile, values, status, base.tier, dict(base.findings), dict(base.outcomes),
+                                explained=base.explained and explain)
+        reached = {r: status[r] for r in self.logic.reached(moved)}
+        if explain:
+            self._explain(state, reached, {})
+        else:
+            self._decide(state, reached)
         return state
 
-    def reassess(self, base: AssessmentState, profile: Profile) -> AssessmentState:
+    def reassess(self, base: AssessmentState, profile: Profile, *, explain: bool = True) -> AssessmentState:
         """The state of `profile`, reached from `base` incrementally (a live panel's next answer)."""
         if profile.family != base.profile.family or profile.country != base.profile.country:
             return self.state(profile)
         old, new = base.profile.answers, profile.answers
-        changes = {k: new.get(k) for k in set(old) | set(new) if old.get(k) != new.get(k)}
-        state = self.update(base, changes)
+        changes = {k: new.get(k) for k in set(old) | set(new)
+                   if old.get(k) is not new.get(k) and old.get(k) != new.get(k)}
+        state = self.update(base, changes, explain=explain)
         state.profile = profile
         return state
 
@@ -294,6 +302,8 @@ class Assessor:
 
     def assessment(self, state: AssessmentState, *, now: dt.datetime | None = None) -> Assessment:
         """The assessment document of a state."""
+        if not state.explained:
+            raise ValueError("this state was updated without explanations: reassess it with explain=True")
         profile, findings, outcomes, tier = state.profile, state.findings, state.outcomes, state.tier
         ordered = sorted(findings.values(), key=_display_order)
         answered = sum(1 for a in profile.answers.values() if a.known)
@@ -360,8 +370,7 @@ class Assessor:
             fields["trace"] = trace
             fields["supporting"] = [c.describe() for c in rule.supporting
                                     if c.indicator in values and holds(c, values[c.indicator])]
-        # Built from checked parts, so pydantic's validation is skipped (model_construct).
-        f = FindingResult.model_construct(
+        f = FindingResult(
             rule=rule.id, title=rule.title, layer=rule.layer.value, role=rule.role, theme=rule.theme,
             function=rule.function.value, status=status, severity=rule.severity.value,
             missing=outcome.missing, waiting_on=outcome.waiting_on,
@@ -371,12 +380,52 @@ class Assessor:
             background=rule.background, **fields,
         )
         if status is _FIRED:
-            f.confidence, f.confidence_reasons = self._confidence(rule, f, tier, done)
+            premises = [done[t.rule] for t in f.trace if t.kind == "finding" and t.rule is not None and t.rule in done]
+            grades = {t.evidence or "ungraded" for t in f.trace if t.kind == "answer"}
+            proxied = {t.indicator for t in f.trace if t.kind == "answer" and t.proxy and t.indicator}
+            f.confidence, f.confidence_reasons, f.evidence_kinds, f.proxies = self._confidence(
+                rule, grades, proxied, premises, f.supporting, tier)
         return f
 
-    def _confidence(self, rule: Rule, f: FindingResult, tier: Tier | None,
-                    done: Mapping[str, FindingResult]) -> tuple[Confidence, list[str]]:
-        """The rubric of MAP.md §9: rule evidence, independent source types beneath, tier."""
+    def _decide(self, state: AssessmentState, rules: Mapping[str, Status]) -> None:
+        """Statuses and confidence levels of `rules` without their explanations (for sweeps)."""
+        values, findings = state.values, state.findings
+        for rule_id, st in rules.items():
+            rule = self.kb.rules[rule_id]
+            extra: dict[str, Any] = {}
+            if st is _FIRED:
+                grades: set[str] = set()
+                proxied: set[str] = set()
+                premises: list[FindingResult] = []
+                used = [lf.leaf for lf in self.logic.outcome(rule_id, values, state.status).true_leaves]
+                if rule.evidence is not None:
+                    used += [Known(known=i) for i in (*rule.evidence.formal, *rule.evidence.informal)
+                             if i in values.answers]
+                for leaf in used:
+                    if isinstance(leaf, Finding):
+                        if leaf.finding in findings:
+                            premises.append(findings[leaf.finding])
+                        continue
+                    ind = leaf.indicator if isinstance(leaf, Compare) else leaf.known
+                    a = values.answers[ind]
+                    grades.add(a.evidence.value if a.evidence else "ungraded")
+                    if a.proxy:
+                        proxied.add(ind)
+                supporting = [c.describe() for c in rule.supporting
+                              if c.indicator in values and holds(c, values[c.indicator])]
+                conf, _, kinds, proxies = self._confidence(rule, grades, proxied, premises, supporting, state.tier)
+                extra = {"confidence": conf, "evidence_kinds": kinds, "proxies": proxies}
+            findings[rule_id] = FindingResult(
+                rule=rule.id, title=rule.title, layer=rule.layer.value, theme=rule.theme,
+                function=rule.function.value, status=st, severity=rule.severity.value, **extra)
+
+    def _confidence(self, rule: Rule, grades: set[str], proxied: set[str], premises: list[FindingResult],
+                    supporting: list[str], tier: Tier | None) -> tuple[Confidence, list[str], list[str], list[str]]:
+        """The rubric of MAP.md §9: rule evidence, independent source types beneath, tier.
+
+        `grades` and `proxied` are the evidence grades and the proxied indicators of the answers
+        the rule used itself; returns the level, its reasons, and the evidence kinds and
+        proxied indicators of everything beneath."""
         level = 2
         reasons: list[str] = []
         grades = set(rule.evidence_grade.replace("contested:", "").split("+"))
@@ -391,15 +440,12 @@ class Assessor:
         else:
             level = 1
             reasons.append("this link is the thesis author's interpretation")
-        premises = [done[s.rule] for s in f.trace if s.kind == "finding" and s.rule is not None and s.rule in done]
-        beneath = {s.evidence or "ungraded" for s in f.trace if s.kind == "answer"}
+        beneath = set(grades)
+        proxied = set(proxied)
         for p in premises:
             beneath.update(p.evidence_kinds)
-        f.evidence_kinds = sorted(beneath)
-        proxied = {s.indicator for s in f.trace if s.kind == "answer" and s.proxy and s.indicator}
-        for p in premises:
             proxied.update(p.proxies)
-        f.proxies = sorted(proxied)
+        kinds, proxies = sorted(beneath), sorted(proxied)
         independent = beneath & {EvidenceGrade.DOCUMENTED.value, EvidenceGrade.SURVEY.value,
                                  EvidenceGrade.INTERVIEW.value}
         if not independent:
@@ -414,16 +460,16 @@ class Assessor:
             reasons.append(f"the answers beneath come from one source type ({next(iter(independent))})")
         else:
             reasons.append("the answers beneath come from independent source types: " + ", ".join(sorted(independent)))
-        if f.proxies:
+        if proxies:
             # A survey measure read as an informal indicator is an inference, not an observation.
             level = min(level, 1)
-            reasons.append("rests on a survey proxy for " + ", ".join(f.proxies)
+            reasons.append("rests on a survey proxy for " + ", ".join(proxies)
                            + " (a standard measure read in place of the analyst's own evidence)")
         if any(p.confidence == "low" for p in premises):
             level = min(level, 1)
             reasons.append("a finding it builds on has low confidence")
-        if f.supporting:
-            reasons.append("supporting evidence holds: " + "; ".join(f.supporting))
+        if supporting:
+            reasons.append("supporting evidence holds: " + "; ".join(supporting))
         if tier is None:
             level = min(level, 1)
             reasons.append("the country family has no tier, so fit with the thesis case is unknown")
@@ -435,7 +481,7 @@ class Assessor:
             reasons.append(f"tier {tier.value}: outside the post-Soviet scope the thesis studied (analogy only)")
         else:
             reasons.append(f"tier {tier.value}: shares the legacy of the thesis case")
-        return CONFIDENCE_ORDER[level], reasons  # type: ignore[return-value]
+        return CONFIDENCE_ORDER[level], reasons, kinds, proxies  # type: ignore[return-value]
 
 
 def undecided_indicators(outcomes: Mapping[str, RuleOutcome], rule_id: str) -> list[str]:
@@ -455,16 +501,16 @@ def undecided_indicators(outcomes: Mapping[str, RuleOutcome], rule_id: str) -> l
 
 
 def _answer_step(ind: str, a: Answer, condition: str) -> TraceStep:
-    return TraceStep.model_construct(kind="answer", condition=condition, indicator=ind,
-                                     value=list(a.value) if isinstance(a.value, tuple) else a.value,
-                                     source=a.source, evidence=a.evidence.value if a.evidence else None,
-                                     as_of=a.as_of, proxy=a.proxy)
+    return TraceStep(kind="answer", condition=condition, indicator=ind,
+                      value=list(a.value) if isinstance(a.value, tuple) else a.value,
+                      source=a.source, evidence=a.evidence.value if a.evidence else None,
+                      as_of=a.as_of, proxy=a.proxy)
 
 
 def _step(lf: LeafResult, values: KnownValues) -> TraceStep:
     leaf = lf.leaf
     if isinstance(leaf, Finding):
-        return TraceStep.model_construct(kind="finding", condition=lf.describe(), rule=leaf.finding)
+        return TraceStep(kind="finding", condition=lf.describe(), rule=leaf.finding)
     ind = leaf.indicator if isinstance(leaf, Compare) else leaf.known
     return _answer_step(ind, values.answers[ind], lf.describe())
 

@@ -527,7 +527,7 @@ def test_incremental_reassessment_equals_a_fresh_assessment(
     base = mini_kb if which == "mini" else kb
     assessor = Assessor(base)
     profile = mini_profile(**FIRING) if which == "mini" else kz_profile
-    state = assessor.state(profile)
+    state = light = assessor.state(profile)
     rng = random.Random(3)
     inds = [i for i, s in base.indicators.items() if not s.display_only]
     grades = ["documented", "survey", "interview", "expert_judgement", "secondary"]
@@ -540,5 +540,8 @@ def test_incremental_reassessment_equals_a_fresh_assessment(
                             Answer(value=drawn[ind], evidence=rng.choice(grades), source="test"))
         profile = profile.with_answers(changes)
         state = assessor.reassess(state, profile)
+        light = assessor.reassess(light, profile, explain=False)  # what sweeps use
         fresh = assessor.assess(profile)
         assert assessor.assessment(state).model_dump(exclude={"audit"}) == fresh.model_dump(exclude={"audit"})
+        assert {r: (f.status, f.confidence) for r, f in light.findings.items()} == {
+            f.rule: (f.status, f.confidence) for f in fresh.findings}

@@ -289,6 +289,7 @@ class Assessor:
                  how: Mapping[str, tuple[int, ...]]) -> None:
         """Build the findings of `rules` (in topological order) into `state`."""
         values = state.values
+        steps: dict[tuple[str, str], TraceStep] = {}  # one step per premise text, shared by the findings using it
         for rule_id, st in rules.items():
             rule = self.kb.rules[rule_id]
             if st is Status.FIRED and rule_id in how:
@@ -298,7 +299,7 @@ class Assessor:
                 outcome = self.logic.outcome(rule_id, values, state.status)
                 leaves = outcome.true_leaves
             state.outcomes[rule_id] = outcome
-            state.findings[rule_id] = self._finding(rule, outcome, leaves, values, state.tier, state.findings)
+            state.findings[rule_id] = self._finding(rule, outcome, leaves, values, state.tier, state.findings, steps)
 
     def assessment(self, state: AssessmentState, *, now: dt.datetime | None = None) -> Assessment:
         """The assessment document of a state."""
@@ -352,7 +353,8 @@ class Assessor:
         return out
 
     def _finding(self, rule: Rule, outcome: RuleOutcome, how: list[LeafResult], values: KnownValues,
-                 tier: Tier | None, done: Mapping[str, FindingResult]) -> FindingResult:
+                 tier: Tier | None, done: Mapping[str, FindingResult],
+                 steps: dict[tuple[str, str], TraceStep]) -> FindingResult:
         status = outcome.status
         fields: dict[str, Any] = {}
         if status is _NOT_APPLICABLE:
@@ -361,12 +363,15 @@ class Assessor:
         elif status is _NOT_FIRED:
             fields["why_not"] = [_describe(lf) for lf in outcome.false_leaves]
         elif status is _FIRED:
-            trace = [_step(lf, values) for lf in how]
+            trace = [_step(lf, values, steps) for lf in how]
             if rule.evidence is not None:
                 for i in (*rule.evidence.formal, *rule.evidence.informal):
                     a = values.answers.get(i)
                     if a is not None and a.known:
-                        trace.append(_answer_step(i, a, f"{i} is answered (mismatch evidence)"))
+                        key = (i, "evidence")
+                        if key not in steps:
+                            steps[key] = _answer_step(i, a, f"{i} is answered (mismatch evidence)")
+                        trace.append(steps[key])
             fields["trace"] = trace
             fields["supporting"] = [c.describe() for c in rule.supporting
                                     if c.indicator in values and holds(c, values[c.indicator])]
@@ -419,11 +424,11 @@ class Assessor:
                 rule=rule.id, title=rule.title, layer=rule.layer.value, theme=rule.theme,
                 function=rule.function.value, status=st, severity=rule.severity.value, **extra)
 
-    def _confidence(self, rule: Rule, grades: set[str], proxied: set[str], premises: list[FindingResult],
+    def _confidence(self, rule: Rule, answer_grades: set[str], proxied: set[str], premises: list[FindingResult],
                     supporting: list[str], tier: Tier | None) -> tuple[Confidence, list[str], list[str], list[str]]:
         """The rubric of MAP.md §9: rule evidence, independent source types beneath, tier.
 
-        `grades` and `proxied` are the evidence grades and the proxied indicators of the answers
+        `answer_grades` and `proxied` are the evidence grades and the proxied indicators of the answers
         the rule used itself; returns the level, its reasons, and the evidence kinds and
         proxied indicators of everything beneath."""
         level = 2
@@ -440,7 +445,7 @@ class Assessor:
         else:
             level = 1
             reasons.append("this link is the thesis author's interpretation")
-        beneath = set(grades)
+        beneath = set(answer_grades)
         proxied = set(proxied)
         for p in premises:
             beneath.update(p.evidence_kinds)
@@ -507,12 +512,18 @@ def _answer_step(ind: str, a: Answer, condition: str) -> TraceStep:
                       as_of=a.as_of, proxy=a.proxy)
 
 
-def _step(lf: LeafResult, values: KnownValues) -> TraceStep:
+def _step(lf: LeafResult, values: KnownValues, steps: dict[tuple[str, str], TraceStep]) -> TraceStep:
+    text = lf.describe()
     leaf = lf.leaf
-    if isinstance(leaf, Finding):
-        return TraceStep(kind="finding", condition=lf.describe(), rule=leaf.finding)
-    ind = leaf.indicator if isinstance(leaf, Compare) else leaf.known
-    return _answer_step(ind, values.answers[ind], lf.describe())
+    ind = leaf.finding if isinstance(leaf, Finding) else leaf.indicator if isinstance(leaf, Compare) else leaf.known
+    step = steps.get((ind, text))
+    if step is None:
+        if isinstance(leaf, Finding):
+            step = TraceStep(kind="finding", condition=text, rule=ind)
+        else:
+            step = _answer_step(ind, values.answers[ind], text)
+        steps[(ind, text)] = step
+    return step
 
 
 def _describe(lf: LeafResult) -> str:

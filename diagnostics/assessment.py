@@ -190,6 +190,7 @@ class Assessor:
         self.kb = kb
         self.logic = kb.logic
         self.engine_name = engine
+        self._statics: dict[str, dict[str, Any]] = {}
         if engine == "durable":
             from .engine import DurableEngine  # the only import of durable-rules
 
@@ -376,13 +377,9 @@ class Assessor:
             fields["supporting"] = [c.describe() for c in rule.supporting
                                     if c.indicator in values and holds(c, values[c.indicator])]
         f = FindingResult(
-            rule=rule.id, title=rule.title, layer=rule.layer.value, role=rule.role, theme=rule.theme,
-            function=rule.function.value, status=status, severity=rule.severity.value,
-            missing=outcome.missing, waiting_on=outcome.waiting_on,
-            missing_evidence=outcome.missing_evidence,
-            rolls_up_to=list(self.kb.rolls_up_to.get(rule.id, [])),
-            directions=list(rule.directions), citations=list(rule.citations),
-            background=rule.background, **fields,
+            **self._static(rule), status=status, missing=outcome.missing, waiting_on=outcome.waiting_on,
+            missing_evidence=outcome.missing_evidence, rolls_up_to=list(self.kb.rolls_up_to.get(rule.id, [])),
+            directions=list(rule.directions), citations=list(rule.citations), **fields,
         )
         if status is _FIRED:
             premises = [done[t.rule] for t in f.trace if t.kind == "finding" and t.rule is not None and t.rule in done]
@@ -391,6 +388,16 @@ class Assessor:
             f.confidence, f.confidence_reasons, f.evidence_kinds, f.proxies = self._confidence(
                 rule, grades, proxied, premises, f.supporting, tier)
         return f
+
+    def _static(self, rule: Rule) -> dict[str, Any]:
+        """The fields of a finding that come from its rule alone (computed once per rule)."""
+        hit = self._statics.get(rule.id)
+        if hit is None:
+            hit = {"rule": rule.id, "title": rule.title, "layer": rule.layer.value, "role": rule.role,
+                   "theme": rule.theme, "function": rule.function.value, "severity": rule.severity.value,
+                   "background": rule.background}
+            self._statics[rule.id] = hit
+        return hit
 
     def _decide(self, state: AssessmentState, rules: Mapping[str, Status]) -> None:
         """Statuses and confidence levels of `rules` without their explanations (for sweeps)."""
@@ -413,16 +420,14 @@ class Assessor:
                         continue
                     ind = leaf.indicator if isinstance(leaf, Compare) else leaf.known
                     a = values.answers[ind]
-                    grades.add(a.evidence.value if a.evidence else "ungraded")
+                    grades.add(_GRADE[a.evidence] if a.evidence else "ungraded")
                     if a.proxy:
                         proxied.add(ind)
                 supporting = [c.describe() for c in rule.supporting
                               if c.indicator in values and holds(c, values[c.indicator])]
                 conf, _, kinds, proxies = self._confidence(rule, grades, proxied, premises, supporting, state.tier)
                 extra = {"confidence": conf, "evidence_kinds": kinds, "proxies": proxies}
-            findings[rule_id] = FindingResult(
-                rule=rule.id, title=rule.title, layer=rule.layer.value, theme=rule.theme,
-                function=rule.function.value, status=st, severity=rule.severity.value, **extra)
+            findings[rule_id] = FindingResult(**self._static(rule), status=st, **extra)
 
     def _confidence(self, rule: Rule, answer_grades: set[str], proxied: set[str], premises: list[FindingResult],
                     supporting: list[str], tier: Tier | None) -> tuple[Confidence, list[str], list[str], list[str]]:
@@ -508,7 +513,7 @@ def undecided_indicators(outcomes: Mapping[str, RuleOutcome], rule_id: str) -> l
 def _answer_step(ind: str, a: Answer, condition: str) -> TraceStep:
     return TraceStep(kind="answer", condition=condition, indicator=ind,
                       value=list(a.value) if isinstance(a.value, tuple) else a.value,
-                      source=a.source, evidence=a.evidence.value if a.evidence else None,
+                      source=a.source, evidence=_GRADE[a.evidence] if a.evidence else None,
                       as_of=a.as_of, proxy=a.proxy)
 
 
@@ -540,6 +545,7 @@ def _describe(lf: LeafResult) -> str:
     return f"needs {lf.describe()}, but the answer is {actual}"
 
 
+_GRADE = {g: g.value for g in EvidenceGrade}  # an enum's .value is slow in the hot path
 _FIRED, _NOT_FIRED, _NOT_APPLICABLE = Status.FIRED, Status.NOT_FIRED, Status.NOT_APPLICABLE
 ROLE_ORDER = {"root_cause": 0, "diagnosis": 1, "function_rollup": 2, "outcome": 3, None: 4}
 

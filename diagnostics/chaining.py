@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .knowledge import All, AnyOf, AtLeast, Finding
-from .logic import Node, Status, T, Values, compile_condition
+from .logic import Node, Status, T, Values, compile_condition, threshold
 
 if TYPE_CHECKING:
     from .kb import KnowledgeBase
@@ -30,7 +30,7 @@ class ChainingError(ValueError):
 class Part:
     """A subtree without findings: decided in Python before chaining, posted as a fact if true."""
 
-    id: int  # global, dense
+    id: int  # global and dense among the parts posted as facts; -1 if merged into another
     rule: str
     position: int  # order of the premise within its rule (for the "how")
     section: str  # gate | evidence | when
@@ -89,7 +89,7 @@ def compile_chaining(kb: KnowledgeBase) -> Chaining:
     depth: dict[str, int] = {}
     consumed: set[str] = set()
     for rid, rule in kb.rules.items():
-        rc = _RuleCompiler(rid, parts)
+        rc = _RuleCompiler(rid)
         conjuncts = condition_parts(rule)
         n_gate = 1 if rule.gate is not None else 0
         n_evidence = 2 if rule.evidence is not None else 0
@@ -104,12 +104,27 @@ def compile_chaining(kb: KnowledgeBase) -> Chaining:
             else:
                 grouped.append((section, [c]))
         alts = _product([rc.dnf(cs[0] if len(cs) == 1 else All(all=tuple(cs)), s) for s, cs in grouped])
+        own = [p for p in rc.premises.values() if isinstance(p, Part)]
+        merged: Part | None = None
+        if len(alts) == 1 and len(own) > 1:
+            # One way to fire: all its parts must hold, so they are posted as one fact.
+            kids = tuple(p.node for p in own)
+            node = Node("all", threshold(tuple(k.tv for k in kids), len(kids)), kids, need=len(kids))
+            merged = Part(len(parts), rid, own[0].position, "merged", node)
+            parts.append(merged)
+        else:
+            for p in own:
+                p.id = len(parts)
+                parts.append(p)
         alternatives: list[tuple[Premise, ...]] = []
         for alt in alts:
             by_key: dict[tuple[str, int], list[int]] = {}
             for pos in sorted(alt):
-                p = rc.premises[pos]
-                key = ("part", p.id) if isinstance(p, Part) else ("finding", index[p.finding])
+                premise = rc.premises[pos]
+                if isinstance(premise, Part):
+                    key = ("part", merged.id if merged is not None else premise.id)
+                else:
+                    key = ("finding", index[premise.finding])
                 by_key.setdefault(key, []).append(pos)
             alternatives.append(tuple(Premise(k, i, tuple(ps)) for (k, i), ps in by_key.items()))
         required = [p.finding for p in rc.premises.values() if isinstance(p, Finding)]
@@ -122,17 +137,15 @@ def compile_chaining(kb: KnowledgeBase) -> Chaining:
 class _RuleCompiler:
     """One rule's premises (parts and findings, numbered in tree order) and its DNF over them."""
 
-    def __init__(self, rule_id: str, parts: list[Part]) -> None:
+    def __init__(self, rule_id: str) -> None:
         self.rule_id = rule_id
-        self.parts = parts  # shared by all rules: part ids are global
         self.premises: dict[int, Part | Finding] = {}
         self.sections: dict[int, str] = {}
 
     def _premise(self, premise: Part | Finding | None, cond: Any, section: str) -> list[frozenset[int]]:
         pos = len(self.premises)
         if premise is None:
-            premise = Part(len(self.parts), self.rule_id, pos, section, compile_condition(cond))
-            self.parts.append(premise)
+            premise = Part(-1, self.rule_id, pos, section, compile_condition(cond))  # numbered once posted
         self.premises[pos] = premise
         self.sections[pos] = section
         return [frozenset((pos,))]

@@ -92,7 +92,7 @@ class Node:
     texts: tuple[str, str] = ("", "")  # a leaf described as it is, and under a `not`
 
 
-def _threshold(kids: tuple[Test, ...], need: int) -> Test:
+def threshold(kids: tuple[Test, ...], need: int) -> Test:
     n = len(kids)
     most_false = n - need
 
@@ -139,14 +139,14 @@ def compile_condition(cond: Any) -> Node:
         return Node("not", lambda v, s: 2 - inner_tv(v, s), (inner,))
     if isinstance(cond, All):
         kids = tuple(compile_condition(c) for c in cond.all)
-        return Node("all", _threshold(tuple(k.tv for k in kids), len(kids)), kids, need=len(kids))
+        return Node("all", threshold(tuple(k.tv for k in kids), len(kids)), kids, need=len(kids))
     if isinstance(cond, AnyOf):
         kids = tuple(compile_condition(c) for c in cond.any)
-        return Node("any", _threshold(tuple(k.tv for k in kids), 1), kids, need=1)
+        return Node("any", threshold(tuple(k.tv for k in kids), 1), kids, need=1)
     if isinstance(cond, AtLeast):
         kids = tuple(compile_condition(c) for c in cond.at_least.of)
         k = cond.at_least.k
-        return Node("at_least", _threshold(tuple(x.tv for x in kids), k), kids, need=k)
+        return Node("at_least", threshold(tuple(x.tv for x in kids), k), kids, need=k)
     raise TypeError(f"not a condition: {cond!r}")
 
 

@@ -1,0 +1,279 @@
+"""A finding's explanation record (`FindingResult`), built once, here.
+
+The CLI, the TUI and the briefs only format these records. A fired finding's "how" comes
+from the premises its durable-rules firing matched (or, in incremental mode, from the logic
+core), expanded down to the answers with their provenance; a finding that did not fire says
+why not or what is missing; confidence follows the rubric of MAP.md §9.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from .knowledge import Compare, Finding, Known, Rule, Tier
+from .logic import LeafResult, RuleOutcome, Status, T, explain, holds
+from .profile import Answer, EvidenceGrade
+
+if TYPE_CHECKING:
+    from .kb import KnowledgeBase
+
+CONFIDENCE_ORDER = ["low", "medium", "high"]
+
+Confidence = Literal["high", "medium", "low"]
+
+
+class TraceStep(BaseModel):
+    """One premise a finding used: an answer (with its evidence) or another finding."""
+
+    kind: Literal["answer", "finding"]
+    condition: str
+    indicator: str | None = None
+    value: Any = None
+    source: str = ""
+    evidence: str | None = None
+    as_of: int | None = None
+    rule: str | None = None
+    proxy: str = ""  # the standard measure this answer was derived from, if any
+
+
+class FindingResult(BaseModel):
+    rule: str
+    title: str
+    layer: str
+    role: str | None = None  # root_cause | diagnosis | function_rollup | outcome (top level only)
+    theme: str
+    function: str
+    status: Status
+    severity: str
+    confidence: Confidence | None = None
+    confidence_reasons: list[str] = Field(default_factory=list)
+    trace: list[TraceStep] = Field(default_factory=list)  # how it fired
+    why_not: list[str] = Field(default_factory=list)  # failing conditions
+    missing: list[str] = Field(default_factory=list)  # indicators that would decide it
+    waiting_on: list[str] = Field(default_factory=list)  # rules not yet assessable
+    missing_evidence: list[str] = Field(default_factory=list)  # mismatch side(s) absent
+    gate_reason: str = ""
+    supporting: list[str] = Field(default_factory=list)  # evidence+ comparisons that hold
+    evidence_kinds: list[str] = Field(default_factory=list)  # evidence grades of all answers beneath
+    proxies: list[str] = Field(default_factory=list)  # informal indicators beneath read from a survey proxy
+    rolls_up_to: list[str] = Field(default_factory=list)
+    directions: list[str] = Field(default_factory=list)
+    citations: list[str] = Field(default_factory=list)
+    background: bool = False
+
+
+class KnownValues(dict[str, Any]):
+    """Indicator id -> normalised known value, with the answer each value came from.
+
+    `answers` carries each value's provenance (source, evidence, year) into the findings'
+    explanations; a value filled in by a later step (for example from a standard measure)
+    brings its own answer record saying where it came from.
+    """
+
+    answers: dict[str, Answer]
+
+
+class Explainer:
+    """Builds the explanation records of one knowledge base's findings."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.logic = kb.logic
+        self._statics: dict[str, dict[str, Any]] = {}
+
+    def how(self, rule_id: str, positions: tuple[int, ...], values: Mapping[str, Any]) -> list[LeafResult]:
+        """The premises a firing matched, down to the answers: parts are expanded into the
+        comparisons that held in them. Evidence sets are listed separately (see _finding)."""
+        chain = self.logic.chaining.rules[self.logic.index[rule_id]]
+        out: list[LeafResult] = []
+        for pos in positions:
+            if chain.sections[pos] == "evidence":
+                continue
+            premise = chain.premises[pos]
+            if isinstance(premise, Finding):
+                out.append(LeafResult(premise, T))
+            else:
+                out.extend(explain(premise.node, values, {}).true_leaves)
+        return out
+
+    def finding(self, rule: Rule, outcome: RuleOutcome, how: list[LeafResult], values: KnownValues,
+                 tier: Tier | None, done: Mapping[str, FindingResult],
+                 steps: dict[tuple[str, str], TraceStep]) -> FindingResult:
+        status = outcome.status
+        fields: dict[str, Any] = {}
+        if status is _NOT_APPLICABLE:
+            fields["gate_reason"] = rule.gate_reason or "its context gate does not hold"
+            fields["why_not"] = [_describe(lf) for lf in outcome.false_leaves]
+        elif status is _NOT_FIRED:
+            fields["why_not"] = [_describe(lf) for lf in outcome.false_leaves]
+        elif status is _FIRED:
+            trace = [_step(lf, values, steps) for lf in how]
+            if rule.evidence is not None:
+                for i in (*rule.evidence.formal, *rule.evidence.informal):
+                    a = values.answers.get(i)
+                    if a is not None and a.known:
+                        key = (i, "evidence")
+                        if key not in steps:
+                            steps[key] = _answer_step(i, a, f"{i} is answered (mismatch evidence)")
+                        trace.append(steps[key])
+            fields["trace"] = trace
+            fields["supporting"] = [c.describe() for c in rule.supporting
+                                    if c.indicator in values and holds(c, values[c.indicator])]
+        f = FindingResult(
+            **self.static(rule), status=status, missing=outcome.missing, waiting_on=outcome.waiting_on,
+            missing_evidence=outcome.missing_evidence, rolls_up_to=list(self.kb.rolls_up_to.get(rule.id, [])),
+            directions=list(rule.directions), citations=list(rule.citations), **fields,
+        )
+        if status is _FIRED:
+            premises = [done[t.rule] for t in f.trace if t.kind == "finding" and t.rule is not None and t.rule in done]
+            grades = {t.evidence or "ungraded" for t in f.trace if t.kind == "answer"}
+            proxied = {t.indicator for t in f.trace if t.kind == "answer" and t.proxy and t.indicator}
+            f.confidence, f.confidence_reasons, f.evidence_kinds, f.proxies = self.confidence(
+                rule, grades, proxied, premises, f.supporting, tier)
+        return f
+
+    def static(self, rule: Rule) -> dict[str, Any]:
+        """The fields of a finding that come from its rule alone (computed once per rule)."""
+        hit = self._statics.get(rule.id)
+        if hit is None:
+            hit = {"rule": rule.id, "title": rule.title, "layer": rule.layer.value, "role": rule.role,
+                   "theme": rule.theme, "function": rule.function.value, "severity": rule.severity.value,
+                   "background": rule.background}
+            self._statics[rule.id] = hit
+        return hit
+
+    def decide(self, rules: Mapping[str, Status], values: KnownValues, status: Mapping[str, Status],
+               findings: dict[str, FindingResult], tier: Tier | None) -> None:
+        """Statuses and confidence levels of `rules` into `findings`, without explanations (sweeps)."""
+        for rule_id, st in rules.items():
+            rule = self.kb.rules[rule_id]
+            extra: dict[str, Any] = {}
+            if st is _FIRED:
+                grades: set[str] = set()
+                proxied: set[str] = set()
+                premises: list[FindingResult] = []
+                used = [lf.leaf for lf in self.logic.outcome(rule_id, values, status).true_leaves]
+                if rule.evidence is not None:
+                    used += [Known(known=i) for i in (*rule.evidence.formal, *rule.evidence.informal)
+                             if i in values.answers]
+                for leaf in used:
+                    if isinstance(leaf, Finding):
+                        if leaf.finding in findings:
+                            premises.append(findings[leaf.finding])
+                        continue
+                    ind = leaf.indicator if isinstance(leaf, Compare) else leaf.known
+                    a = values.answers[ind]
+                    grades.add(_GRADE[a.evidence] if a.evidence else "ungraded")
+                    if a.proxy:
+                        proxied.add(ind)
+                supporting = [c.describe() for c in rule.supporting
+                              if c.indicator in values and holds(c, values[c.indicator])]
+                conf, _, kinds, proxies = self.confidence(rule, grades, proxied, premises, supporting, tier)
+                extra = {"confidence": conf, "evidence_kinds": kinds, "proxies": proxies}
+            findings[rule_id] = FindingResult(**self.static(rule), status=st, **extra)
+
+    def confidence(self, rule: Rule, answer_grades: set[str], proxied: set[str], premises: list[FindingResult],
+                    supporting: list[str], tier: Tier | None) -> tuple[Confidence, list[str], list[str], list[str]]:
+        """The rubric of MAP.md §9: rule evidence, independent source types beneath, tier.
+
+        `answer_grades` and `proxied` are the evidence grades and the proxied indicators of the answers
+        the rule used itself; returns the level, its reasons, and the evidence kinds and
+        proxied indicators of everything beneath."""
+        level = 2
+        reasons: list[str] = []
+        grades = set(rule.evidence_grade.replace("contested:", "").split("+"))
+        if "doc" in grades:
+            reasons.append(f"the thesis documents this mechanism ({rule.evidence_grade})")
+        elif "int" in grades:
+            level = 1
+            reasons.append(f"the thesis rests this on interviews without documents ({rule.evidence_grade})")
+        elif "blog" in grades:
+            level = 0
+            reasons.append("the thesis's support is mainly a second-hand blog summary")
+        else:
+            level = 1
+            reasons.append("this link is the thesis author's interpretation")
+        beneath = set(answer_grades)
+        proxied = set(proxied)
+        for p in premises:
+            beneath.update(p.evidence_kinds)
+            proxied.update(p.proxies)
+        kinds, proxies = sorted(beneath), sorted(proxied)
+        independent = beneath & {EvidenceGrade.DOCUMENTED.value, EvidenceGrade.SURVEY.value,
+                                 EvidenceGrade.INTERVIEW.value}
+        if not independent:
+            if EvidenceGrade.SECONDARY.value in beneath:
+                level = 0
+                reasons.append("the answers beneath come only from second-hand reports")
+            else:
+                level = min(level, 1)
+                reasons.append("the answers beneath are expert judgements or calibrations only")
+        elif len(independent) == 1:
+            level = min(level, 1)
+            reasons.append(f"the answers beneath come from one source type ({next(iter(independent))})")
+        else:
+            reasons.append("the answers beneath come from independent source types: " + ", ".join(sorted(independent)))
+        if proxies:
+            # A survey measure read as an informal indicator is an inference, not an observation.
+            level = min(level, 1)
+            reasons.append("rests on a survey proxy for " + ", ".join(proxies)
+                           + " (a standard measure read in place of the analyst's own evidence)")
+        if any(p.confidence == "low" for p in premises):
+            level = min(level, 1)
+            reasons.append("a finding it builds on has low confidence")
+        if supporting:
+            reasons.append("supporting evidence holds: " + "; ".join(supporting))
+        if tier is None:
+            level = min(level, 1)
+            reasons.append("the country family has no tier, so fit with the thesis case is unknown")
+        elif tier == Tier.C:
+            level = min(level, 1)
+            reasons.append("tier C: a contrast case whose legacy differs from the thesis case")
+        elif tier in (Tier.D, Tier.E):
+            level = 0
+            reasons.append(f"tier {tier.value}: outside the post-Soviet scope the thesis studied (analogy only)")
+        else:
+            reasons.append(f"tier {tier.value}: shares the legacy of the thesis case")
+        return CONFIDENCE_ORDER[level], reasons, kinds, proxies  # type: ignore[return-value]
+
+
+def _answer_step(ind: str, a: Answer, condition: str) -> TraceStep:
+    return TraceStep(kind="answer", condition=condition, indicator=ind,
+                      value=list(a.value) if isinstance(a.value, tuple) else a.value,
+                      source=a.source, evidence=_GRADE[a.evidence] if a.evidence else None,
+                      as_of=a.as_of, proxy=a.proxy)
+
+
+def _step(lf: LeafResult, values: KnownValues, steps: dict[tuple[str, str], TraceStep]) -> TraceStep:
+    text = lf.describe()
+    leaf = lf.leaf
+    ind = leaf.finding if isinstance(leaf, Finding) else leaf.indicator if isinstance(leaf, Compare) else leaf.known
+    step = steps.get((ind, text))
+    if step is None:
+        if isinstance(leaf, Finding):
+            step = TraceStep(kind="finding", condition=text, rule=ind)
+        else:
+            step = _answer_step(ind, values.answers[ind], text)
+        steps[(ind, text)] = step
+    return step
+
+
+def _describe(lf: LeafResult) -> str:
+    leaf = lf.leaf
+    if isinstance(leaf, Finding):
+        return f"needs {leaf.finding}, which did not fire"
+    if isinstance(leaf, Known):
+        return f"{leaf.known} is not answered"
+    actual = lf.actual
+    if isinstance(actual, tuple):
+        actual = "{" + ", ".join(actual) + "}"
+    elif isinstance(actual, bool):
+        actual = str(actual).lower()
+    return f"needs {lf.describe()}, but the answer is {actual}"
+
+
+_GRADE = {g: g.value for g in EvidenceGrade}  # an enum's .value is slow in the hot path
+_FIRED, _NOT_FIRED, _NOT_APPLICABLE = Status.FIRED, Status.NOT_FIRED, Status.NOT_APPLICABLE

@@ -453,6 +453,7 @@ def localize_kb(kb: KnowledgeBase, catalog: Catalog) -> KnowledgeBase:
         directions[did] = d.model_copy(update={f: _pick(getattr(d, f), getattr(td, f)) for f in DIRECTION_FIELDS})
     localized = dataclasses.replace(kb, indicators=indicators, rules=rules, directions=directions)
     localized.__dict__["digest"] = kb.digest  # cached_property: keep the English stamp
+    localized.__dict__["logic"] = kb.logic  # the same conditions: share the compiled logic core
     localized.__dict__["language"] = catalog.language
     return localized
 

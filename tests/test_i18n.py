@@ -128,7 +128,7 @@ def test_a_missing_translation_falls_back_to_english_with_a_marker(kb: Knowledge
     assert ru.rules[rid].story == FALLBACK_MARKER + kb.rules[rid].story  # field missing: English, marked
     other = next(r for r in kb.rules if r != rid)
     assert ru.rules[other].title == FALLBACK_MARKER + kb.rules[other].title
-    assert ru.rules[rid].when == kb.rules[rid].when and ru.compiled is kb.compiled
+    assert ru.rules[rid].when == kb.rules[rid].when and ru.logic is kb.logic
     assert ru.digest == kb.digest  # the audit stamp does not depend on the language
     assert kb.rules[rid].title != "Несоответствие"  # the English base is untouched
 

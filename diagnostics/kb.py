@@ -150,6 +150,12 @@ class KnowledgeBase:
         return kb
 
     # ---------------------------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        # The compiled logic core holds closures: it is rebuilt after unpickling (kbcache).
+        state = dict(self.__dict__)
+        state.pop("logic", None)
+        return state
+
     @cached_property
     def logic(self) -> LogicCore:
         """The compiled three-valued condition trees of every rule (see diagnostics.logic)."""

@@ -170,3 +170,15 @@ def test_a_knowledge_base_eight_times_the_size_builds_and_assesses(kb: Knowledge
     one = set(DurableEngine(kb).assess(values).fired)
     assert len(fired) == 8 * len(one)
     assert {re.sub(r"_c[2-8]$", "", r) for r in fired} == one
+
+
+def test_a_pickled_knowledge_base_rebuilds_its_logic_core(kb: KnowledgeBase, kz_profile) -> None:
+    # The on-disk knowledge-base cache pickles it; the compiled core (closures) is rebuilt.
+    import pickle
+
+    from diagnostics.assessment import Assessor
+
+    assert kb.logic is not None
+    copy = pickle.loads(pickle.dumps(kb))
+    assert "logic" not in copy.__dict__
+    assert Assessor(copy).assess(kz_profile).fired() == Assessor(kb).assess(kz_profile).fired()

@@ -7,6 +7,8 @@ Measures, on the Kazakhstan reference profile and the thesis knowledge base:
   planner      plan_questions on a half-answered KZ profile; target <= 50 ms
   sweep        a 10,000-scenario grid on KZ with the durable-rules engine, streamed to JSON
                Lines; targets <= 20 s and RSS growth <= 20 MB, no engine error
+  distinct     10,000 scenarios that no two alike (every grid point differs in some
+               comparison the rules make, so nothing is reused); targets <= 10 s, RSS <= 20 MB
 It also prints what the sweep would cost without reusing indistinguishable scenarios, and
 how many diagnoses the planner's first 20 questions decide against random questions.
 """

@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 
 from . import analysis
 from .assessment import Assessment
-from .conditions import compare
-from .evaluator import Status
 from .kb import KnowledgeBase
 from .knowledge import Layer
+from .logic import Status, holds
 from .profile import Answer, Profile
 
 
@@ -58,7 +57,7 @@ def skipped_questions(kb: KnowledgeBase, answers: Mapping[str, Answer],
         if spec.id in answers:
             continue
         cond = spec.ask_if
-        if cond is not None and cond.indicator in known and not compare(cond.op, known[cond.indicator], cond.value):
+        if cond is not None and cond.indicator in known and not holds(cond, known[cond.indicator]):
             out[spec.id] = spec.ask_if_reason or "Not asked: it does not fit this country's earlier answers."
             continue
         if spec.ranking in unranked:

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .answers import format_value, parse_text, parse_year, range_text
 from .errors import DataError
 from .kb import KnowledgeBase
 from .knowledge import IndicatorType
 from .profile import Answer, AnswerError, EvidenceGrade, Profile
-from .session import Draft, format_value, parse_value, parse_year, question_order, range_text, scale_ends
+from .session import Draft, question_order, scale_ends
 from .yamlio import atomic_write
 
 COLUMNS = ("id", "topic", "question", "help", "answers taken", "unit", "answer", "unknown",
@@ -65,7 +66,7 @@ def questionnaire_rows(kb: KnowledgeBase, profile: Profile,
         rows.append({
             "id": ind, "topic": spec.topic, "question": spec.question, "help": spec.help,
             "answers taken": _options(kb, ind), "unit": spec.unit or "",
-            "answer": format_value(spec, a.value) if a is not None and a.known else "",
+            "answer": format_value(a.value) if a is not None and a.known else "",
             "unknown": "yes" if a is not None and a.unknown else "",
             "source": meta.source if meta else "",
             "url": a.url if a is not None else "",
@@ -210,7 +211,7 @@ def parse_questionnaire(kb: KnowledgeBase, path: Path) -> Imported:
         value = None
         if text:
             try:
-                value = parse_value(spec, text)
+                value = parse_text(spec, text)
             except AnswerError as exc:
                 bad("answer", str(exc))
                 continue
@@ -245,7 +246,7 @@ def answer_text(kb: KnowledgeBase, ind: str, a: Answer | None) -> str:
     if a is None:
         return "not answered"
     spec = kb.indicators.get(ind)
-    head = "unknown" if a.unknown else format_value(spec, a.value) + (f" {spec.unit}" if spec and spec.unit else "")
+    head = "unknown" if a.unknown else format_value(a.value) + (f" {spec.unit}" if spec and spec.unit else "")
     bits = [b for b in (a.source, a.evidence.value.replace("_", " ") if a.evidence else "",
                         str(a.as_of) if a.as_of else "", a.note) if b]
     return head + (f" ({'; '.join(bits)})" if bits else "")

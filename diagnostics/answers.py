@@ -78,17 +78,18 @@ def parse_text(indicator: Indicator, text: str, read: NumberReader | None = None
         # The chosen language reads the number (diagnostics.i18n, Babel): where it writes
         # decimals with a comma (Russian), "1,250" is one and a quarter and only spaces are
         # dropped; elsewhere any common convention is recognised (plain_number).
-        from .i18n import decimal_comma
-        from .i18n import read_number as read
+        from .i18n import decimal_comma, read_number
 
+        reader: NumberReader = read_number
         cleaned = _SPACES.sub("", raw) if decimal_comma() else plain_number(raw)
     else:
+        reader = read
         cleaned = _SPACES.sub("", raw)
     percent = cleaned.endswith("%")
     if percent:
         cleaned = cleaned[:-1].strip()
     try:
-        number = read(cleaned)
+        number = reader(cleaned)
     except ValueError:
         raise AnswerError(f"expects a number, got {raw!r}") from None
     if not math.isfinite(number):
@@ -123,6 +124,10 @@ def parse_answer(kb: KnowledgeBase, ind_id: str, text: str, note: str = "what-if
         return None
     if word == "unknown":
         return Answer(unknown=True, note="set on the command line")
+    if read is None:
+        # On the command line a number is read strictly in the chosen language ("0,2" is an
+        # error in English rather than a guess); the TUI's field recognises every convention.
+        from .i18n import read_number as read
     try:
         value = parse_text(spec, word, read)
     except AnswerError as exc:

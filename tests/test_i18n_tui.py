@@ -68,8 +68,8 @@ def test_the_workspace_in_russian_reads_comma_decimals_and_switches_back(registr
 
 
 def test_a_russian_comma_is_always_a_decimal_comma(registry: Registry, data: Path) -> None:
+    from diagnostics.answers import parse_text as parse_value
     from diagnostics.i18n import set_language
-    from diagnostics.session import parse_value
 
     number = next(i for i in registry.kb.indicators.values()
                   if i.type == IndicatorType.NUMBER and (i.max is None or i.max > 1300) and (i.min or 0) <= 1)

@@ -58,10 +58,13 @@ def parse_text(indicator: Indicator, text: str, read: NumberReader | None = None
     if not raw:
         raise AnswerError("type a value, or mark the question unknown")
     if t == IndicatorType.BOOL:
+        from .i18n import _
+
         low = raw.lower()
-        if low not in TRUE_WORDS | FALSE_WORDS:
-            raise AnswerError(f"expects true or false (yes or no), got {raw!r}")
-        return low in TRUE_WORDS
+        yes, no = _("yes").lower(), _("no").lower()  # 'да' and 'нет' in Russian
+        if low not in TRUE_WORDS | FALSE_WORDS | {yes, no}:
+            raise AnswerError(_("expects true or false (yes or no), got {text}").format(text=repr(raw)))
+        return low in TRUE_WORDS or low == yes
     if t == IndicatorType.ENUM:
         if raw not in indicator.values:
             raise AnswerError(f"expects one of: {', '.join(indicator.values)}")

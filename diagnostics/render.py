@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.errors import MarkupError
 from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
@@ -260,25 +261,58 @@ def print_rule(rule: Rule, kb: KnowledgeBase) -> None:
     _print_guidance(out, rule, kb)
 
 
+# Below these widths a table would squeeze its text column to nothing or break ids mid-word,
+# so the lists switch to one record per paragraph: the id and its facts on one line, the
+# title or question wrapped beneath.
+RULES_TABLE_MIN = 110
+INDICATORS_TABLE_MIN = 120
+
+
+def _vertical(out: Console, heading: str, records: Sequence[tuple[str, str, str]]) -> None:
+    out.print(Text(heading, style="bold"))
+    for ident, facts, text in records:
+        out.print(Text.assemble((ident, "bold"), ("  " + facts, "dim")), overflow="fold")
+        out.print(Padding(Text(text), (0, 0, 0, 2)))
+
+
 def print_rule_list(rules: Sequence[Rule]) -> None:
-    table = Table(title=_("{n} rules").format(n=len(rules)), show_lines=False)
+    out = console()
+    heading = _("{n} rules").format(n=len(rules))
+    if out.width < RULES_TABLE_MIN:
+        _vertical(out, heading, [(r.id, " · ".join((_(r.layer.value), _(r.function.value), _(r.severity.value))),
+                                  r.title) for r in rules])
+        return
+    table = Table(title=heading, show_lines=False)
     table.add_column("id", no_wrap=True)
-    table.add_column(_("title"), overflow="fold")
+    table.add_column(_("title"), overflow="fold", min_width=30)
     for col in (N_("layer"), N_("function"), N_("severity")):
         table.add_column(_(col), no_wrap=True)
     for r in rules:
         table.add_row(r.id, r.title, _(r.layer.value), _(r.function.value), _(r.severity.value))
-    console().print(table)
+    out.print(table)
 
 
 def print_indicators(items: Sequence[Indicator], kb: KnowledgeBase) -> None:
-    table = Table(title=_("{n} indicators").format(n=len(items)))
-    for col in ("id", N_("type"), N_("kind"), N_("question"), N_("feeds")):
+    out = console()
+    heading = _("{n} indicators").format(n=len(items))
+
+    def kind(i: Indicator) -> str:
+        return i.type.value + (f" ({i.unit})" if i.unit else "")
+
+    if out.width < INDICATORS_TABLE_MIN:
+        _vertical(out, heading, [(i.id, f"{kind(i)} · {i.evidence_kind.value} · "
+                                  + _("feeds {n}").format(n=len(kb.feeds.get(i.id, []))), i.question)
+                                 for i in items])
+        return
+    table = Table(title=heading)
+    table.add_column("id", no_wrap=True)
+    for col in (N_("type"), N_("kind")):
         table.add_column(_(col), overflow="fold")
+    table.add_column(_("question"), overflow="fold", min_width=40)
+    table.add_column(_("feeds"), no_wrap=True)
     for i in items:
-        t = i.type.value + (f" ({i.unit})" if i.unit else "")
-        table.add_row(i.id, t, i.evidence_kind.value, i.question, str(len(kb.feeds.get(i.id, []))))
-    console().print(table)
+        table.add_row(i.id, kind(i), i.evidence_kind.value, i.question, str(len(kb.feeds.get(i.id, []))))
+    out.print(table)
 
 
 def print_plugins(reports: Sequence[Any]) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from diagnostics.tui.screens.sensitivity import single_changes
 from diagnostics.tui.screens.workspace import WorkspaceScreen
+from textual._wait import wait_for_idle
 from textual.pilot import Pilot
 
 from diagnostics.assessment import Assessor
@@ -20,12 +21,25 @@ async def settle(pilot: Pilot[Any]) -> None:
     planner may move to the suggested question), so this repeats until a round starts none.
     """
     for _ in range(10):
-        await pilot.pause()
+        await quiet(pilot)
         await pilot.app.workers.wait_for_complete()
-        await pilot.wait_for_scheduled_animations()
-        await pilot.pause()
+        await pilot.app.animator.wait_until_complete()
+        await quiet(pilot)
         if not any(w.is_running for w in pilot.app.workers):
             break
+
+
+# Pilot waits at most 30 s for the screen to process its messages; a machine whose cores are
+# all busy can take longer to lay out a long Markdown page. Slow is not wrong, so the tests
+# wait longer (a hung app still fails, after this).
+QUIET_TIMEOUT = 300.0
+
+
+async def quiet(pilot: Pilot[Any]) -> None:
+    """pilot.pause() with a longer wait for the screen's pending messages."""
+    await pilot._wait_for_screen(timeout=QUIET_TIMEOUT)
+    await wait_for_idle(0)
+    pilot.app.screen._on_timer_update()
 
 
 async def settle_screen(pilot: Pilot[Any]) -> None:
@@ -35,7 +49,7 @@ async def settle_screen(pilot: Pilot[Any]) -> None:
     for widget in pilot.app.screen.query("*"):
         if widget.is_scrollable and widget.allow_vertical_scroll and widget.id in ("question", "finding-scroll"):
             widget.scroll_home(animate=False, immediate=True)
-    await pilot.pause()
+    await quiet(pilot)
     await settle(pilot)
 
 

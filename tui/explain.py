@@ -83,7 +83,10 @@ def answer_text(kb: KnowledgeBase, ind_id: str, a: Answer | None) -> str:
         return "unknown"
     spec = kb.indicators.get(ind_id)
     unit = f" {spec.unit}" if spec is not None and spec.unit else ""
-    return format_value(a.value) + unit
+    text = format_value(a.value)
+    if isinstance(a.value, (str, tuple)):  # choices are ids: show them as words
+        text = text.replace("_", " ")
+    return text + unit
 
 
 def _evidence(a: Answer | None) -> str:
@@ -103,11 +106,19 @@ def finding_markdown(kb: KnowledgeBase, assessment: Assessment, profile: Profile
     out = [f"# {md(f.title)}", ""]
     out.append(f"**{STATUS_LABEL[f.status].capitalize()}**"
                + (f" · {f.confidence} confidence" if f.confidence else "")
-               + f" · severity {f.severity} · {f.layer} · {f.function.replace('_', ' ')} · `{f.rule}`")
+               + f" · {f.severity} severity · {LAYER_LABEL.get(f.layer, f.layer)} · "
+               + f"the state as {f.function.replace('_', ' ')}")
     if f.rolls_up_to:
         roots = ", ".join(md(by_id[r].title) if r in by_id else r for r in f.rolls_up_to)
         out.append(f"\nRolls up to: {roots}")
-    out += ["", "## Story", "", md(rule.story), "", "## Mechanism", "", md(rule.mechanism), ""]
+    if profile.country == "KZ":
+        out += ["", "## Story", "", md(rule.story)]
+    else:
+        # The stories are Kazakhstan's, from the thesis; say so under any other country.
+        out += ["", "## The Kazakhstan reference", "",
+                f"*How it happened in Kazakhstan, the thesis's case; the answers test whether it holds "
+                f"for {md(profile.name or profile.country)}.*", "", md(rule.story)]
+    out += ["", "## Mechanism", "", md(rule.mechanism), ""]
 
     if f.status is Status.FIRED:
         out += ["## How it was reached", ""]
@@ -134,12 +145,12 @@ def finding_markdown(kb: KnowledgeBase, assessment: Assessment, profile: Profile
             for ind in undecided[:12]:
                 spec = kb.indicators.get(ind)
                 q = md(spec.question) if spec else ind
-                out.append(f"    - {q} (`{ind}`)")
+                out.append(f"    - {q}")
             if len(undecided) > 12:
                 out.append(f"    - … and {len(undecided) - 12} more")
         for r in f.waiting_on:
             title = md(by_id[r].title) if r in by_id else r
-            out.append(f"- It waits on *{title}* (`{r}`), itself undecided.")
+            out.append(f"- It waits on *{title}*, itself undecided.")
     if rule.counter_examples:
         out += ["", "## Counter-examples", ""] + [f"- {md(c)}" for c in rule.counter_examples]
     out += ["", "## Policy directions", ""]
@@ -169,15 +180,33 @@ def _trace_lines(kb: KnowledgeBase, profile: Profile, f: FindingResult,
             spec = kb.indicators.get(step.indicator)
             a = profile.answers.get(step.indicator)
             q = md(spec.question) if spec else step.indicator
-            out.append(f"{pad}- {q} **{md(answer_text(kb, step.indicator, a))}** "
-                       f"(`{md(step.condition)}`){_evidence(a)}")
+            needs = _needs(kb, step.indicator, step.condition)
+            out.append(f"{pad}- {q} **{md(answer_text(kb, step.indicator, a))}**"
+                       f"{f' (the rule needs {md(needs)})' if needs else ''}{_evidence(a)}")
         elif step.kind == "finding" and step.rule:
             child = by_id.get(step.rule)
             title = md(child.title) if child else step.rule
-            out.append(f"{pad}- because **{title}** fired (`{step.rule}`)")
+            out.append(f"{pad}- because **{title}** was found")
             if child is not None and step.rule not in seen and depth < 6:
                 out += _trace_lines(kb, profile, child, by_id, depth + 1, seen | {step.rule})
     return out or [f"{pad}- (no premises recorded)"]
+
+
+_OPS = (("not in", "none of"), ("in", "one of"), (">=", "at least"), ("<=", "at most"), ("!=", "anything but"),
+        ("==", ""), (">", "more than"), ("<", "less than"))
+
+
+def _needs(kb: KnowledgeBase, ind: str, condition: str) -> str:
+    """The test a premise applies, in words ("at least 4", "one of: x, y"); "" when the answer
+    shown already says it (an equality, or a mere "is answered")."""
+    rest = condition.removeprefix(ind).strip()
+    for op, words in _OPS:
+        if rest.startswith(op + " "):
+            value = rest[len(op):].strip().strip("[]{}()")
+            value = re.sub(r"\btrue\b", "yes", re.sub(r"\bfalse\b", "no", value, flags=re.I), flags=re.I)
+            value = value.replace("'", "").replace('"', "").replace("_", " ")
+            return f"{words} {value}".strip() if words else ""
+    return ""
 
 
 def why_asked_markdown(kb: KnowledgeBase, ind_id: str, assessment: Assessment | None) -> str:
@@ -195,7 +224,7 @@ def why_asked_markdown(kb: KnowledgeBase, ind_id: str, assessment: Assessment | 
         rule = kb.rules[rid]
         f = by_id.get(rid)
         state = f" — {status_text(f)}" if f else ""
-        out.append(f"- **{md(rule.title)}** ({rule.layer.value}){state}")
+        out.append(f"- **{md(rule.title)}** ({LAYER_LABEL.get(rule.layer.value, rule.layer.value)}){state}")
         roots += [r for r in kb.rolls_up_to.get(rid, []) if r not in roots]
         if rule.is_diagnosis and rid not in roots:
             roots.append(rid)

@@ -177,7 +177,9 @@ class WorkspaceScreen(Screen[None]):
         """Store typed-but-unrecorded text of the current question before leaving it."""
         err = self.pane.flush()
         if err:
-            self.notify(f"{self.session.current}: {err}", severity="warning", timeout=8)
+            spec = self.kb.indicators.get(self.session.current or "")
+            where = f"“{spec.question[:60]}…”" if spec is not None else "the answer"
+            self.notify(f"{where}: {err}", severity="warning", timeout=8)
 
     # -- assessing ------------------------------------------------------------------------
     # A full assessment on the thesis knowledge base takes a few milliseconds, less than a

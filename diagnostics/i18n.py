@@ -25,6 +25,7 @@ import gettext as _gettext
 import hashlib
 import io
 import json
+import math
 import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
@@ -154,8 +155,14 @@ def _locale(lang: str | None) -> str:
 
 def format_number(value: float | int, lang: str | None = None, digits: int = 3) -> str:
     """A number in the language's conventions: 1,234.5 in English, 1 234,5 in Russian."""
-    from babel.numbers import format_decimal
+    from babel.numbers import format_decimal, get_decimal_symbol
 
+    if abs(value) >= 1e15 or (isinstance(value, float) and not math.isfinite(value)):
+        # Beyond what a reader counts digit by digit (and beyond Babel's decimal precision):
+        # scientific notation with the language's decimal sign.
+        from decimal import Decimal
+
+        return f"{Decimal(value):.{digits}e}".replace(".", get_decimal_symbol(_locale(lang)))
     if isinstance(value, int) or float(value).is_integer():
         return format_decimal(int(value), locale=_locale(lang))
     return format_decimal(round(value, digits), locale=_locale(lang), decimal_quantization=False)

@@ -306,3 +306,13 @@ def test_assess_in_russian_shows_translated_knowledge() -> None:
     out = " ".join(r.stdout.split())
     assert FALLBACK_MARKER.strip() not in out
     assert "Новые формальные институты" in out  # a translated rule title, from rules/i18n/ru
+
+
+def test_huge_numbers_are_formatted_not_raised() -> None:
+    # Found by the hostile-profile property test: Babel's decimal context overflowed on 1e308.
+    from diagnostics.i18n import format_number
+
+    assert format_number(1e308) == "1.000e+308"
+    assert format_number(1e308, "ru") == "1,000e+308"
+    assert format_number(10**400).endswith("e+400")
+    assert format_number(1234567.5, "ru") == "1\xa0234\xa0567,5"

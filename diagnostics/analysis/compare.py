@@ -42,12 +42,19 @@ class Row:
     def differs(self) -> bool:
         return len({(c.status, c.confidence) for c in self.cells}) > 1
 
+    @property
+    def evidence_gap_only(self) -> bool:
+        """It differs only because some countries lack the answers to decide it."""
+        decided = {c.status for c in self.cells if c.status is not Status.NOT_ASSESSABLE}
+        return self.differs and len(decided) <= 1
+
     def as_json(self, columns: Sequence[str]) -> dict[str, Any]:
         return {
             "rule": self.rule, "title": self.title, "layer": self.layer, "severity": self.severity,
             "cells": {col: {"status": c.status.value, "confidence": c.confidence}
                       for col, c in zip(columns, self.cells, strict=True)},
             "differs": self.differs,
+            "evidence_gap_only": self.evidence_gap_only,
             "drivers": [{"indicator": d.indicator, "values": dict(zip(columns, d.values, strict=True))}
                         for d in self.drivers],
         }

@@ -96,12 +96,6 @@ def whatif(settings: Settings, profile: str, sets: tuple[str, ...], as_json: boo
         before=fired_before, after=fired_after, total=len(result.after.diagnoses())))
 
 
-def _evidence_gap_only(row: Any) -> bool:
-    """True when the countries' statuses differ only by some being not assessable."""
-    decided = {c.status.value for c in row.cells if c.status.value != "not_assessable"}
-    return len(decided) <= 1
-
-
 # -------------------------------------------------------------------------------------
 @click.command("compare")
 @click.argument("profiles", nargs=-1, required=True)
@@ -129,12 +123,9 @@ def compare(settings: Settings, profiles: tuple[str, ...], all_rules: bool, as_j
     countries = {prof.country for _, prof in loaded}
     assessor = settings.assessor(countries.pop() if len(countries) == 1 else None)
     result = compare_profiles(assessor, loaded, all_rules=all_rules)
-    gap_only = {row.rule for row in result.rows if row.differs and _evidence_gap_only(row)}
+    gap_only = {row.rule for row in result.rows if row.evidence_gap_only}
     if as_json:
-        data = result.as_json()
-        for row_json in data["rows"]:
-            row_json["evidence_gap_only"] = row_json["rule"] in gap_only
-        echo_json(data)
+        echo_json(result.as_json())
         return
     from rich.table import Table
 

@@ -21,8 +21,8 @@ from .errors import DataError
 from .kb import KnowledgeBase
 from .knowledge import IndicatorType
 from .profile import Answer, AnswerError, EvidenceGrade, Profile
+from .safeio import atomic_write, read_bytes
 from .session import Draft, question_order, scale_ends
-from .yamlio import atomic_write
 
 COLUMNS = ("id", "topic", "question", "help", "answers taken", "unit", "answer", "unknown",
            "source", "url", "evidence", "year", "note")
@@ -31,6 +31,23 @@ EDITABLE = ("answer", "unknown", "source", "url", "evidence", "year", "note")
 _SHEET_FIELDS = ("value", "unknown", "source", "url", "evidence", "as_of", "note")
 SHEET = "Questionnaire"
 MAX_ROWS = 5000
+MAX_WORKBOOK_BYTES = 20_000_000  # the file as stored
+MAX_UNPACKED_BYTES = 200_000_000  # its parts once unzipped: a zip bomb is refused before parsing
+
+# A cell a spreadsheet would run as a formula ("=HYPERLINK(...)", "+cmd", "@SUM"): the one
+# escaping rule for spreadsheets. Exported text starting so is marked as text; a negative
+# number ("-5") is left alone.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _formula_like(text: str) -> bool:
+    if not text.startswith(_FORMULA_START):
+        return False
+    try:
+        float(text)
+    except ValueError:
+        return True
+    return False
 
 
 def _options(kb: KnowledgeBase, ind: str) -> str:
@@ -84,7 +101,9 @@ def write_questionnaire(path: Path, rows: list[dict[str, str]], title: str = "")
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        # A leading apostrophe makes a spreadsheet show the text instead of running it;
+        # reading the file back removes it again (_cell).
+        writer.writerows({c: "'" + v if _formula_like(v) else v for c, v in row.items()} for row in rows)
         atomic_write(path, buf.getvalue().encode("utf-8-sig"))  # the BOM lets Excel see UTF-8
         return path
     if suffix != ".xlsx":
@@ -99,6 +118,9 @@ def write_questionnaire(path: Path, rows: list[dict[str, str]], title: str = "")
     ws.append(list(COLUMNS))
     for row in rows:
         ws.append([row[c] for c in COLUMNS])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and _formula_like(cell.value):
+                cell.data_type = "s"  # openpyxl would store "=..." as a formula
     widths = {"id": 28, "topic": 18, "question": 60, "help": 50, "answers taken": 30, "unit": 10,
               "answer": 16, "unknown": 9, "source": 30, "url": 30, "evidence": 16, "year": 7, "note": 40}
     fill = PatternFill("solid", fgColor="FFF2CC")
@@ -123,17 +145,27 @@ def write_questionnaire(path: Path, rows: list[dict[str, str]], title: str = "")
 def read_questionnaire(path: Path) -> list[tuple[int, dict[str, str]]]:
     """(row number as the spreadsheet shows it, cells by column name), header checked."""
     suffix = path.suffix.lower()
-    if not path.is_file():
-        raise DataError("file not found", file=path)
+    if suffix not in (".csv", ".xlsx"):
+        raise DataError("a questionnaire is read from .xlsx or .csv", file=path)
+    data = read_bytes(path, limit=MAX_WORKBOOK_BYTES)  # the guarded reader: regular files only
     table: list[list[Any]]
     if suffix == ".csv":
-        text = path.read_bytes().decode("utf-8-sig", errors="replace")
+        text = data.decode("utf-8-sig", errors="replace")
         table = [list(r) for r in csv.reader(io.StringIO(text))]
     elif suffix == ".xlsx":
+        import zipfile
+
         from openpyxl import load_workbook
 
         try:
-            wb = load_workbook(path, read_only=True, data_only=True)
+            unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            raise DataError("not a readable .xlsx workbook (not a zip archive)", file=path) from None
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise DataError(f"the workbook unpacks to {unpacked:,} bytes; the limit is {MAX_UNPACKED_BYTES:,}",
+                            file=path)
+        try:
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
             raise DataError(f"not a readable .xlsx workbook ({type(exc).__name__})", file=path) from None
         ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
@@ -160,7 +192,10 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    text = str(value).strip()
+    if text.startswith("'") and _formula_like(text[1:]):
+        return text[1:]  # the apostrophe the export put before a formula-like text
+    return text
 
 
 @dataclass(frozen=True)

@@ -495,3 +495,48 @@ def test_a_key_with_a_line_break_is_reported_on_one_line(tmp_path: Path) -> None
                     encoding="utf-8")
     err = assert_one_line(*run("assess", str(path)), f"{path}:2:")
     assert "unknown field '\\n<b>'" in err
+
+
+# ---------------------------------------------------------------------------------------
+# Spreadsheets: no formula from the data, the guarded reader, no zip bomb
+
+FORMULA = '=HYPERLINK("http://example.org/x","click")'
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_questionnaire_export_never_writes_a_formula(kb: KnowledgeBase, tmp_path: Path, suffix: str) -> None:
+    from openpyxl import load_workbook
+
+    from diagnostics.spreadsheet import parse_questionnaire, questionnaire_rows, write_questionnaire
+
+    profile = load_profile(KZ).profile
+    ind = next(i for i, a in profile.answers.items() if a.known)
+    profile = profile.with_answers({ind: profile.answers[ind].model_copy(update={"note": FORMULA,
+                                                                                 "source": "-5 and +3"})})
+    sheet = write_questionnaire(tmp_path / f"q{suffix}", questionnaire_rows(kb, profile))
+    if suffix == ".xlsx":
+        cells = [c for row in load_workbook(sheet).active.iter_rows() for c in row]
+        assert not [c.coordinate for c in cells if c.data_type == "f"]
+        assert FORMULA in [c.value for c in cells]
+    else:
+        assert "'" + FORMULA.replace('"', '""') in sheet.read_text(encoding="utf-8-sig")
+    back = parse_questionnaire(kb, sheet).answers[ind]
+    assert back is not None and back.note == FORMULA and back.source == "-5 and +3"
+
+
+def test_questionnaire_import_reads_like_every_other_file(kb: KnowledgeBase, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from diagnostics import spreadsheet
+
+    fifo = tmp_path / "q.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(DataError, match="named pipe"):
+        spreadsheet.read_questionnaire(fifo)
+    sheet = spreadsheet.write_questionnaire(tmp_path / "q.xlsx",
+                                            spreadsheet.questionnaire_rows(kb, load_profile(KZ).profile))
+    monkeypatch.setattr(spreadsheet, "MAX_UNPACKED_BYTES", 10_000)  # a small limit stands in for a zip bomb
+    with pytest.raises(DataError, match="unpacks to"):
+        spreadsheet.read_questionnaire(sheet)
+    (tmp_path / "fake.xlsx").write_bytes(b"PK not really")
+    with pytest.raises(DataError, match="not a readable .xlsx"):
+        spreadsheet.read_questionnaire(tmp_path / "fake.xlsx")

@@ -244,3 +244,23 @@ def write_output(raw: str | os.PathLike[str] | None, data: str | bytes, *, force
         return None
     atomic_write(path, data, force=force)
     return path
+
+
+# A cell a spreadsheet would run as a formula ("=HYPERLINK(...)", "+cmd", "@SUM"): the one
+# escaping rule for the CSV and XLSX files we write. A negative number ("-5") is left alone.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_like(text: str) -> bool:
+    if not text.startswith(_FORMULA_START):
+        return False
+    try:
+        float(text)
+    except ValueError:
+        return True
+    return False
+
+
+def spreadsheet_text(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: a leading apostrophe before formula-like text."""
+    return "'" + value if isinstance(value, str) and formula_like(value) else value

@@ -21,7 +21,7 @@ from .errors import DataError
 from .kb import KnowledgeBase
 from .knowledge import IndicatorType
 from .profile import Answer, AnswerError, EvidenceGrade, Profile
-from .safeio import atomic_write, read_bytes
+from .safeio import atomic_write, formula_like, read_bytes, spreadsheet_text
 from .session import Draft, question_order, scale_ends
 
 COLUMNS = ("id", "topic", "question", "help", "answers taken", "unit", "answer", "unknown",
@@ -33,22 +33,6 @@ SHEET = "Questionnaire"
 MAX_ROWS = 5000
 MAX_WORKBOOK_BYTES = 20_000_000  # the file as stored
 MAX_UNPACKED_BYTES = 200_000_000  # its parts once unzipped: a zip bomb is refused before parsing
-
-# A cell a spreadsheet would run as a formula ("=HYPERLINK(...)", "+cmd", "@SUM"): the one
-# escaping rule for spreadsheets. Exported text starting so is marked as text; a negative
-# number ("-5") is left alone.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _formula_like(text: str) -> bool:
-    if not text.startswith(_FORMULA_START):
-        return False
-    try:
-        float(text)
-    except ValueError:
-        return True
-    return False
-
 
 def _options(kb: KnowledgeBase, ind: str) -> str:
     spec = kb.indicators[ind]
@@ -103,7 +87,7 @@ def write_questionnaire(path: Path, rows: list[dict[str, str]], title: str = "")
         writer.writeheader()
         # A leading apostrophe makes a spreadsheet show the text instead of running it;
         # reading the file back removes it again (_cell).
-        writer.writerows({c: "'" + v if _formula_like(v) else v for c, v in row.items()} for row in rows)
+        writer.writerows({c: spreadsheet_text(v) for c, v in row.items()} for row in rows)
         atomic_write(path, buf.getvalue().encode("utf-8-sig"))  # the BOM lets Excel see UTF-8
         return path
     if suffix != ".xlsx":
@@ -119,7 +103,7 @@ def write_questionnaire(path: Path, rows: list[dict[str, str]], title: str = "")
     for row in rows:
         ws.append([row[c] for c in COLUMNS])
         for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str) and _formula_like(cell.value):
+            if isinstance(cell.value, str) and formula_like(cell.value):
                 cell.data_type = "s"  # openpyxl would store "=..." as a formula
     widths = {"id": 28, "topic": 18, "question": 60, "help": 50, "answers taken": 30, "unit": 10,
               "answer": 16, "unknown": 9, "source": 30, "url": 30, "evidence": 16, "year": 7, "note": 40}
@@ -193,7 +177,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     text = str(value).strip()
-    if text.startswith("'") and _formula_like(text[1:]):
+    if text.startswith("'") and formula_like(text[1:]):
         return text[1:]  # the apostrophe the export put before a formula-like text
     return text
 

@@ -500,6 +500,21 @@ def test_row_writer_formats(mini_kb: KnowledgeBase) -> None:
         RowWriter(buf, "xml", [], [])
 
 
+def test_sweep_csv_shows_formula_like_names_as_text(mini_kb: KnowledgeBase) -> None:
+    # A scenario or profile named "=HYPERLINK(...)" would run in a spreadsheet opening the CSV.
+    import csv
+    import io
+
+    from diagnostics.analysis import SweepRow
+
+    row = SweepRow(0, "@KZ", "=HYPERLINK(\"http://x\")", {"demo.legacy": -5},
+                   {"dx.demo_root": ("fired", "high")})
+    buf = io.StringIO()
+    RowWriter(buf, "csv", ["dx.demo_root"], ["demo.legacy"]).write(row)
+    _, line = list(csv.reader(io.StringIO(buf.getvalue())))
+    assert line[1:4] == ["'@KZ", "'=HYPERLINK(\"http://x\")", "-5"]
+
+
 def test_an_evidence_only_question_counts_as_any_answer(mini_kb: KnowledgeBase) -> None:
     # A survey that only completes the mismatch's informal side has no value classes;
     # answering it at all lets the radical mode fire the mismatch, and so the root.

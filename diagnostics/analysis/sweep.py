@@ -18,6 +18,7 @@ from ..errors import DataError
 from ..kb import KnowledgeBase, did_you_mean
 from ..logic import Status
 from ..profile import Answer, AnswerError, EvidenceGrade, Profile, check_value
+from ..safeio import spreadsheet_text
 from .values import jsonable
 
 MAX_SCENARIOS = 1_000_000
@@ -261,7 +262,7 @@ class RowWriter:
             header = ["index", "profile", "scenario", *(f"set:{k}" for k in self.set_keys)]
             for r in self.rules:
                 header += [r, f"{r}:confidence"]
-            self._csv.writerow(header)
+            self._csv.writerow([spreadsheet_text(c) for c in header])
 
     def write(self, row: SweepRow) -> None:
         if self.fmt == "jsonl":
@@ -274,7 +275,7 @@ class RowWriter:
         for r in self.rules:
             s, c = row.results[r]
             cells += [s, c or ""]
-        self._csv.writerow(cells)
+        self._csv.writerow([spreadsheet_text(c) for c in cells])
 
 
 def output_format(path: Path | None, fmt: str | None) -> str:

@@ -12,7 +12,7 @@ import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .knowledge import All, AnyOf, AtLeast, Finding
+from .condition_tree import All, AnyOf, AtLeast, Finding
 from .logic import Node, Status, T, Values, compile_condition, threshold
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class Chaining:
 
 
 def _has_finding(cond: Any) -> bool:
-    from .knowledge import children
+    from .condition_tree import children
 
     if isinstance(cond, Finding):
         return True
@@ -151,7 +151,7 @@ class _RuleCompiler:
         return [frozenset((pos,))]
 
     def dnf(self, cond: Any, section: str) -> list[frozenset[int]]:
-        from .knowledge import children
+        from .condition_tree import children
 
         if not _has_finding(cond):
             return self._premise(None, cond, section)

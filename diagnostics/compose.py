@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .citations import citation_problem
+from .condition_tree import AnyOf, AtLeast, AtLeastSpec, Finding
 from .errors import KnowledgeError, PluginError
 from .kb import KnowledgeBase, did_you_mean
-from .knowledge import AnyOf, AtLeast, AtLeastSpec, Direction, Family, Finding, Indicator, Layer, Rule
+from .knowledge import Direction, Family, Indicator, Layer, Rule
 
 CORE_PLUGIN = "thesis"
 

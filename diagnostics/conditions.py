@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from .knowledge import All, AnyOf, AtLeast, AtLeastSpec, Compare, Finding, Known, Not
+from .condition_tree import All, AnyOf, AtLeast, AtLeastSpec, Compare, Finding, Known, Not
 from .logic import NEGATE_OP
 
 MAX_DISJUNCTS = 4096

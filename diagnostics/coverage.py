@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .assessment import Assessment, validate_answers
+from .condition_tree import All, AnyOf, AtLeast, Compare, Finding, Known
 from .kb import KnowledgeBase, condition_parts
-from .knowledge import All, AnyOf, AtLeast, Compare, Finding, Known
 from .logic import Status, holds
 from .profile import Profile
 

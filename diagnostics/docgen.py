@@ -114,8 +114,9 @@ def _fields(model: type[BaseModel]) -> list[str]:
 
 
 def _models() -> list[tuple[str, type[BaseModel], str]]:
+    from .condition_tree import AtLeastSpec, Compare
     from .hookspecs import BriefSection, CountryProfile, Source
-    from .knowledge import AtLeastSpec, Compare, Direction, EvidenceSets, Family, Indicator, Rule, RulePack
+    from .knowledge import Direction, EvidenceSets, Family, Indicator, Rule, RulePack
     from .profile import Answer, Profile
 
     return [
@@ -137,7 +138,7 @@ def _models() -> list[tuple[str, type[BaseModel], str]]:
 
 def reference_page() -> str:
     from .citations import BIBLIOGRAPHY_CITATION, CITATION
-    from .knowledge import INDICATOR_ID, RULE_ID
+    from .record_base import INDICATOR_ID, RULE_ID
 
     out = ["# Field reference", "",
            "Generated from the models by `python -m diagnostics.docgen`; a test keeps it in sync.",

@@ -92,7 +92,7 @@ class FamilyPlugin:
 
     @hookimpl
     def diagnostics_translations(self) -> list[Path]:
-        from .i18n import translation_files
+        from .translated_knowledge import translation_files
 
         return translation_files(self.folder / "i18n") if (self.folder / "i18n").is_dir() else []
 

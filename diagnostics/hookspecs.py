@@ -21,7 +21,7 @@ from .profile import COUNTRY_CODE
 
 if TYPE_CHECKING:
     from .assessment import Assessment
-    from .i18n import KnowledgeTranslation
+    from .translated_knowledge import KnowledgeTranslation
 
 PROJECT = "diagnostics"
 hookspec = pluggy.HookspecMarker(PROJECT)

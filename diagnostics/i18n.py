@@ -1,6 +1,6 @@
-"""The language layer: interface strings (gettext), locale formatting (Babel), translated knowledge.
+"""The language of the interface: choosing it, its strings (gettext) and its formatting (Babel).
 
-Three parts, all keyed by a language code (`en` is the default and the source language):
+All keyed by a language code (`en` is the default and the source language):
 
 - Interface strings go through :func:`_` (gettext, domain ``diagnostics``). Catalogs live in
   ``diagnostics/locale/<lang>/LC_MESSAGES/diagnostics.po``; a compiled ``.mo`` beside it is
@@ -8,51 +8,30 @@ Three parts, all keyed by a language code (`en` is the default and the source la
   clone works without a build step.
 - Numbers, percentages and dates are formatted, and typed numbers read, by Babel in the
   language's conventions ("7,5" and "1 234,5" in Russian).
-- Knowledge texts (rule titles, mechanisms, stories, questions, indicator questions and
-  help, value labels, directions) come from per-language YAML files keyed by record id
-  (rules/i18n/<lang>/*.yaml, format in docs/i18n.md) that plugins provide through the
-  ``diagnostics_translations`` hook. :func:`localize_kb` returns a copy of the knowledge base
-  with the texts replaced; an entry without a translation keeps its English text behind the
-  visible marker ``(EN)``, never an error.
 
-This module imports neither textual nor jinja2.
+Knowledge texts (rule titles, questions, directions...) in other languages are the business of
+:mod:`diagnostics.translated_knowledge`. This module imports neither textual nor jinja2.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import gettext as _gettext
-import hashlib
 import io
-import json
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from typing import Any
 
 from .errors import DataError
-
-if TYPE_CHECKING:
-    from .kb import KnowledgeBase
-    from .registry import Registry
 
 LANGUAGES: dict[str, str] = {"en": "English", "ru": "Русский"}
 DEFAULT_LANGUAGE = "en"
 ENV_VAR = "DIAGNOSE_LANG"
 DOMAIN = "diagnostics"
 LOCALE_DIR = Path(__file__).parent / "locale"
-FALLBACK_MARKER = "(EN) "  # put before an English text shown where a translation is missing
-
-# The translatable fields of each kind of record, in the order FORMAT.md hashes them.
-RULE_FIELDS = ("title", "mechanism", "story", "counter_examples", "questions", "gate_reason")
-INDICATOR_FIELDS = ("topic", "question", "help", "definition")
-DIRECTION_FIELDS = ("title", "text", "caveats")
-HOOK = "diagnostics_translations"
 
 
 # ---------------------------------------------------------------------------------------
@@ -260,275 +239,7 @@ def number_reader(lang: str | None = None) -> Callable[[str], float]:
     return lambda text: read_number(text, chosen)
 
 
-# ---------------------------------------------------------------------------------------
-# Translated knowledge: records, files, the hook's results
-
-
-class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    en_hash: str = ""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_nulls(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if v is not None}
-        return data
-
-
-class RuleText(_Entry):
-    title: str = ""
-    mechanism: str = ""
-    story: str = ""
-    counter_examples: tuple[str, ...] = ()
-    questions: tuple[str, ...] = ()
-    gate_reason: str = ""
-
-
-class IndicatorText(_Entry):
-    topic: str = ""
-    label: str = ""
-    question: str = ""
-    help: str = ""
-    definition: str = ""
-    value_labels: dict[str, str] = Field(default_factory=dict)
-
-
-class DirectionText(_Entry):
-    title: str = ""
-    text: str = ""
-    caveats: tuple[str, ...] = ()
-
-
-class KnowledgeTranslation(BaseModel):
-    """Translations of knowledge records into one language (one or more files' worth)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    language: str
-    rules: dict[str, RuleText] = Field(default_factory=dict)
-    indicators: dict[str, IndicatorText] = Field(default_factory=dict)
-    directions: dict[str, DirectionText] = Field(default_factory=dict)
-    provided_by: str = ""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _empty_sections(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if not (k in ("rules", "indicators", "directions") and v is None)}
-        return data
-
-
-def load_translation_file(path: Path, provided_by: str = "") -> KnowledgeTranslation:
-    """One translation file (rules.yaml, indicators.yaml or directions.yaml of a language).
-
-    A malformed file is a DataError naming the file and line.
-    """
-    from .yamlio import load_data, parse_model
-
-    data, lines = load_data(path)
-    if not isinstance(data, dict) or "language" not in data:
-        raise DataError("a translation file is a mapping with 'language' and rules/indicators/directions",
-                        file=path, line=1)
-    record: KnowledgeTranslation = parse_model(KnowledgeTranslation, data, path, lines)
-    return record.model_copy(update={"provided_by": provided_by or record.provided_by})
-
-
-def translation_files(folder: Path) -> list[Path]:
-    """The translation files of a plugin's `i18n/` folder: i18n/<lang>/*.yaml."""
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.glob("*/*.yaml") if p.parent.name in LANGUAGES)
-
-
-@dataclasses.dataclass
-class Catalog:
-    """Every knowledge translation into one language, merged in plugin order."""
-
-    language: str
-    rules: dict[str, RuleText] = dataclasses.field(default_factory=dict)
-    indicators: dict[str, IndicatorText] = dataclasses.field(default_factory=dict)
-    directions: dict[str, DirectionText] = dataclasses.field(default_factory=dict)
-    sources: dict[tuple[str, str], str] = dataclasses.field(default_factory=dict)  # (kind, id) -> plugin
-    problems: list[str] = dataclasses.field(default_factory=list)  # files that could not be read
-
-    def add(self, t: KnowledgeTranslation) -> None:
-        for kind in ("rules", "indicators", "directions"):
-            entries: dict[str, Any] = getattr(t, kind)
-            getattr(self, kind).update(entries)
-            self.sources.update({(kind, i): t.provided_by for i in entries})
-
-
-def collect_translations(registry: Registry, lang: str) -> Catalog:
-    """The knowledge translations into `lang` that the loaded plugins provide.
-
-    A plugin's hook may return KnowledgeTranslation records or paths of translation files.
-    A hook that raises or a file that cannot be read is recorded in `problems` (and its
-    texts fall back to English); it never stops the others.
-    """
-    catalog = Catalog(lang)
-    if lang == DEFAULT_LANGUAGE:
-        return catalog
-    for report in registry.reports:
-        if report.status != "ok":
-            continue
-        plugin = registry.manager.get_plugin(report.name)
-        impl = getattr(plugin, HOOK, None)
-        if impl is None:
-            continue
-        stamp = f"{report.name} {report.version}".strip()
-        try:
-            items = impl() or []
-        except Exception as exc:  # noqa: BLE001 - a broken translation must not stop the tool
-            catalog.problems.append(f"plugin {report.name}: {HOOK} raised {type(exc).__name__}: {exc}")
-            continue
-        for item in items:
-            try:
-                if isinstance(item, (str, Path)):
-                    path = Path(item)
-                    if path.parent.name != lang:
-                        continue  # only read the files of the language asked for
-                    record = load_translation_file(path, stamp)
-                else:
-                    record = KnowledgeTranslation.model_validate(
-                        item.model_dump() if isinstance(item, BaseModel) else item)
-                    record = record.model_copy(update={"provided_by": stamp})
-            except (DataError, ValidationError, OSError) as exc:
-                catalog.problems.append(f"plugin {report.name}: {exc}")
-                continue
-            if record.language == lang:
-                catalog.add(record)
-    return catalog
-
-
-# ---------------------------------------------------------------------------------------
-# en_hash: detecting translations whose English has changed since
-
-
-def en_hash(fields: Mapping[str, Any]) -> str:
-    """First 12 hex digits of sha256 over the present, non-empty English fields (FORMAT.md)."""
-    present = {k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in fields.items() if v}
-    return hashlib.sha256(json.dumps(present, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
-
-
-def english_fields(record: Any, names: Iterable[str]) -> dict[str, Any]:
-    return {n: getattr(record, n, None) for n in names}
-
-
-# ---------------------------------------------------------------------------------------
-# Applying translations
-
-
-def _pick(english: Any, translated: Any) -> Any:
-    """The translation if there is one; else the English, marked; nothing if English has nothing."""
-    if translated:
-        return translated
-    if not english:
-        return english
-    if isinstance(english, (list, tuple)):
-        return tuple(FALLBACK_MARKER + e for e in english)
-    return FALLBACK_MARKER + english
-
-
-def localize_kb(kb: KnowledgeBase, catalog: Catalog) -> KnowledgeBase:
-    """A copy of `kb` whose texts are in the catalog's language, English (marked) where missing.
-
-    Only texts change: ids, conditions and the compiled rules are shared, and the audit digest
-    stays the English one so that an assessment's stamp does not depend on the language.
-    """
-    if catalog.language == DEFAULT_LANGUAGE:
-        return kb
-    rules = {}
-    for rid, rule in kb.rules.items():
-        t = catalog.rules.get(rid, RuleText())
-        rules[rid] = rule.model_copy(update={f: _pick(getattr(rule, f), getattr(t, f)) for f in RULE_FIELDS})
-    indicators = {}
-    for iid, ind in kb.indicators.items():
-        ti = catalog.indicators.get(iid, IndicatorText())
-        update = {f: _pick(getattr(ind, f), getattr(ti, f)) for f in INDICATOR_FIELDS if hasattr(ind, f)}
-        if hasattr(ind, "label"):
-            # Without a translated label the translated question stands in (readers see no English).
-            update["label"] = ti.label or ("" if ti.question else _pick(ind.label, ""))
-        if hasattr(ind, "value_labels"):
-            update["value_labels"] = {v: ti.value_labels.get(v) or _pick(v.replace("_", " "), "")
-                                      for v in ind.values}
-        indicators[iid] = ind.model_copy(update=update)
-    directions = {}
-    for did, d in kb.directions.items():
-        td = catalog.directions.get(did, DirectionText())
-        directions[did] = d.model_copy(update={f: _pick(getattr(d, f), getattr(td, f)) for f in DIRECTION_FIELDS})
-    localized = dataclasses.replace(kb, indicators=indicators, rules=rules, directions=directions)
-    localized.__dict__["digest"] = kb.digest  # cached_property: keep the English stamp
-    localized.__dict__["logic"] = kb.logic  # the same conditions: share the compiled logic core
-    localized.__dict__["language"] = catalog.language
-    return localized
-
-
-def localize_registry(registry: Registry, lang: str) -> tuple[Registry, Catalog]:
-    """The registry with its knowledge base in `lang`, and the catalog used."""
-    catalog = collect_translations(registry, lang)
-    if lang == DEFAULT_LANGUAGE:
-        return registry, catalog
-    # Every knowledge base of the registry: the shared one, and those of scoped plugins' countries.
-    done: dict[int, KnowledgeBase] = {}
-
-    def local(kb: KnowledgeBase) -> KnowledgeBase:
-        if id(kb) not in done:
-            done[id(kb)] = localize_kb(kb, catalog)
-        return done[id(kb)]
-
-    return dataclasses.replace(
-        registry, kb=local(registry.kb), full_kb=local(registry.full_kb) if registry.full_kb else None,
-        scoped={c: local(kb) for c, kb in registry.scoped.items()}), catalog
-
-
 def value_label(indicator: Any, value: str) -> str:
     """The reader's label of an enum/set value: translated when the knowledge base is."""
     labels: Mapping[str, str] = getattr(indicator, "value_labels", None) or {}
     return labels.get(value) or value.replace("_", " ")
-
-
-# ---------------------------------------------------------------------------------------
-# The completeness check (`diagnose rules check --lang ru`)
-
-
-@dataclasses.dataclass(frozen=True)
-class Gap:
-    status: str  # untranslated | stale | unknown
-    kind: str  # rule | indicator | direction
-    id: str
-    detail: str
-
-    def line(self) -> str:
-        return f"{self.status:<13} {self.kind:<10} {self.id}  {self.detail}"
-
-
-def check_translations(kb: KnowledgeBase, catalog: Catalog) -> list[Gap]:
-    """Untranslated entries (no entry, a missing field, a missing value label), stale entries
-    (the English changed after translation: en_hash differs) and entries for unknown ids."""
-    gaps: list[Gap] = []
-    specs: list[tuple[str, str, Mapping[str, Any], dict[str, Any], tuple[str, ...]]] = [
-        ("rule", "rules", kb.rules, catalog.rules, RULE_FIELDS),
-        ("indicator", "indicators", kb.indicators, catalog.indicators, INDICATOR_FIELDS),
-        ("direction", "directions", kb.directions, catalog.directions, DIRECTION_FIELDS),
-    ]
-    for kind, _plural, records, entries, names in specs:
-        for rid, record in records.items():
-            fields = english_fields(record, names)
-            entry = entries.get(rid)
-            if entry is None:
-                gaps.append(Gap("untranslated", kind, rid, "no entry"))
-                continue
-            missing = [n for n, v in fields.items() if v and not getattr(entry, n, None)]
-            if kind == "indicator":
-                missing += ["label"] if getattr(record, "label", "") and not entry.label else []
-                missing += [f"value label {v!r}" for v in getattr(record, "values", ()) if v not in entry.value_labels]
-            if missing:
-                gaps.append(Gap("untranslated", kind, rid, "missing " + ", ".join(missing)))
-            expected = en_hash(fields)
-            if entry.en_hash != expected:
-                gaps.append(Gap("stale", kind, rid, f"en_hash {entry.en_hash or '(none)'}, English now {expected}"))
-        for rid in sorted(set(entries) - set(records)):
-            gaps.append(Gap("unknown", kind, rid, "no such record in the knowledge base"))
-    return gaps

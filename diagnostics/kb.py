@@ -19,24 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .citations import parse_citation
+from .condition_tree import All, AnyOf, Compare, Finding, Known, leaves
 from .conditions import Conjunction, NegationError, TooComplex, dnf, push_not
 from .errors import DataError, KnowledgeError
-from .knowledge import (
-    LAYER_ORDER,
-    All,
-    AnyOf,
-    Compare,
-    Direction,
-    EvidenceKind,
-    Family,
-    Finding,
-    Indicator,
-    IndicatorType,
-    Known,
-    Layer,
-    Rule,
-    leaves,
-)
+from .knowledge import LAYER_ORDER, Direction, EvidenceKind, Family, Indicator, IndicatorType, Layer, Rule
 from .yamlio import load_data, parse_model
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from .knowledge import All, AnyOf, AtLeast, Compare, Finding, Known, Not
+from .condition_tree import All, AnyOf, AtLeast, Compare, Finding, Known, Not
 
 if TYPE_CHECKING:
     from .chaining import Chaining
@@ -399,7 +399,7 @@ class LogicCore:
     @cached_property
     def closures(self) -> dict[str, frozenset[str]]:
         """Rule id -> the indicators its status depends on, directly or through its premises."""
-        from .knowledge import leaves
+        from .condition_tree import leaves
 
         out: dict[str, frozenset[str]] = {}
         for rid, rule in self.kb.rules.items():  # premises come first
@@ -415,7 +415,7 @@ class LogicCore:
     @cached_property
     def comparisons(self) -> dict[str, list[Compare]]:
         """Indicator -> the distinct comparisons on it anywhere in the knowledge base."""
-        from .knowledge import leaves
+        from .condition_tree import leaves
 
         out: dict[str, list[Compare]] = {}
         seen: set[tuple[str, str, str]] = set()

@@ -14,10 +14,11 @@ from rich.text import Text
 from rich.tree import Tree
 
 from .assessment import Assessment, FindingResult
+from .condition_tree import Condition, children
 from .evaluator import Status
 from .i18n import N_, _, country_name, date_text, format_datetime, format_number
 from .kb import KnowledgeBase
-from .knowledge import Condition, Family, Indicator, Rule, children
+from .knowledge import Family, Indicator, Rule
 from .safeio import strip_controls
 
 STATUS_STYLE = {

@@ -17,58 +17,23 @@ An assessment file (``*.assessment.yaml``) is the profile plus where the analyst
 
 from __future__ import annotations
 
-import datetime as dt
-import getpass
 import json
-import os
-import re
-import socket
-import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import DataError
-from .i18n import N_, _
 from .kb import KnowledgeBase
-from .knowledge import Function, Indicator
 from .profile import Answer, AnswerError, Profile, check_value
 from .profileio import END_MARKER, FORMAT, FORMAT_VERSION, Draft, SessionFile, load_profile
-from .safeio import MAX_FILE_BYTES, atomic_write, read_text
-from .yamlio import load_data
+from .questions import question_order
+from .safeio import MAX_FILE_BYTES, atomic_write
+from .session_lock import SessionLock, now
 
-DATA_DIR_ENV = "DIAGNOSE_DATA_DIR"
-APP_NAME = "policy-diagnostics"
 SUFFIX = ".assessment.yaml"
-MAX_RECENT = 12
-
-# Navigator groups: the three government functions, then context and cross-cutting together.
-FUNCTION_GROUPS: tuple[tuple[str, str, tuple[Function, ...]], ...] = (
-    ("allocator", N_("Allocator"), (Function.ALLOCATOR,)),
-    ("regulator", N_("Regulator"), (Function.REGULATOR,)),
-    ("coordinator", N_("Coordinator"), (Function.COORDINATOR,)),
-    ("context", N_("Context and cross-cutting"), (Function.CONTEXT, Function.CROSS_CUTTING)),
-)
-
-
-def data_dir(env: Mapping[str, str] | None = None) -> Path:
-    """Where sessions live: $DIAGNOSE_DATA_DIR, else the platform's user data folder."""
-    env = os.environ if env is None else env
-    override = env.get(DATA_DIR_ENV, "").strip()
-    if override:
-        return Path(override).expanduser()
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir(APP_NAME))
-
-
-def _now() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
-
 
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # the C dumper keeps autosave cheap
 
@@ -85,68 +50,6 @@ def profile_data(profile: Profile) -> dict[str, Any]:
     return data
 
 
-# ---------------------------------------------------------------------------------------
-# Questions: the indicator catalogue in navigator order.
-
-@dataclass(frozen=True)
-class TopicGroup:
-    topic: str
-    questions: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class QuestionGroup:
-    id: str
-    title: str
-    topics: tuple[TopicGroup, ...]
-
-    @property
-    def questions(self) -> list[str]:
-        return [q for t in self.topics for q in t.questions]
-
-
-def question_groups(kb: KnowledgeBase) -> list[QuestionGroup]:
-    """Indicators grouped by government function, then topic, in catalogue order."""
-    out = []
-    for gid, title, functions in FUNCTION_GROUPS:
-        topics: dict[str, list[str]] = {}
-        for ind in kb.indicators.values():
-            if ind.function in functions:
-                topics.setdefault(ind.topic, []).append(ind.id)
-        if topics:
-            out.append(QuestionGroup(gid, _(title), tuple(TopicGroup(t, tuple(q)) for t, q in topics.items())))
-    return out
-
-
-def question_order(kb: KnowledgeBase) -> list[str]:
-    return [q for g in question_groups(kb) for q in g.questions]
-
-
-# ---------------------------------------------------------------------------------------
-# What a scale question's two ends mean (typed answers are parsed in diagnostics.answers).
-
-
-def scale_ends(indicator: Indicator) -> tuple[str, str] | None:
-    """The words at the two ends of a 1-5 scale: given as data, or read from the question's
-    "(1 = …, 5 = …)", or from "1 = …" / "5 = …" in its help; None when nothing says."""
-    if indicator.scale_labels:
-        return indicator.scale_labels
-    m = _SCALE_IN_QUESTION.search(indicator.question)
-    if m:
-        return m["lo"].strip(), m["hi"].strip()
-    lo = _SCALE_LOW.search(indicator.help)
-    hi = _SCALE_HIGH.search(indicator.help)
-    if lo or hi:
-        return (lo["lo"].strip() if lo else "lowest"), (hi["hi"].strip() if hi else "highest")
-    return None
-
-
-_SCALE_IN_QUESTION = re.compile(r"\(\s*1\s*=\s*(?P<lo>[^,;()]+?)\s*[,;]\s*5\s*=\s*(?P<hi>[^()]+?)\s*\)")
-_SCALE_LOW = re.compile(r"(?:^|[.;]\s+|\()1\s*=\s*(?P<lo>[^.;()]+)")
-_SCALE_HIGH = re.compile(r"(?:^|[.;,]\s+|\()5\s*=\s*(?P<hi>[^.;()]+)")
-
-
-# ---------------------------------------------------------------------------------------
 @dataclass
 class Progress:
     answered: int
@@ -168,80 +71,6 @@ def read_profile_or_session(path: Path) -> tuple[Profile, SessionFile | None]:
     return loaded.profile, loaded.session
 
 
-class SessionLocked(DataError):
-    """The assessment is open in another window or on another machine."""
-
-
-@dataclass
-class SessionLock:
-    """`KZ.assessment.yaml.lock` beside an open assessment: who holds it, so a second window
-    on the same file is refused with a message instead of silently erasing answers.
-
-    A lock left by a process that no longer runs on this machine is taken over; a lock from
-    another machine is respected (its holder may still be typing).
-    """
-
-    path: Path
-    token: str
-
-    @staticmethod
-    def file_for(session_path: Path) -> Path:
-        return session_path.with_name(session_path.name + ".lock")
-
-    @classmethod
-    def acquire(cls, session_path: Path) -> SessionLock:
-        lock = cls.file_for(session_path)
-        token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
-        body = json.dumps({"token": token, "user": getpass.getuser(), "host": socket.gethostname(),
-                           "pid": os.getpid(), "since": _now()})
-        for _attempt in range(2):
-            try:
-                fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            except FileExistsError:
-                holder = _lock_holder(lock)
-                if holder is not None and not _stale(holder):
-                    raise SessionLocked(
-                        f"already open in another window ({holder.get('user', '?')} on "
-                        f"{holder.get('host', '?')}, since {str(holder.get('since', '?'))[:16].replace('T', ' ')}). "
-                        f"Close it there, or open a copy; if that window is gone, delete {lock.name}",
-                        file=session_path) from None
-                lock.unlink(missing_ok=True)  # a stale or unreadable lock: take it over
-                continue
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(body + "\n")
-            return cls(lock, token)
-        raise SessionLocked("could not take the lock", file=session_path)
-
-    def release(self) -> None:
-        holder = _lock_holder(self.path)
-        if holder is not None and holder.get("token") == self.token:
-            self.path.unlink(missing_ok=True)
-
-
-def _lock_holder(lock: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(read_text(lock, limit=10_000))  # the guarded reader: a FIFO here cannot hang
-    except (DataError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _stale(holder: Mapping[str, Any]) -> bool:
-    """True when the holder was a process on this machine that has ended."""
-    if holder.get("host") != socket.gethostname():
-        return False
-    pid = holder.get("pid")
-    if not isinstance(pid, int) or pid <= 0:
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
 class AssessmentSession:
     """One analyst's assessment of one country, autosaved to `path` after every change."""
 
@@ -252,7 +81,7 @@ class AssessmentSession:
         self.drafts: dict[str, Draft] = {k: d for k, d in (drafts or {}).items() if k in kb.indicators}
         self.path = path
         self.started_from = started_from
-        self.created = created or _now()
+        self.created = created or now()
         self.updated = updated or self.created
         self.set_aside: dict[str, Answer] = dict(set_aside or {})
         self.notes: list[str] = []  # what was set aside on opening, for the UI to show once
@@ -472,7 +301,7 @@ class AssessmentSession:
         return _dump(data, header) + END_MARKER + "\n"
 
     def save(self) -> None:
-        self.updated = _now()
+        self.updated = now()
         text = self.dumps()
         size = len(text.encode())
         if size > MAX_FILE_BYTES:  # never write a file that could not be opened again
@@ -483,7 +312,7 @@ class AssessmentSession:
     def export_profile(self, dest: Path) -> Path:
         """Write the answers as a plain profile that `diagnose assess FILE` reads."""
         header = (f"# {self.profile.name or self.profile.country}: profile exported from "
-                  f"{self.path.name} on {_now()}\n")
+                  f"{self.path.name} on {now()}\n")
         if dest.suffix.lower() == ".json":
             text = json.dumps(profile_data(self.profile), indent=2, ensure_ascii=False) + "\n"
         else:
@@ -506,62 +335,3 @@ def unique_path(folder: Path, country: str) -> Path:
         if not path.exists():
             return path
         n += 1
-
-
-# ---------------------------------------------------------------------------------------
-class RecentEntry(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    path: str
-    country: str
-    name: str = ""
-    updated: str = ""
-    answered: int = 0
-    total: int = 0
-
-
-@dataclass
-class RecentList:
-    """The recently used assessments, newest first, kept in `recent.json` in the data folder."""
-
-    folder: Path
-    entries: list[RecentEntry] = field(default_factory=list)
-
-    @property
-    def file(self) -> Path:
-        return self.folder / "recent.json"
-
-    @classmethod
-    def load(cls, folder: Path) -> RecentList:
-        out = cls(folder)
-        try:
-            raw, _ = load_data(out.file) if out.file.exists() else ([], {})
-        except DataError:
-            raw = []  # a damaged list only costs the shortcuts, never an assessment
-        for item in raw if isinstance(raw, list) else []:
-            try:
-                entry = RecentEntry.model_validate(item)
-            except ValidationError:
-                continue
-            if Path(entry.path).exists():
-                out.entries.append(entry)
-        return out
-
-    def touch(self, session: AssessmentSession) -> None:
-        p = session.progress()
-        entry = RecentEntry(path=str(session.path), country=session.profile.country,
-                            name=session.profile.name, updated=session.updated,
-                            answered=p.done, total=p.total)
-        self.entries = [entry] + [e for e in self.entries if e.path != entry.path]
-        del self.entries[MAX_RECENT:]
-        self.save()
-
-    def forget(self, path: Path) -> None:
-        self.entries = [e for e in self.entries if e.path != str(path)]
-        self.save()
-
-    def save(self) -> None:
-        atomic_write(self.file, json.dumps([e.model_dump() for e in self.entries], indent=2) + "\n")
-
-    def latest(self) -> Path | None:
-        return Path(self.entries[0].path) if self.entries else None

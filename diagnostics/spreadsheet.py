@@ -21,8 +21,9 @@ from .errors import DataError
 from .kb import KnowledgeBase
 from .knowledge import IndicatorType
 from .profile import Answer, AnswerError, EvidenceGrade, Profile
+from .profileio import Draft
+from .questions import question_order, scale_ends
 from .safeio import atomic_write, formula_like, read_bytes, spreadsheet_text
-from .session import Draft, question_order, scale_ends
 
 COLUMNS = ("id", "topic", "question", "help", "answers taken", "unit", "answer", "unknown",
            "source", "url", "evidence", "year", "note")

@@ -34,6 +34,6 @@ def diagnostics_directions() -> list[Direction]:
 
 @hookimpl
 def diagnostics_translations() -> list[Path]:
-    from diagnostics.i18n import translation_files  # only when a language is asked for
+    from diagnostics.translated_knowledge import translation_files  # only when a language is asked for
 
     return translation_files(HERE / "i18n")

@@ -83,7 +83,7 @@ def _english_by_default(monkeypatch: pytest.MonkeyPatch):
 def _isolated_from_the_user(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads the user's data folder or depends on the terminal it runs in: every test
     gets an empty data folder of its own, and no COLUMNS/LINES from the shell."""
-    from diagnostics.session import DATA_DIR_ENV
+    from diagnostics.user_data import DATA_DIR_ENV
 
     monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path_factory.mktemp("user-data")))
     for name in ("COLUMNS", "LINES"):

@@ -12,17 +12,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from diagnostics.condition_tree import Compare
 from diagnostics.engine import DurableEngine
 from diagnostics.evaluator import ReferenceEvaluator
 from diagnostics.kb import KnowledgeBase
-from diagnostics.knowledge import Compare, Indicator, IndicatorType
+from diagnostics.knowledge import Indicator, IndicatorType
 
 
 def _interesting_values(kb: KnowledgeBase) -> dict[str, list[Any]]:
     """Per indicator, the thresholds the rules compare against, plus neighbours and bounds."""
     points: dict[str, set[Any]] = {i: set() for i in kb.indicators}
     for rule in kb.rules.values():
-        from diagnostics.knowledge import leaves
+        from diagnostics.condition_tree import leaves
 
         conds = leaves(rule.when) + (leaves(rule.gate) if rule.gate else []) + list(rule.supporting)
         for lf in conds:

@@ -28,7 +28,8 @@ from diagnostics.profile import MAX_NOTE_CHARS, MAX_SOURCE_CHARS, Answer, Profil
 from diagnostics.profileio import END_MARKER, load_profile
 from diagnostics.render import SafeConsole, esc
 from diagnostics.safeio import MAX_FILE_BYTES, atomic_write, read_text
-from diagnostics.session import AssessmentSession, RecentList
+from diagnostics.session import AssessmentSession
+from diagnostics.user_data import RecentList
 
 ROOT = Path(__file__).resolve().parent.parent
 KZ = ROOT / "plugins" / "central_asia" / "profiles" / "kz.yaml"

@@ -12,11 +12,21 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from click.testing import CliRunner
 
-from diagnostics import i18n
+from diagnostics import i18n, translated_knowledge
 from diagnostics.cli import main
 from diagnostics.familykit import family_plugin
 from diagnostics.i18n import (
+    format_date,
+    format_number,
+    format_percent,
+    read_number,
+    resolve_language,
+)
+from diagnostics.kb import KnowledgeBase
+from diagnostics.registry import load_registry
+from diagnostics.translated_knowledge import (
     FALLBACK_MARKER,
+    RULE_FIELDS,
     Catalog,
     KnowledgeTranslation,
     RuleText,
@@ -24,15 +34,8 @@ from diagnostics.i18n import (
     collect_translations,
     en_hash,
     english_fields,
-    format_date,
-    format_number,
-    format_percent,
     localize_kb,
-    read_number,
-    resolve_language,
 )
-from diagnostics.kb import KnowledgeBase
-from diagnostics.registry import load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 MONGOLIA = ROOT / "examples" / "mongolia-plugin" / "diagnostics_mongolia"
@@ -135,11 +138,11 @@ def test_a_missing_translation_falls_back_to_english_with_a_marker(kb: Knowledge
 
 def test_the_check_lists_untranslated_stale_and_unknown_entries(kb: KnowledgeBase) -> None:
     rid, stale_id = "dx.formal_informal_mismatch", "dx.imaginary_driven_policy"
-    good = {f: getattr(kb.rules[rid], f) for f in i18n.RULE_FIELDS}
+    good = {f: getattr(kb.rules[rid], f) for f in RULE_FIELDS}
     catalog = Catalog("ru")
     catalog.add(KnowledgeTranslation(language="ru", rules={
-        rid: RuleText(en_hash=en_hash(english_fields(kb.rules[rid], i18n.RULE_FIELDS)), **good),
-        stale_id: RuleText(en_hash="000000000000", **{f: getattr(kb.rules[stale_id], f) for f in i18n.RULE_FIELDS}),
+        rid: RuleText(en_hash=en_hash(english_fields(kb.rules[rid], RULE_FIELDS)), **good),
+        stale_id: RuleText(en_hash="000000000000", **{f: getattr(kb.rules[stale_id], f) for f in RULE_FIELDS}),
         "node.no_such_rule": RuleText(title="x"),
     }))
     gaps = {(g.status, g.id) for g in check_translations(kb, catalog)}
@@ -171,7 +174,7 @@ def test_a_broken_translation_file_is_reported_not_fatal(tmp_path: Path) -> None
     class Plugin:
         @staticmethod
         def diagnostics_translations() -> list[Path]:
-            return i18n.translation_files(tmp_path)
+            return translated_knowledge.translation_files(tmp_path)
 
     registry = load_registry(external=False, extra_plugins=[("broken", Plugin())])
     catalog = collect_translations(registry, "ru")

@@ -12,10 +12,11 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 from tui_helpers import settle, workspace
 
-from diagnostics.i18n import FALLBACK_MARKER, current_language
+from diagnostics.i18n import current_language
 from diagnostics.knowledge import IndicatorType
 from diagnostics.registry import Registry
-from diagnostics.session import DATA_DIR_ENV
+from diagnostics.translated_knowledge import FALLBACK_MARKER
+from diagnostics.user_data import DATA_DIR_ENV
 
 
 @pytest.fixture

@@ -17,10 +17,11 @@ from diagnostics import kbcache
 from diagnostics.citations import citation_problem, thesis_index, thesis_sections
 from diagnostics.cli import main
 from diagnostics.compose import contribute
+from diagnostics.condition_tree import AnyOf, AtLeast, Finding
 from diagnostics.errors import DataError, PluginError
 from diagnostics.familykit import FamilyPlugin
 from diagnostics.hookspecs import hookimpl
-from diagnostics.knowledge import AnyOf, AtLeast, Finding, Rule
+from diagnostics.knowledge import Rule
 from diagnostics.registry import load_registry
 from diagnostics.testing import assess, load_profile, make_registry
 

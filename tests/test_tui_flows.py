@@ -25,7 +25,8 @@ from diagnostics.evaluator import Status
 from diagnostics.knowledge import IndicatorType
 from diagnostics.profile import Profile
 from diagnostics.registry import Registry
-from diagnostics.session import DATA_DIR_ENV, AssessmentSession, RecentList
+from diagnostics.session import AssessmentSession
+from diagnostics.user_data import DATA_DIR_ENV, RecentList
 
 
 @pytest.fixture

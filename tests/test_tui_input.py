@@ -12,7 +12,8 @@ from tui_helpers import settle, workspace
 
 from diagnostics.knowledge import IndicatorType
 from diagnostics.registry import Registry
-from diagnostics.session import DATA_DIR_ENV, AssessmentSession
+from diagnostics.session import AssessmentSession
+from diagnostics.user_data import DATA_DIR_ENV
 
 
 @pytest.fixture

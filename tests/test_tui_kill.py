@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from diagnostics.registry import Registry
-from diagnostics.session import DATA_DIR_ENV, AssessmentSession
+from diagnostics.session import AssessmentSession
+from diagnostics.user_data import DATA_DIR_ENV
 
 # The child answers number and share questions through the UI (type, Enter) as fast as it
 # can and prints each answer once the app has recorded it; the parent kills it mid-stream.

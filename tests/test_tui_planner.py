@@ -20,15 +20,11 @@ from diagnostics.assessment import Assessor
 from diagnostics.errors import DataError
 from diagnostics.knowledge import IndicatorType
 from diagnostics.profile import Answer, Profile
+from diagnostics.questions import question_order, scale_ends
 from diagnostics.registry import Registry
-from diagnostics.session import (
-    DATA_DIR_ENV,
-    AssessmentSession,
-    SessionLocked,
-    question_order,
-    read_profile_or_session,
-    scale_ends,
-)
+from diagnostics.session import AssessmentSession, read_profile_or_session
+from diagnostics.session_lock import SessionLocked
+from diagnostics.user_data import DATA_DIR_ENV
 
 WTO_MEMBER_ONLY = {"wto.plus_commitments", "wto.bargaining_power", "wto.commitment_level_vs_income",
                    "wto.accession_duration_years"}

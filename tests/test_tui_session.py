@@ -15,16 +15,10 @@ from diagnostics.errors import DataError
 from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import EvidenceKind, Function, Indicator, IndicatorType
 from diagnostics.profile import Answer, AnswerError, EvidenceGrade, Profile
-from diagnostics.session import (
-    DATA_DIR_ENV,
-    FORMAT,
-    AssessmentSession,
-    RecentList,
-    data_dir,
-    question_groups,
-    question_order,
-    read_profile_or_session,
-)
+from diagnostics.profileio import FORMAT
+from diagnostics.questions import question_groups, question_order
+from diagnostics.session import AssessmentSession, read_profile_or_session
+from diagnostics.user_data import DATA_DIR_ENV, RecentList, data_dir
 from diagnostics.yamlio import load_data
 
 

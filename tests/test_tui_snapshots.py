@@ -17,7 +17,7 @@ from tui_helpers import settle, settle_screen, workspace
 
 from diagnostics.evaluator import Status
 from diagnostics.registry import Registry
-from diagnostics.session import DATA_DIR_ENV
+from diagnostics.user_data import DATA_DIR_ENV
 
 SIZE = (80, 24)  # the smallest terminal the TUI supports
 

@@ -18,9 +18,11 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from diagnostics.errors import DiagnosticsError
-from diagnostics.i18n import LANGUAGES, _, current_language, localize_registry, set_language
+from diagnostics.i18n import LANGUAGES, _, current_language, set_language
 from diagnostics.profile import Profile
-from diagnostics.session import AssessmentSession, RecentList, data_dir
+from diagnostics.session import AssessmentSession
+from diagnostics.translated_knowledge import localize_registry
+from diagnostics.user_data import RecentList, data_dir
 
 from .actions import APP_ACTS, HELP_SECTIONS, bindings, help_rows, translate_bindings
 from .commands import DiagnosticsCommands, QuestionSearch

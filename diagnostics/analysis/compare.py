@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..assessment import Assessment, Assessor, validate_answers
+from ..condition_tree import Compare, Known
 from ..kb import KnowledgeBase
-from ..knowledge import Compare, Known, Layer
+from ..knowledge import Layer
 from ..logic import RuleOutcome, Status
 from ..profile import Profile
 from .whatif import answer_text

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..assessment import undecided_indicators, validate_answers
+from ..condition_tree import Compare
 from ..errors import DataError
 from ..kb import KnowledgeBase, did_you_mean
-from ..knowledge import Compare
 from ..logic import DECIDED, F, LeafResult, Node, RuleOutcome, Status, T, U
 from ..profile import Answer, EvidenceGrade, Profile, Value
 from .values import ValueClass, answer_classes, closure_indicators, jsonable, truth, value_classes

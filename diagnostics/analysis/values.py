@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..answers import format_value
+from ..condition_tree import Compare, Finding, leaves
 from ..kb import KnowledgeBase
-from ..knowledge import Compare, Finding, Indicator, IndicatorType, Layer, leaves
+from ..knowledge import Indicator, IndicatorType, Layer
 from ..logic import holds
 from ..profile import AnswerError, Value, check_value
 

@@ -49,7 +49,8 @@ class Settings:
     def registry(self) -> Registry:
         """The registry with its knowledge texts in the chosen language (English, marked, where missing)."""
         if self._registry is None:
-            from diagnostics.i18n import _, localize_registry
+            from diagnostics.i18n import _
+            from diagnostics.translated_knowledge import localize_registry
 
             self._registry, catalog = localize_registry(self.english_registry(), self.lang)
             for problem in catalog.problems:

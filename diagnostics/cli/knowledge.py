@@ -79,7 +79,8 @@ def _check_translations(settings: Settings) -> None:
     """List untranslated, stale and unknown entries; exit 1 when there are any."""
     import sys
 
-    from diagnostics.i18n import _, check_translations, collect_translations
+    from diagnostics.i18n import _
+    from diagnostics.translated_knowledge import check_translations, collect_translations
 
     registry = settings.english_registry()
     catalog = collect_translations(registry, settings.lang)

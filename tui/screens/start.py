@@ -14,7 +14,7 @@ from textual.widgets import Button, Footer, Header, Label, LoadingIndicator, Opt
 from textual.widgets.option_list import Option
 
 from diagnostics.i18n import _, country_name
-from diagnostics.session import RecentList
+from diagnostics.user_data import RecentList
 
 from ..actions import START_ACTS, bindings
 from ..widgets.field import Field

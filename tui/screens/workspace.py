@@ -16,7 +16,9 @@ from diagnostics.assessment import Assessment, AssessmentState
 from diagnostics.errors import DiagnosticsError
 from diagnostics.i18n import _, country_name, ngettext
 from diagnostics.profile import Answer, AnswerError, Profile
-from diagnostics.session import AssessmentSession, Draft, question_groups
+from diagnostics.profileio import Draft
+from diagnostics.questions import question_groups
+from diagnostics.session import AssessmentSession
 
 from ..actions import WORKSPACE_ACTS, bindings
 from ..explain import why_asked_markdown

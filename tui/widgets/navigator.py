@@ -15,7 +15,7 @@ from textual.widgets.tree import TreeNode
 
 from diagnostics.i18n import _
 from diagnostics.kb import KnowledgeBase
-from diagnostics.session import question_groups
+from diagnostics.questions import question_groups
 
 MARK = {"answered": ("✓", "green"), "unknown": ("?", "yellow"), "open": ("·", "dim")}
 

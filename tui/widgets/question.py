@@ -37,7 +37,8 @@ from diagnostics.profile import (
     AnswerError,
     EvidenceGrade,
 )
-from diagnostics.session import Draft, scale_ends
+from diagnostics.profileio import Draft
+from diagnostics.questions import scale_ends
 
 from .field import AnswerValidator, Field, YearValidator
 

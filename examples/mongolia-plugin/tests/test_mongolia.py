@@ -52,7 +52,7 @@ def test_kazakhstan_is_untouched():
 
 
 def test_brief_section_and_translation():
-    from diagnostics.i18n import collect_translations, localize_registry
+    from diagnostics.translated_knowledge import collect_translations, localize_registry
 
     registry = make_registry(("mongolia", diagnostics_mongolia.plugin))
     sections, notices = registry.brief_sections(assess(registry, "MN"))

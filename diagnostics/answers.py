@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import DataError
+from .i18n import _
 from .knowledge import Indicator, IndicatorType
 from .profile import Answer, AnswerError, EvidenceGrade, Value, check_value
 
@@ -56,10 +57,8 @@ def parse_text(indicator: Indicator, text: str, read: NumberReader | None = None
     raw = text.strip()
     t = indicator.type
     if not raw:
-        raise AnswerError("type a value, or mark the question unknown")
+        raise AnswerError(_("type a value, or mark the question unknown"))
     if t == IndicatorType.BOOL:
-        from .i18n import _
-
         low = raw.lower()
         yes, no = _("yes").lower(), _("no").lower()  # 'да' and 'нет' in Russian
         if low not in TRUE_WORDS | FALSE_WORDS | {yes, no}:
@@ -67,13 +66,14 @@ def parse_text(indicator: Indicator, text: str, read: NumberReader | None = None
         return low in TRUE_WORDS or low == yes
     if t == IndicatorType.ENUM:
         if raw not in indicator.values:
-            raise AnswerError(f"expects one of: {', '.join(indicator.values)}")
+            raise AnswerError(_("expects one of: {values}").format(values=", ".join(indicator.values)))
         return raw
     if t == IndicatorType.SET:
         items = [v.strip() for v in raw.strip("{}[]").split(",") if v.strip()]
         bad = [v for v in items if v not in indicator.values]
         if bad:
-            raise AnswerError(f"not an option: {', '.join(bad)} (choose from {', '.join(indicator.values)})")
+            raise AnswerError(_("not an option: {items} (choose from {values})").format(
+                items=", ".join(bad), values=", ".join(indicator.values)))
         return check_value(indicator, items)
     if t == IndicatorType.TEXT:
         return raw
@@ -94,22 +94,23 @@ def parse_text(indicator: Indicator, text: str, read: NumberReader | None = None
     try:
         number = reader(cleaned)
     except ValueError:
-        raise AnswerError(f"expects a number, got {raw!r}") from None
+        raise AnswerError(_("expects a number, got {text}").format(text=repr(raw))) from None
     if not math.isfinite(number):
-        raise AnswerError(f"{raw!r} is not a finite number")
+        raise AnswerError(_("{text} is not a finite number").format(text=repr(raw)))
     if percent:
         if t not in (IndicatorType.SHARE, IndicatorType.RANK_FRAC):
-            raise AnswerError("a percentage only fits a share; type the number itself")
+            raise AnswerError(_("a percentage only fits a share; type the number itself"))
         number /= 100
     if t in (IndicatorType.SCALE, IndicatorType.YEAR):
         if not number.is_integer():
-            raise AnswerError("type a whole number")
+            raise AnswerError(_("type a whole number"))
         value: int | float = int(number)
     else:
         value = int(number) if number.is_integer() and "." not in cleaned and "e" not in cleaned.lower() else number
     lo, hi = indicator.bounds()
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise AnswerError(f"{number_text(value)} is outside the allowed range {range_text(indicator)}")
+        raise AnswerError(_("{value} is outside the allowed range {range}").format(
+            value=number_text(value), range=range_text(indicator)))
     return check_value(indicator, value)
 
 
@@ -121,7 +122,7 @@ def parse_answer(kb: KnowledgeBase, ind_id: str, text: str, note: str = "what-if
 
     spec = kb.indicators.get(ind_id)
     if spec is None:
-        raise DataError(f"unknown indicator {ind_id!r}{did_you_mean(ind_id, kb.indicators)}")
+        raise DataError(_("unknown indicator {id}").format(id=repr(ind_id)) + did_you_mean(ind_id, kb.indicators))
     word = text.strip()
     if word in ("unset", ""):
         return None
@@ -145,10 +146,10 @@ def parse_year(text: str) -> int | None:
     if not raw:
         return None
     if not re.fullmatch(r"\d{4}", raw):
-        raise AnswerError("the as-of year is four digits, e.g. 2019")
+        raise AnswerError(_("the as-of year is four digits, e.g. 2019"))
     year = int(raw)
     if not 1900 <= year <= 2100:
-        raise AnswerError("the as-of year must lie in 1900–2100")
+        raise AnswerError(_("the as-of year must lie in 1900–2100"))
     return year
 
 

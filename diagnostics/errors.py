@@ -26,7 +26,9 @@ class DataError(DiagnosticsError):
         if self.file:
             return f"{self.file}: {self.message}"
         if self.line:
-            return f"line {self.line}: {self.message}"
+            from .i18n import _
+
+            return _("line {line}: {message}").format(line=self.line, message=self.message)
         return self.message
 
     def at_file(self, file: Path | str) -> DataError:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field
 
 from .condition_tree import Compare, Finding, Known
+from .i18n import _, pgettext
 from .knowledge import Rule, Tier
 from .logic import LeafResult, RuleOutcome, Status, T, explain, holds
 from .profile import Answer, EvidenceGrade
@@ -187,16 +188,17 @@ class Explainer:
         reasons: list[str] = []
         grades = set(rule.evidence_grade.replace("contested:", "").split("+"))
         if "doc" in grades:
-            reasons.append(f"the thesis documents this mechanism ({rule.evidence_grade})")
+            reasons.append(_("the thesis documents this mechanism ({grade})").format(grade=rule.evidence_grade))
         elif "int" in grades:
             level = 1
-            reasons.append(f"the thesis rests this on interviews without documents ({rule.evidence_grade})")
+            reasons.append(_("the thesis rests this on interviews without documents ({grade})").format(
+                grade=rule.evidence_grade))
         elif "blog" in grades:
             level = 0
-            reasons.append("the thesis's support is mainly a second-hand blog summary")
+            reasons.append(_("the thesis's support is mainly a second-hand blog summary"))
         else:
             level = 1
-            reasons.append("this link is the thesis author's interpretation")
+            reasons.append(_("this link is the thesis author's interpretation"))
         beneath = set(answer_grades)
         proxied = set(proxied)
         for p in premises:
@@ -208,36 +210,39 @@ class Explainer:
         if not independent:
             if EvidenceGrade.SECONDARY.value in beneath:
                 level = 0
-                reasons.append("the answers beneath come only from second-hand reports")
+                reasons.append(_("the answers beneath come only from second-hand reports"))
             else:
                 level = min(level, 1)
-                reasons.append("the answers beneath are expert judgements or calibrations only")
+                reasons.append(_("the answers beneath are expert judgements or calibrations only"))
         elif len(independent) == 1:
             level = min(level, 1)
-            reasons.append(f"the answers beneath come from one source type ({next(iter(independent))})")
+            reasons.append(_("the answers beneath come from one source type ({kind})").format(
+                kind=grade_word(next(iter(independent)))))
         else:
-            reasons.append("the answers beneath come from independent source types: " + ", ".join(sorted(independent)))
+            reasons.append(_("the answers beneath come from independent source types: {kinds}").format(
+                kinds=", ".join(grade_word(k) for k in sorted(independent))))
         if proxies:
             # A survey measure read as an informal indicator is an inference, not an observation.
             level = min(level, 1)
-            reasons.append("rests on a survey proxy for " + ", ".join(proxies)
-                           + " (a standard measure read in place of the analyst's own evidence)")
+            reasons.append(_("rests on a survey proxy for {ids} (a standard measure read in place of the analyst's "
+                             "own evidence)").format(ids=", ".join(proxies)))
         if any(p.confidence == "low" for p in premises):
             level = min(level, 1)
-            reasons.append("a finding it builds on has low confidence")
+            reasons.append(_("a finding it builds on has low confidence"))
         if supporting:
-            reasons.append("supporting evidence holds: " + "; ".join(supporting))
+            reasons.append(_("supporting evidence holds: {items}").format(items="; ".join(supporting)))
         if tier is None:
             level = min(level, 1)
-            reasons.append("the country family has no tier, so fit with the thesis case is unknown")
+            reasons.append(_("the country family has no tier, so fit with the thesis case is unknown"))
         elif tier == Tier.C:
             level = min(level, 1)
-            reasons.append("tier C: a contrast case whose legacy differs from the thesis case")
+            reasons.append(_("tier C: a contrast case whose legacy differs from the thesis case"))
         elif tier in (Tier.D, Tier.E):
             level = 0
-            reasons.append(f"tier {tier.value}: outside the post-Soviet scope the thesis studied (analogy only)")
+            reasons.append(_("tier {tier}: outside the post-Soviet scope the thesis studied (analogy only)").format(
+                tier=tier.value))
         else:
-            reasons.append(f"tier {tier.value}: shares the legacy of the thesis case")
+            reasons.append(_("tier {tier}: shares the legacy of the thesis case").format(tier=tier.value))
         return CONFIDENCE_ORDER[level], reasons, kinds, proxies  # type: ignore[return-value]
 
 
@@ -265,15 +270,20 @@ def _step(lf: LeafResult, values: KnownValues, steps: dict[tuple[str, str], Trac
 def _describe(lf: LeafResult) -> str:
     leaf = lf.leaf
     if isinstance(leaf, Finding):
-        return f"needs {leaf.finding}, which did not fire"
+        return _("needs {finding}, which did not fire").format(finding=leaf.finding)
     if isinstance(leaf, Known):
-        return f"{leaf.known} is not answered"
+        return _("{indicator} is not answered").format(indicator=leaf.known)
     actual = lf.actual
     if isinstance(actual, tuple):
         actual = "{" + ", ".join(actual) + "}"
     elif isinstance(actual, bool):
         actual = str(actual).lower()
-    return f"needs {lf.describe()}, but the answer is {actual}"
+    return _("needs {condition}, but the answer is {actual}").format(condition=lf.describe(), actual=actual)
+
+
+def grade_word(grade: str) -> str:
+    """An evidence grade in the current language ('documented'; the glossary's term in Russian)."""
+    return pgettext("evidence grade", grade)
 
 
 _GRADE = {g: g.value for g in EvidenceGrade}  # an enum's .value is slow in the hot path

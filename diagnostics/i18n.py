@@ -124,6 +124,11 @@ def N_(message: str) -> str:
     return message
 
 
+def NP_(singular: str, plural: str) -> str:  # noqa: N802 - gettext's marker style, like N_
+    """Mark a plural entry for extraction (extracted with `-k NP_:1,2`); returns the singular."""
+    return singular
+
+
 # ---------------------------------------------------------------------------------------
 # Locale formatting and parsing (Babel)
 
@@ -173,18 +178,34 @@ def format_datetime(value: datetime, lang: str | None = None) -> str:
 
 # Units of the built-in indicators, translated through the interface catalog; a unit with no
 # translation (a plugin's own) is shown as written. A test keeps this list in step with the data.
+# Counted units are plural entries of the catalog, so that the noun agrees with the number
+# ("1 орган", "2 органа", "61 орган", "5 органов"); their English plural is the unit as written.
+COUNTED_UNITS = (
+    NP_("acts per year", "acts per year"), NP_("bodies", "bodies"), NP_("days", "days"),
+    NP_("ministries", "ministries"), NP_("months", "months"), NP_("months per year", "months per year"),
+    NP_("requirements", "requirements"), NP_("years", "years"),
+)
 KNOWN_UNITS = (
-    N_("%"), N_("% of GDP"), N_("% of senior management time"), N_("acts per year"), N_("bodies"),
-    N_("days"), N_("ministries"), N_("months"), N_("months per year"), N_("requirements"), N_("years"),
+    N_("%"), N_("% of GDP"), N_("% of senior management time"),
     N_("ratio (supplier linkages realised ÷ expected)"), N_("ratio (required output ÷ domestic market)"),
     N_("index (0 = fully diversified, 1 = one product)"), N_("BTI score (1 to 10)"),
     N_("CPI score (0 = highly corrupt, 100 = very clean)"), N_("WGI estimate (about -2.5 to 2.5)"),
+    *COUNTED_UNITS,
 )
 
 
-def unit_text(unit: str) -> str:
-    """A unit of measure in the current language."""
-    return gettext(unit) if unit else ""
+def unit_text(unit: str, count: float | None = None) -> str:
+    """A unit of measure in the current language, agreeing with `count` when one is given.
+
+    Without a count the form for many ('органов', 'лет') names the unit, as in a field label.
+    A fraction takes the form gettext gives 2 ('2,5 органа'), as Russian grammar wants.
+    """
+    if not unit:
+        return ""
+    if unit not in COUNTED_UNITS:
+        return gettext(unit)
+    n = 5 if count is None else int(count) if float(count).is_integer() else 2
+    return ngettext(unit, unit, abs(n))
 
 
 def country_name(code: str, english: str, lang: str | None = None) -> str:

@@ -41,7 +41,11 @@ class Problem:
 
 def did_you_mean(name: str, options: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    if not close:
+        return ""
+    from .i18n import _
+
+    return " " + _("(did you mean {name}?)").format(name=repr(close[0]))
 
 
 @dataclass

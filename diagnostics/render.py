@@ -16,6 +16,7 @@ from rich.tree import Tree
 from .assessment import Assessment, FindingResult
 from .condition_tree import Condition, children
 from .evaluator import Status
+from .explanation import grade_word
 from .i18n import N_, _, country_name, date_text, format_datetime, format_number
 from .kb import KnowledgeBase
 from .knowledge import Family, Indicator, Rule
@@ -65,6 +66,8 @@ def _status(f: FindingResult) -> str:
 WORDS = (N_("high"), N_("medium"), N_("low"), N_("context"), N_("policy"), N_("mechanism"),
          N_("manifestation"), N_("diagnosis"), N_("allocator"), N_("regulator"), N_("coordinator"),
          N_("cross_cutting"), N_("formal"), N_("informal"))
+# The built-in country families' names; a plugin's own family is shown as it names itself.
+FAMILY_NAMES = (N_("Central Asia"), N_("Eastern Europe"), N_("South Caucasus"), N_("Baltic states"))
 
 
 def word(value: str | None) -> str:
@@ -90,12 +93,18 @@ def premises(f: FindingResult, by_id: dict[str, FindingResult]) -> list[FindingR
     return list({c.rule: c for c in substantive}.values())
 
 
+def family_name(kb: KnowledgeBase, family: str | None) -> str:
+    """A country family's name in the current language; its id when the knowledge base lacks it."""
+    known = kb.families.get(family or "")
+    return _(known.name) if known else (family or "—")
+
+
 def print_assessment(a: Assessment, kb: KnowledgeBase, show_all: bool = False) -> None:
     """Roots first, each top-level finding with what it rests on one level down (R-5)."""
     out = console()
     tier = " · " + _("tier {tier}").format(tier=a.tier) if a.tier else ""
     out.print(f"[bold]{esc(country_name(a.country, a.name))}[/bold] ({esc(a.country)}) · "
-              + _("family {family}").format(family=esc(a.family or "—"))
+              + _("family {family}").format(family=esc(family_name(kb, a.family)))
               + tier + " · " + _("as of {year}").format(year=esc(date_text(a.as_of))))
     c = a.coverage
     out.print(_("Answers: {known} known, {unknown} unknown, {unasked} not asked (of {total} indicators)").format(
@@ -155,6 +164,30 @@ def _when(stamp: Any) -> str:
     return format_datetime(stamp) if isinstance(stamp, datetime) else str(stamp)
 
 
+_MARKED_CONDITIONS = (
+    (" is answered (mismatch evidence)", N_("{id} is answered (mismatch evidence)")),
+    (" is answered", N_("{id} is answered")),
+    (" fired", N_("{id} fired")),
+)
+
+
+def condition_text(condition: str) -> str:
+    """A trace condition in the current language: the fixed phrases the engine records ('x fired',
+    'x is answered') are translated; comparisons ('x >= 5') are shown as written."""
+    for suffix, message in _MARKED_CONDITIONS:
+        head = condition.removesuffix(suffix)
+        if head != condition and " " not in head:
+            return _(message).format(id=head)
+    return condition
+
+
+def answer_text(value: object) -> str:
+    """A recorded answer as printed: yes/no in the current language, anything else as written."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
 def print_explanation(a: Assessment, kb: KnowledgeBase, rule_id: str) -> None:
     out = console()
     f = a.finding(rule_id)
@@ -167,13 +200,14 @@ def print_explanation(a: Assessment, kb: KnowledgeBase, rule_id: str) -> None:
         for s in f.trace:
             if s.kind == "finding":
                 sub = a.finding(s.rule or "")
-                out.print(f"  • {s.condition} — {sub.title} (" + _("confidence {level}").format(
+                out.print(f"  • {condition_text(s.condition)} — {sub.title} (" + _("confidence {level}").format(
                     level=word(sub.confidence)) + ")")
             else:
-                ev = f", {s.evidence}" if s.evidence else ""
+                ev = f", {grade_word(s.evidence)}" if s.evidence else ""
                 year = f", {s.as_of}" if s.as_of else ""
                 source = s.source or _("no source")
-                out.print(f"  • {esc(s.condition)}: " + _("answer {value}").format(value=esc(s.value))
+                answer = _("answer {value}").format(value=esc(answer_text(s.value)))
+                out.print(f"  • {esc(condition_text(s.condition))}: " + answer
                           + f" [dim]({esc(source)}{esc(ev)}{esc(year)})[/dim]")
         out.print("\n[bold]" + _("Confidence {level}").format(level=word(f.confidence)) + "[/bold]")
         for r in f.confidence_reasons:

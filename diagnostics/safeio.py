@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO
 
 from .errors import DataError
+from .i18n import N_, _
 
 MAX_FILE_BYTES = 5_000_000
 STDOUT = "-"
@@ -48,19 +49,20 @@ def _kind(mode: int) -> str:
 
 def _os_reason(exc: OSError) -> str:
     reasons = {
-        errno.ENOENT: "file not found",
-        errno.EACCES: "permission denied",
-        errno.EPERM: "permission denied",
-        errno.ENOSPC: "no space left on the device; nothing was written",
-        errno.EDQUOT: "disk quota exceeded; nothing was written",
-        errno.EROFS: "the folder is on a read-only file system; nothing was written",
-        errno.EFBIG: "the file would be larger than allowed; nothing was written",
-        errno.ENAMETOOLONG: "the file name is too long",
-        errno.ELOOP: "too many levels of symbolic links",
-        errno.ENOTDIR: "a part of the path is not a folder",
-        errno.EISDIR: "is a folder, not a file",
+        errno.ENOENT: N_("file not found"),
+        errno.EACCES: N_("permission denied"),
+        errno.EPERM: N_("permission denied"),
+        errno.ENOSPC: N_("no space left on the device; nothing was written"),
+        errno.EDQUOT: N_("disk quota exceeded; nothing was written"),
+        errno.EROFS: N_("the folder is on a read-only file system; nothing was written"),
+        errno.EFBIG: N_("the file would be larger than allowed; nothing was written"),
+        errno.ENAMETOOLONG: N_("the file name is too long"),
+        errno.ELOOP: N_("too many levels of symbolic links"),
+        errno.ENOTDIR: N_("a part of the path is not a folder"),
+        errno.EISDIR: N_("is a folder, not a file"),
     }
-    return reasons.get(exc.errno or 0, exc.strerror or str(exc))
+    reason = reasons.get(exc.errno or 0)
+    return _(reason) if reason else (exc.strerror or str(exc))
 
 
 def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
@@ -70,7 +72,7 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
         fd = os.open(path, flags)
     except OSError as exc:
         if exc.errno == errno.EISDIR:
-            raise DataError("is a folder, not a file", file=path) from None
+            raise DataError(_("is a folder, not a file"), file=path) from None
         raise DataError(_os_reason(exc), file=path) from None
     try:
         info = os.fstat(fd)
@@ -90,7 +92,7 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
                 raise DataError(f"file is over the limit of {limit:,} bytes", file=path)
         return b"".join(chunks)
     except OSError as exc:
-        raise DataError(f"cannot read: {_os_reason(exc)}", file=path) from None
+        raise DataError(_("cannot read: {reason}").format(reason=_os_reason(exc)), file=path) from None
     finally:
         os.close(fd)
 
@@ -134,7 +136,7 @@ def check_target(path: Path, *, force: bool) -> None:
     if not stat.S_ISREG(info.st_mode):
         raise DataError(f"is {_kind(info.st_mode)}; only regular files are written", file=path)
     if not force:
-        raise DataError("exists; add --force to overwrite it", file=path)
+        raise DataError(_("exists; add --force to overwrite it"), file=path)
 
 
 def output_path(raw: str | os.PathLike[str] | None) -> Path | None:

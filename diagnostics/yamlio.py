@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import DataError
+from .i18n import _
 from .safeio import CONTROL_CHARS, MAX_FILE_BYTES, atomic_write, read_text
 
 __all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "atomic_write", "dump_yaml", "line_for", "load_data",
@@ -269,7 +270,7 @@ def load_data(path: Path) -> tuple[Any, Mapping[Path_, int]]:
 def parse_data(text: str, path: Path) -> tuple[Any, Mapping[Path_, int]]:
     """Parse the text of `path` (YAML, or JSON for a .json name); errors name `path`."""
     if not text.strip():
-        raise DataError("the file is empty", file=path)
+        raise DataError(_("the file is empty"), file=path)
     if path.suffix.lower() == ".json":
         return _load_json(text, path)
     try:
@@ -285,7 +286,7 @@ def parse_data(text: str, path: Path) -> tuple[Any, Mapping[Path_, int]]:
     except RecursionError:
         raise DataError(f"nested more than {MAX_DEPTH} levels deep", file=path) from None
     if node is None:
-        raise DataError("the file holds no data", file=path)
+        raise DataError(_("the file holds no data"), file=path)
     builder = _Builder()
     try:
         data = builder.build(node)

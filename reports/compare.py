@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from diagnostics.assessment import Assessment
 from diagnostics.evaluator import Status
-from diagnostics.i18n import _
+from diagnostics.i18n import N_, _, country_name, ngettext
 from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import UNIVERSAL_CAVEATS
 from diagnostics.profile import Profile
@@ -38,8 +38,8 @@ def build_comparison(
     items: Sequence[tuple[Assessment, Profile | None]],
     kb: KnowledgeBase,
     *,
-    audience: str = "Committee members and staff",
-    unit: str = "Committee briefing staff",
+    audience: str = N_("Committee members and staff"),
+    unit: str = N_("Committee briefing staff"),
     title: str | None = None,
     date: dt.date | None = None,
 ) -> ComparisonContext:
@@ -50,7 +50,8 @@ def build_comparison(
     for a, _profile in items:
         family = kb.families.get(a.family)
         countries.append(CountryColumn(
-            country=a.country, name=a.name, family=a.family, family_name=family.name if family else a.family,
+            country=a.country, name=country_name(a.country, a.name), family=a.family,
+            family_name=_(family.name) if family else a.family,
             tier=a.tier, tier_note=tier_note(a.tier),
             as_of=a.as_of, fired=sum(1 for f in a.diagnoses() if f.status is Status.FIRED),
             not_assessable=sum(1 for f in a.diagnoses() if f.status is Status.NOT_ASSESSABLE),
@@ -75,23 +76,31 @@ def build_comparison(
     split = [r for r in rows if r.differs and any(c.status == "fired" for c in r.cells)]
     messages = []
     if everywhere:
-        messages.append(f"{len(everywhere)} systemic problem{'s hold' if len(everywhere) > 1 else ' holds'} "
-                        f"in all of {join(names)}: " + "; ".join(lower_first(r.title) for r in everywhere[:3])
-                        + (f" and {len(everywhere) - 3} more" if len(everywhere) > 3 else "") + ".")
+        more = " " + _("and {n} more").format(n=len(everywhere) - 3) if len(everywhere) > 3 else ""
+        messages.append(ngettext("{n} systemic problem holds in all of {countries}: {titles}{more}.",
+                                 "{n} systemic problems hold in all of {countries}: {titles}{more}.",
+                                 len(everywhere)).format(
+            n=len(everywhere), countries=join(names), more=more,
+            titles="; ".join(lower_first(r.title) for r in everywhere[:3])))
     if split:
-        messages.append(f"{len(split)} differ between the countries where the evidence allows a judgement; "
-                        "the table shows where each was found or ruled out.")
+        messages.append(ngettext("{n} differs between the countries where the evidence allows a judgement; "
+                                 "the table shows where it was found or ruled out.",
+                                 "{n} differ between the countries where the evidence allows a judgement; "
+                                 "the table shows where each was found or ruled out.", len(split)).format(n=len(split)))
     gap_only = [r for r in rows if r.coverage_gap and not r.differs]
     if gap_only:
         short = [c.name for i, c in enumerate(countries) if any(r.cells[i].status in UNASSESSED for r in gap_only)]
-        messages.append(f"For {len(gap_only)} problem{'s' if len(gap_only) > 1 else ''} the only difference is "
-                        f"missing answers ({join(short)}): a coverage gap, not a difference between the countries.")
+        messages.append(ngettext("For {n} problem the only difference is missing answers ({countries}): "
+                                 "a coverage gap, not a difference between the countries.",
+                                 "For {n} problems the only difference is missing answers ({countries}): "
+                                 "a coverage gap, not a difference between the countries.",
+                                 len(gap_only)).format(n=len(gap_only), countries=join(short)))
     lowest = [c for c in countries if c.tier in ("C", "D", "E")]
     if lowest:
-        messages.append(join([c.name for c in lowest]) + " lie outside the thesis's core population: "
-                        "findings there test the thesis rather than apply it.")
+        messages.append(_("{countries} lie outside the thesis's core population: findings there test the thesis "
+                          "rather than apply it.").format(countries=join([c.name for c in lowest])))
     if not gap_only:
-        messages.append("Differences in evidence, not only in reality, can drive differences in findings.")
+        messages.append(_("Differences in evidence, not only in reality, can drive differences in findings."))
 
     responds: dict[str, list[Ref]] = {}
     for r in rows:
@@ -105,9 +114,9 @@ def build_comparison(
     cites = [c for r in rows if any(x.status == "fired" for x in r.cells) for c in kb.rules[r.id].citations]
     today = date or dt.datetime.now(dt.UTC).date()
     meta = BriefMeta(
-        title=title or f"Systemic problems of transition compared: {join(names)}",
+        title=title or _("Systemic problems of transition compared: {countries}").format(countries=join(names)),
         country="+".join(c.country for c in countries), country_name=join(names),
-        date=today.isoformat(), as_of=None, audience=audience, issuing_unit=unit,
+        date=today.isoformat(), as_of=None, audience=_(audience), issuing_unit=_(unit),
         generator=f"policy-diagnostics {__version__}",
     )
     return ComparisonContext(

@@ -27,7 +27,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from diagnostics.errors import DataError
-from diagnostics.i18n import current_language, date_text
+from diagnostics.i18n import current_language, date_text, gettext
 from diagnostics.safeio import read_text
 
 from .diagram import chain_graph, diagram_layout, diagrams_for
@@ -45,6 +45,7 @@ Format = Literal["md", "html", "json", "pdf"]
 # ---------------------------------------------------------------------------------------
 # Markdown escaping
 
+_MD_SPACES = re.compile(r"[^\S\u00a0\u202f]+")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 _MD_ENTITY = re.compile(r"&(?=#?\w+;)")
 _MD_BLOCK_START = re.compile(r"^(\s*)(?:([#>+=-])|(\d+)([.)]))")
@@ -54,7 +55,9 @@ def md_escape(value: Any) -> str:
     """Text as one Markdown line that renders literally: no emphasis, links, HTML or blocks."""
     if isinstance(value, Markup):
         return str(value)
-    text = " ".join(str(value).split())
+    # One line: every run of whitespace becomes a space, except the no-break spaces Babel puts
+    # in numbers and percentages ('1 234,5', '7,5 %'), which only keep them together.
+    text = _MD_SPACES.sub(" ", str(value)).strip()
     text = _MD_ENTITY.sub("&amp;", text)
     text = _MD_SPECIAL.sub(r"\\\1", text)
     # A value that starts a line must not open a heading, quote or list ("1\. ", not "\1. ").
@@ -296,7 +299,7 @@ def _filters() -> dict[str, Any]:
     return {"lead": lead, "label": label, "years": years, "capfirst": capfirst, "sections": sections,
             "diagram_layout": diagram_layout, "chain_graph": chain_graph, "diagrams_for": diagrams_for,
             "md": md_escape, "md_code": md_code, "markdown_html": markdown_html, "markdown_md": markdown_md,
-            "local_date": local_date}
+            "local_date": local_date, "gettext": gettext}
 
 
 def local_date(iso: str | None) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from diagnostics.citations import parse_citation
-from diagnostics.i18n import N_, _, format_number, format_percent, unit_text, value_label
+from diagnostics.i18n import N_, _, format_number, format_percent, pgettext, unit_text, value_label
 from diagnostics.knowledge import Indicator, IndicatorType
 
 from .model import LAYER_LABELS, TIER_NOTES
@@ -45,8 +45,11 @@ def format_value(spec: Indicator | None, value: Any) -> str:
         return _("{percent} of the way down the world ranking").format(
             percent=format_percent(round(value, 2), digits=0))
     if t == IndicatorType.NUMBER and isinstance(value, (int, float)):
-        unit = unit_text(spec.unit or "")
-        return f"{format_number(value, digits=10)}{'' if unit.startswith('%') else ' '}{unit}".strip()
+        unit = unit_text(spec.unit or "", value)
+        if unit.startswith("%"):
+            # '0.17% of GDP', '0,17 % ВВП': the percent sign spaced as the language writes it (Babel).
+            return (format_percent(value / 100, digits=10) + unit[1:]).strip()
+        return f"{format_number(value, digits=10)} {unit}".strip()
     if t == IndicatorType.ENUM:
         return value_label(spec, str(value))
     return str(value)
@@ -171,9 +174,21 @@ def label(value: Any) -> str:
         "fired": N_("found"), "not_fired": N_("not found"), "not_assessable": N_("not assessable"),
         "not_applicable": N_("not applicable"), "root_cause": N_("root cause"), "outcome": N_("outcome"),
         "diagnosis": N_("systemic problem"), "function_rollup": N_("function roll-up"), "not_in_knowledge_base": "—",
-        "expert_judgement": N_("expert judgement"), **LAYER_LABELS,
+        "expert_judgement": N_("expert judgement"), "government": N_("government"),
+        "international_partners": N_("international partners"), "researchers": N_("researchers"), **LAYER_LABELS,
     }.get(text)
-    return _(word) if word else text.replace("_", " ")
+    if word:
+        return _(word)
+    grade = _evidence_grade(text)
+    return grade or text.replace("_", " ")
+
+
+def _evidence_grade(value: str) -> str:
+    """An evidence grade as the brief names it ('documented'; in Russian the glossary's term)."""
+    return {
+        "documented": pgettext("evidence grade", "documented"), "survey": pgettext("evidence grade", "survey"),
+        "interview": pgettext("evidence grade", "interview"), "secondary": pgettext("evidence grade", "secondary"),
+    }.get(value, "")
 
 
 EVIDENCE_WORDS = {

@@ -95,7 +95,7 @@ def _python_format_names(text: str) -> set[str]:
 def test_every_interface_string_has_a_russian_translation_with_the_same_placeholders() -> None:
     method_map = [("diagnostics/**.py", "python"), ("tui/**.py", "python"), ("reports/**.py", "python"),
                   ("reports/templates/**.j2", "jinja2"), ("reports/templates/**.css", "jinja2")]
-    keywords = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+    keywords = {"_": None, "N_": None, "NP_": (1, 2), "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
     extracted = {msg if isinstance(msg, str) else msg[0]
                  for _f, _l, msg, *_ in extract_from_dir(str(ROOT), method_map, keywords=keywords)}
     extracted.discard("")
@@ -319,3 +319,114 @@ def test_huge_numbers_are_formatted_not_raised() -> None:
     assert format_number(1e308, "ru") == "1,000e+308"
     assert format_number(10**400).endswith("e+400")
     assert format_number(1234567.5, "ru") == "1\xa0234\xa0567,5"
+
+
+# ---------------------------------------------------------------------------------------
+# The full report and the comparison brief in Russian
+
+
+def reader_text(document: str, fmt: str) -> str:
+    """What a reader sees of a Markdown or HTML document, as one line of plain text."""
+    import html as html_lib
+
+    from markdown_it import MarkdownIt
+
+    page = MarkdownIt("commonmark").enable("table").render(document) if fmt == "md" else document
+    page = re.sub(r"<(style|svg)\b.*?</\1>", " ", page, flags=re.S)
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def without_profile_notes(text: str, profile) -> str:
+    """The text without the profile's own recorded notes (its data cautions are quoted as found:
+    they are the analyst's data, in the language the analyst wrote them) and without the
+    'Blog' and 'Abstract' citations, whose bracketed line numbers the detector already skips."""
+    for caution in profile.data_cautions:
+        text = text.replace(" ".join(caution.text.split()), " ")
+    return re.sub(r"\b(?:Blog|Abstract)\b", " ", text)
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_full_report_in_russian_has_no_english_sentence(fmt: str, kz_profile) -> None:
+    r = run("brief", "KZ", "--full", "--lang", "ru", "--format", fmt, "--date", "2025-04-01")
+    assert r.exit_code == 0, r.output
+    text = reader_text(r.stdout, fmt)
+    for heading in ("Полный отчет", "К какому типу случаев относится страна?", "Первопричины и их цепочки",
+                    "Приложение А. Качество данных", "Приложение Е. Метод и аудит", "Источники"):
+        assert heading in text, heading
+    assert "Казахстан входит в группу стран «Центральная Азия»" in text
+    assert "получены из независимых источников разных видов: документальные данные, данные интервью" in text
+    assert re.search(r"Органы, наделённые полномочиями проверять бизнес: 61 орган(?!\w)", text)  # plural agreement
+    assert f"0,17{NBSP}% ВВП" in r.stdout  # the percent sign spaced as Babel writes it in Russian
+    assert english_sentences(without_profile_notes(text, kz_profile)) == []
+    assert FALLBACK_MARKER.strip() not in text
+    english = run("brief", "KZ", "--full", "--format", fmt, "--date", "2025-04-01").stdout
+    assert "Full report" in english and "Полный" not in english
+
+
+def test_full_report_pdf_in_russian(tmp_path: Path, kz_profile) -> None:
+    from pypdf import PdfReader
+
+    out = tmp_path / "kz-full-ru.pdf"
+    r = run("brief", "KZ", "--full", "--lang", "ru", "--format", "pdf", "-o", str(out), "--date", "2025-04-01")
+    assert r.exit_code == 0, r.output
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(out).pages).split())
+    assert "ПРИЛОЖЕНИЕ Б. ПРИЧИННЫЕ ЦЕПОЧКИ" in text.upper() and "1 апреля 2025 г." in text
+    # PDF text extraction breaks lines inside the profile's notes, so only their share is judged here:
+    letters = [c for c in without_profile_notes(text, kz_profile) if c.isalpha()]
+    assert sum("а" <= c.lower() <= "я" or c in "ёЁ" for c in letters) / len(letters) > 0.8
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_comparison_brief_in_russian_has_no_english_sentence(fmt: str) -> None:
+    r = run("brief", "--compare", "KZ", "EE", "KG", "--lang", "ru", "--format", fmt, "--date", "2025-04-01")
+    assert r.exit_code == 0, r.output
+    text = reader_text(r.stdout, fmt)
+    assert "Системные проблемы переходного периода: сравнение (Казахстан, Эстония и Киргизия)" in text
+    assert "Системные проблемы в сопоставлении" in text and "Страны Балтии" in text
+    assert "По 5 проблемам единственное различие — недостающие ответы" in text
+    assert english_sentences(re.sub(r"\b(?:Blog|Abstract)\b", " ", text)) == []
+
+
+def test_compare_command_in_russian() -> None:
+    r = run("compare", "KZ", "EE", "--lang", "ru")
+    assert r.exit_code == 0, r.output
+    out = " ".join(r.stdout.split())
+    assert "диагнозы × профили" in out and "это пробел в данных, а не различие между странами" in out
+    assert "rows differ" not in out
+
+
+@pytest.mark.parametrize(("count", "bodies", "years"), [
+    (1, "1 орган", "1 год"), (2, "2 органа", "2 года"), (5, "5 органов", "5 лет"), (11, "11 органов", "11 лет"),
+    (21, "21 орган", "21 год"), (61, "61 орган", "61 год"), (2.5, "2,5 органа", "2,5 года"),
+])
+def test_counted_units_agree_with_the_number_in_russian(count: float, bodies: str, years: str, kb: KnowledgeBase) -> None:
+    from diagnostics.reports.wording import format_value
+
+    spec = next(i for i in kb.indicators.values() if i.unit == "bodies")
+    year_spec = next(i for i in kb.indicators.values() if i.unit == "years")
+    i18n.set_language("ru")
+    assert format_value(spec, count) == bodies and format_value(year_spec, count) == years
+    assert i18n.unit_text("bodies") == "органов"  # without a number: the unit's name, as in a field label
+    i18n.set_language("en")
+    assert format_value(spec, count) == f"{format_number(count, 'en')} bodies"
+
+
+def test_errors_in_russian_keep_file_names_and_ids() -> None:
+    r = run("assess", "no-such-profile.yaml", "--lang", "ru")
+    assert r.exit_code == 2 and "no-such-profile.yaml: файл не найден" in r.output and "Traceback" not in r.output
+    r = run("explain", "KZ", "dx.formal_informal_mismatc", "--lang", "ru")
+    assert r.exit_code == 2
+    assert "неизвестное правило 'dx.formal_informal_mismatc' (возможно, имелось в виду 'dx.formal_informal_mismatch'?)" \
+        in " ".join(r.output.split())
+    r = run("whatif", "KZ", "--set", "rd.gerd_pct_gdp=много", "--lang", "ru")
+    assert r.exit_code == 2 and "rd.gerd_pct_gdp: ожидается число, получено 'много'" in r.output
+
+
+def test_explanations_and_confidence_reasons_in_russian() -> None:
+    out = " ".join(run("explain", "KZ", "dx.formal_informal_mismatch", "--lang", "ru").stdout.split())
+    assert "сработало node.soviet_command_legacy" in out and "(доказательство несоответствия)" in out
+    assert "механизм документально подтвержден в диссертации" in out
+    assert "уровень применимости A: общее наследие со случаем диссертации" in out
+    assert "fired" not in out and "answers beneath" not in out
+    why_not = " ".join(run("explain", "EE", "dx.formal_informal_mismatch", "--lang", "ru").stdout.split())
+    assert "Почему нет" in why_not and "требуется" in why_not and "but the answer" not in why_not

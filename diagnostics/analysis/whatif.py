@@ -12,6 +12,7 @@ from typing import Any
 from ..answers import format_value, parse_answer
 from ..assessment import Assessment, Assessor, FindingResult
 from ..errors import DataError
+from ..i18n import _
 from ..kb import KnowledgeBase, did_you_mean
 from ..knowledge import Layer
 from ..logic import Status
@@ -26,9 +27,9 @@ def parse_sets(kb: KnowledgeBase, items: Sequence[str]) -> dict[str, Answer | No
         key, sep, text = item.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise DataError(f"--set {item!r}: expected ns.name=VALUE")
+            raise DataError(_("--set {item}: expected ns.name=VALUE").format(item=repr(item)))
         if key in out:
-            raise DataError(f"--set names {key} twice")
+            raise DataError(_("--set names {id} twice").format(id=key))
         out[key] = parse_answer(kb, key, text)
     return out
 
@@ -121,7 +122,7 @@ def whatif(assessor: Assessor, profile: Profile, changes: Mapping[str, Answer | 
     kb = assessor.kb
     for key in changes:
         if key not in kb.indicators:
-            raise DataError(f"unknown indicator {key!r}{did_you_mean(key, kb.indicators)}")
+            raise DataError(_("unknown indicator {id}").format(id=repr(key)) + did_you_mean(key, kb.indicators))
     before = assessor.assess(profile, file=file)
     changed_profile = profile.with_answers(dict(changes))
     after = assessor.assess(changed_profile, file=file)

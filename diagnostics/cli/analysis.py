@@ -141,8 +141,8 @@ def compare(settings: Settings, profiles: tuple[str, ...], all_rules: bool, as_j
                       *(_status(c.status.value, c.confidence) for c in row.cells))
     out.print(table)
     if gap_only:
-        out.print("~ rows differ only because some profiles lack the answers to decide them "
-                  "(a coverage gap, not a difference between countries; see `diagnose coverage`).")
+        out.print(_("~ rows differ only because some profiles lack the answers to decide them "
+                    "(a coverage gap, not a difference between countries; see `diagnose coverage`)."))
     differing = [r for r in result.rows if r.differs and r.drivers and r.rule not in gap_only]
     if differing:
         out.print("\n[bold]" + _("Answers that drive the differences") + "[/bold] " + _("(* rows)"))

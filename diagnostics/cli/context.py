@@ -106,8 +106,11 @@ def resolve_profile(settings: Settings, ref: str) -> tuple[Profile, str]:
     if not (path.exists() or path.suffix.lower() in (".yaml", ".yml", ".json")):
         code = ref.upper()
         if code not in profiles:
-            known = ", ".join(sorted(profiles)) or "none"
-            raise DataError(f"{ref!r} is neither a profile file nor a known country code (known: {known})")
+            from diagnostics.i18n import _
+
+            known = ", ".join(sorted(profiles)) or _("none")
+            raise DataError(_("{ref} is neither a profile file nor a known country code (known: {known})").format(
+                ref=repr(ref), known=known))
         path = profiles[code].path
     profile = load_profile_file(path)
     settings.registry().check_family(profile, path, PROFILE_LINES.get(str(path)))
@@ -128,5 +131,7 @@ def rule_id_or_fail(kb: KnowledgeBase, rule_id: str) -> str:
     if not rule_id.startswith(("node.", "dx.")):
         rule_id = next((p + rule_id for p in ("dx.", "node.") if p + rule_id in kb.rules), rule_id)
     if rule_id not in kb.rules:
-        raise DataError(f"unknown rule {rule_id!r}{did_you_mean(rule_id, kb.rules)}")
+        from diagnostics.i18n import _
+
+        raise DataError(_("unknown rule {id}").format(id=repr(rule_id)) + did_you_mean(rule_id, kb.rules))
     return rule_id

@@ -399,7 +399,8 @@ def test_compare_command_in_russian() -> None:
     (1, "1 орган", "1 год"), (2, "2 органа", "2 года"), (5, "5 органов", "5 лет"), (11, "11 органов", "11 лет"),
     (21, "21 орган", "21 год"), (61, "61 орган", "61 год"), (2.5, "2,5 органа", "2,5 года"),
 ])
-def test_counted_units_agree_with_the_number_in_russian(count: float, bodies: str, years: str, kb: KnowledgeBase) -> None:
+def test_counted_units_agree_with_the_number_in_russian(count: float, bodies: str, years: str,
+                                                         kb: KnowledgeBase) -> None:
     from diagnostics.reports.wording import format_value
 
     spec = next(i for i in kb.indicators.values() if i.unit == "bodies")
@@ -416,8 +417,8 @@ def test_errors_in_russian_keep_file_names_and_ids() -> None:
     assert r.exit_code == 2 and "no-such-profile.yaml: файл не найден" in r.output and "Traceback" not in r.output
     r = run("explain", "KZ", "dx.formal_informal_mismatc", "--lang", "ru")
     assert r.exit_code == 2
-    assert "неизвестное правило 'dx.formal_informal_mismatc' (возможно, имелось в виду 'dx.formal_informal_mismatch'?)" \
-        in " ".join(r.output.split())
+    assert ("неизвестное правило 'dx.formal_informal_mismatc' "
+            "(возможно, имелось в виду 'dx.formal_informal_mismatch'?)") in " ".join(r.output.split())
     r = run("whatif", "KZ", "--set", "rd.gerd_pct_gdp=много", "--lang", "ru")
     assert r.exit_code == 2 and "rd.gerd_pct_gdp: ожидается число, получено 'много'" in r.output
 

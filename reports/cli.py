@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from diagnostics.cli.helptext import LocalizedCommand
+
 if TYPE_CHECKING:
     from diagnostics.assessment import Assessment
     from diagnostics.cli import Settings
@@ -62,7 +64,7 @@ def load_assessed(settings: Settings, ref: str) -> tuple[Assessment, Profile | N
     return assess_ref(settings, ref)
 
 
-@click.command()
+@click.command(cls=LocalizedCommand)
 @click.argument("refs", nargs=-1, metavar="KZ|PROFILE|ASSESSMENT.json...")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "json", "pdf"]),
               help="Output format (default: from the -o suffix, else md).")

@@ -431,3 +431,64 @@ def test_explanations_and_confidence_reasons_in_russian() -> None:
     assert "fired" not in out and "answers beneath" not in out
     why_not = " ".join(run("explain", "EE", "dx.formal_informal_mismatch", "--lang", "ru").stdout.split())
     assert "Почему нет" in why_not and "требуется" in why_not and "but the answer" not in why_not
+
+
+# ---------------------------------------------------------------------------------------
+# --help in Russian
+
+
+def _commands(group, prefix=()):
+    import click
+
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        yield (*prefix, name), command
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*prefix, name))
+
+
+def test_every_command_help_has_a_russian_translation() -> None:
+    import inspect
+
+    catalog = i18n.translations("ru")
+    missing = []
+    for path, command in [((), main), *_commands(main)]:
+        texts = [inspect.cleandoc(command.help).partition("\f")[0]] if command.help else []
+        texts += [p.help for p in command.params if getattr(p, "help", None)]
+        missing += [f"{' '.join(path)}: {t[:50]}" for t in texts if catalog.gettext(t) == t]
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("args", [("--lang", "ru", "--help"), ("--lang", "ru", "assess", "--help"),
+                                  ("rules", "check", "--help", "--lang", "ru")])
+def test_help_in_russian(args: tuple[str, ...]) -> None:
+    r = CliRunner().invoke(main, list(args), terminal_width=200)
+    assert r.exit_code == 0, r.output
+    assert "Использование:" in r.output and "Параметры:" in r.output
+    assert "Показать эту справку и завершить работу." in r.output
+    assert "Usage:" not in r.output and "Show this message" not in r.output
+    if "assess" in args:
+        assert "Оценить профиль PROFILE (файл YAML/JSON или код страны, например KZ)." in r.output
+    if len(args) == 3:
+        assert "Команды:" in r.output and "Подготовить двухстраничную аналитическую записку" in r.output
+    english = CliRunner().invoke(main, [a for a in args if a not in ("--lang", "ru")], terminal_width=200)
+    assert "Usage:" in english.output and "Использование" not in english.output
+
+
+def test_help_and_usage_errors_in_russian_from_the_environment() -> None:
+    r = CliRunner().invoke(main, ["assess", "--help"], env={"DIAGNOSE_LANG": "ru"}, terminal_width=200)
+    assert "Вывести оценку в формате JSON." in r.output
+    r = CliRunner().invoke(main, ["assess"], env={"DIAGNOSE_LANG": "ru"})
+    assert r.exit_code == 2 and "Ошибка: Не указан аргумент 'PROFILE'." in r.output
+
+
+def test_the_help_extractor_finds_docstrings_and_option_help() -> None:
+    import io
+
+    from diagnostics.cli.helptext import extract_help
+
+    source = (b'@click.command()\n@click.option("--x", help="Option help.")\n'
+              b'def c():\n    """Command help.\n\n    More."""\n')
+    found = {m for _l, _f, m, _c in extract_help(io.BytesIO(source), {"_": None}, [], {})}
+    assert {"Option help.", "Command help.\n\nMore."} <= found

@@ -7,8 +7,10 @@ from typing import Any
 
 import click
 
+from diagnostics.cli.helptext import LocalizedCommand
 
-@click.command()
+
+@click.command(cls=LocalizedCommand)
 @click.argument("target", required=False)
 @click.option("--resume", is_flag=True, help="Reopen the most recent assessment where it was left.")
 @click.option("--blank", is_flag=True, help="With a country code: start blank instead of from its profile.")

@@ -14,6 +14,7 @@ import click
 from diagnostics.i18n import N_, _, ngettext
 
 from .context import Settings, echo_json, pass_settings, resolve_profile, rule_id_or_fail
+from .helptext import LocalizedCommand
 
 STATUS_LABEL = {
     "fired": (N_("FIRED"), "bold red"),
@@ -45,7 +46,7 @@ def esc(value: Any) -> str:
 
 
 # -------------------------------------------------------------------------------------
-@click.command("whatif")
+@click.command(cls=LocalizedCommand, name="whatif")
 @click.argument("profile")
 @click.option("--set", "sets", multiple=True, required=True, metavar="ns.name=VALUE",
               help="Change one answer (repeatable). VALUE may be 'unknown' or 'unset'.")
@@ -97,7 +98,7 @@ def whatif(settings: Settings, profile: str, sets: tuple[str, ...], as_json: boo
 
 
 # -------------------------------------------------------------------------------------
-@click.command("compare")
+@click.command(cls=LocalizedCommand, name="compare")
 @click.argument("profiles", nargs=-1, required=True)
 @click.option("--all", "all_rules", is_flag=True, help="Compare every rule, not only diagnoses.")
 @click.option("--json", "as_json", is_flag=True, help="Print the matrix as JSON.")
@@ -156,7 +157,7 @@ def compare(settings: Settings, profiles: tuple[str, ...], all_rules: bool, as_j
 
 
 # -------------------------------------------------------------------------------------
-@click.command("sensitivity")
+@click.command(cls=LocalizedCommand, name="sensitivity")
 @click.argument("profile")
 @click.option("--max-size", type=click.IntRange(1, 3), default=3, show_default=True,
               help="Largest set of answer changes to search.")
@@ -233,7 +234,7 @@ def _show(v: Any) -> str:
 
 
 # -------------------------------------------------------------------------------------
-@click.command("next")
+@click.command(cls=LocalizedCommand, name="next")
 @click.argument("profile")
 @click.option("-n", "count", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="How many questions to list.")
@@ -267,7 +268,7 @@ def next_question(settings: Settings, profile: str, count: int, include_unknown:
 
 
 # -------------------------------------------------------------------------------------
-@click.command("sweep")
+@click.command(cls=LocalizedCommand, name="sweep")
 @click.argument("spec", type=click.Path(path_type=Path))
 @click.option("-o", "--output", metavar="FILE", help="Write rows here (.jsonl or .csv); '-' for stdout.")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from .context import Settings, fail
+from .helptext import LocalizedGroup, click_in_catalog
 
 COMMANDS: dict[str, str] = {
     "assess": "diagnostics.cli.assess:assess",
@@ -36,8 +37,13 @@ COMMANDS: dict[str, str] = {
 }
 
 
-class DiagnoseGroup(click.Group):
-    """Loads commands lazily and turns every DiagnosticsError into one line and exit code 2."""
+class DiagnoseGroup(LocalizedGroup):
+    """Loads commands lazily and turns every DiagnosticsError into one line and exit code 2;
+    help and click's own messages in the chosen language (helptext)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        with click_in_catalog():
+            return super().main(*args, **kwargs)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*COMMANDS, *self.commands})
@@ -57,7 +63,9 @@ class DiagnoseGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # --lang is a group option that may be written after any command (`diagnose assess KZ
         # --lang ru`): move it in front of the command so the group reads it.
-        return super().parse_args(ctx, hoist_lang(args))
+        args = hoist_lang(args)
+        early_language(args)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         from diagnostics.errors import DiagnosticsError
@@ -70,6 +78,27 @@ class DiagnoseGroup(click.Group):
             fail(lines[0] + more if lines else type(exc).__name__)
         except RecursionError:
             fail("the input is nested too deeply")
+
+
+def early_language(args: list[str]) -> None:
+    """Set the language from `--lang` or DIAGNOSE_LANG before click reads the arguments: `--help`
+    is eager and prints before the option's own callback runs. A bad value is left for the
+    callback to report."""
+    from diagnostics.errors import DataError
+    from diagnostics.i18n import resolve_language, set_language
+
+    value = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith("--lang="):
+            value = arg.split("=", 1)[1]
+    try:
+        set_language(resolve_language(value))
+    except DataError:
+        pass
 
 
 def hoist_lang(args: list[str]) -> list[str]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from .context import Settings, assess_ref, echo_json, pass_settings, rule_id_or_fail
+from .helptext import LocalizedCommand
 
 
-@click.command()
+@click.command(cls=LocalizedCommand)
 @click.argument("profile")
 @click.option("--json", "as_json", is_flag=True, help="Print the assessment as JSON.")
 @click.option("--all", "show_all", is_flag=True, help="Also list rules that did not fire.")
@@ -23,7 +24,7 @@ def assess(settings: Settings, profile: str, as_json: bool, show_all: bool) -> N
     print_assessment(result, settings.registry().kb_for(result.country), show_all=show_all)
 
 
-@click.command()
+@click.command(cls=LocalizedCommand)
 @click.argument("profile")
 @click.argument("rule_id")
 @click.option("--json", "as_json", is_flag=True)

@@ -9,6 +9,7 @@ import click
 from diagnostics.i18n import N_, _
 
 from .context import Settings, echo_json, pass_settings, resolve_profile
+from .helptext import LocalizedCommand
 
 SHORT = {
     "dx.formal_informal_mismatch": N_("mismatch"),
@@ -31,7 +32,7 @@ def _cell(row: Any) -> str:
     return "[yellow]" + _("open {n}").format(n=len(row.to_decide)) + f"[/yellow]{mark}"
 
 
-@click.command("coverage")
+@click.command(cls=LocalizedCommand, name="coverage")
 @click.argument("profiles", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print the coverage as JSON.")
 @click.option("--missing", is_flag=True, help="List, per open diagnosis, the answers that could decide it.")

@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from .context import Settings, echo_json, pass_settings, rule_id_or_fail
+from .helptext import LocalizedCommand, LocalizedGroup
 
 
-@click.group()
+@click.group(cls=LocalizedGroup)
 def rules() -> None:
     """List and show the rules of the knowledge base."""
 
@@ -99,7 +100,7 @@ def _check_translations(settings: Settings) -> None:
         sys.exit(1)
 
 
-@click.command()
+@click.command(cls=LocalizedCommand)
 @click.option("--namespace", help="Only indicators of this namespace.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_settings

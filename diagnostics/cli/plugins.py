@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from .context import Settings, echo_json, pass_settings
+from .helptext import LocalizedCommand, LocalizedGroup
 
 
-@click.command()
+@click.command(cls=LocalizedCommand)
 @click.option("--json", "as_json", is_flag=True)
 @pass_settings
 def plugins(settings: Settings, as_json: bool) -> None:
@@ -23,7 +24,7 @@ def plugins(settings: Settings, as_json: bool) -> None:
     print_plugins(reg.reports)
 
 
-@click.group()
+@click.group(cls=LocalizedGroup)
 def plugin() -> None:
     """Write and list plugins: `diagnose plugin new NAME`, `diagnose plugin list`."""
 

@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from .context import PROFILE_LINES, Settings, echo_json, load_profile_file, pass_settings
+from .helptext import LocalizedCommand, LocalizedGroup
 
 
-@click.group()
+@click.group(cls=LocalizedGroup)
 def profile() -> None:
     """Validate profiles and print their JSON Schema."""
 
@@ -41,7 +42,7 @@ def profile_schema() -> None:
     echo_json(Profile.model_json_schema())
 
 
-@click.command()
+@click.command(cls=LocalizedCommand)
 @click.option("--json", "as_json", is_flag=True)
 @pass_settings
 def families(settings: Settings, as_json: bool) -> None:
@@ -55,7 +56,7 @@ def families(settings: Settings, as_json: bool) -> None:
     print_families(list(fams.values()))
 
 
-@click.command()
+@click.command(cls=LocalizedCommand)
 @click.option("--json", "as_json", is_flag=True)
 @pass_settings
 def countries(settings: Settings, as_json: bool) -> None:

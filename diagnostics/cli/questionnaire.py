@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from .context import Settings, pass_settings
+from .helptext import LocalizedGroup
 
 
-@click.group()
+@click.group(cls=LocalizedGroup)
 def questionnaire() -> None:
     """Export the questionnaire to XLSX/CSV and import it back."""
 

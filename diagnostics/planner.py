@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from . import analysis
 from .assessment import Assessment
 from .kb import KnowledgeBase
 from .knowledge import Layer
@@ -79,7 +78,9 @@ def plan_next(kb: KnowledgeBase, profile: Profile, assessment: Assessment, order
     skipped = skipped_questions(kb, profile.answers, statuses)
     # Questions that could still change an undecided root cause.
     for_roots: set[str] = {i for inds in assessment.coverage.per_diagnosis.values() for i in inds}
-    scored = [q for q in analysis.plan_questions(kb, profile, 0)
+    from .analysis import plan_questions  # here, not above: the TUI's workspace opens without it
+
+    scored = [q for q in plan_questions(kb, profile, 0)
               if q.indicator not in profile.answers and q.indicator not in skipped]
     topic = kb.indicators[current].topic if current in kb.indicators else None
     here = [q for q in scored if kb.indicators[q.indicator].topic == topic and q.indicator in for_roots]

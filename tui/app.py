@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import work
-from textual.app import App
+from textual.app import App, ComposeResult
 from textual.screen import Screen
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from diagnostics.errors import DiagnosticsError
@@ -26,11 +27,12 @@ from diagnostics.user_data import RecentList, data_dir
 
 from .actions import APP_ACTS, HELP_SECTIONS, bindings, help_rows, translate_bindings
 from .commands import DiagnosticsCommands, QuestionSearch
-from .screens.start import StartScreen
 from .services import Services
 
 if TYPE_CHECKING:
     from diagnostics.registry import Registry
+
+    from .screens.start import StartScreen
 
 
 def default_loader() -> Registry:
@@ -65,10 +67,19 @@ class DiagnosticsApp(App[None]):
         self.services: Services | None = None  # built once the knowledge base is loaded
         self._start_args = (open_path, country, resume, blank)
         self.session: AssessmentSession | None = None
+        self._start: StartScreen | None = None
 
     # -- registry ---------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        # Seen only while the knowledge base loads for `diagnose tui KZ` (or a file): the
+        # start screen is then built only if the user goes back to it, which keeps the way
+        # to the first findings short.
+        yield Static(_("Still loading the knowledge base…"), id="app-loading")
+
     def on_mount(self) -> None:
-        self.push_screen(StartScreen(self.recent, self.data))
+        open_path, country, resume, _blank = self._start_args
+        if open_path is None and country is None and not resume:
+            self.show_start()
         if self.registry is None:
             self.load_registry()
         else:
@@ -87,6 +98,7 @@ class DiagnosticsApp(App[None]):
         elif event.state == WorkerState.ERROR:
             self.notify(_("Could not load the knowledge base: {error}").format(error=event.worker.error),
                         severity="error", timeout=30)
+            self.show_start()
 
     def _registry_ready(self) -> None:
         assert self.english_registry is not None
@@ -97,21 +109,38 @@ class DiagnosticsApp(App[None]):
         for report in self.registry.problems():
             self.notify(_("Plugin {name} left out: {error}").format(name=report.name, error=report.error),
                         severity="warning", timeout=8)
-        for screen in self.screen_stack:
-            if isinstance(screen, StartScreen):
-                screen.registry_ready(self.registry)
+        start = self.start_screen()
+        if start is not None:
+            start.registry_ready(self.registry)
         open_path, country, resume, blank = self._start_args
         self._start_args = (None, None, False, False)
+        opened = False
         if open_path is not None:
-            self.open_file(open_path)
+            opened = self.open_file(open_path)
         elif resume:
             latest = self.recent.latest()
             if latest is None:
                 self.notify(_("No recent assessment to resume."), severity="warning")
             else:
-                self.open_file(latest)
+                opened = self.open_file(latest)
         elif country:
-            self.new_assessment(country, prefill=not blank)
+            opened = self.new_assessment(country, prefill=not blank)
+        if not opened:
+            self.show_start()
+
+    def start_screen(self) -> StartScreen | None:
+        """The start screen if it is in the stack (it is built only when first needed)."""
+        return self._start if self._start is not None and self._start in self.screen_stack else None
+
+    def show_start(self) -> None:
+        """Put the start screen on top, unless it is already in the stack."""
+        from .screens.start import StartScreen
+
+        if self.start_screen() is not None:
+            return
+        self._start = StartScreen(self.recent, self.data)
+        self._start.registry = self.registry
+        self.push_screen(self._start)
 
     # -- sessions ---------------------------------------------------------------------
     def on_start_screen_new_assessment(self, message: StartScreen.NewAssessment) -> None:
@@ -138,8 +167,9 @@ class DiagnosticsApp(App[None]):
                 fam = family or (known.family if known else self._family_of(code))
                 profile = Profile(country=code, name=known.name if known else "", family=fam)
                 started = "blank"
-            session = AssessmentSession.create(self.registry.kb, profile, self.data, started_from=started,
-                                               lock=True)
+            # The knowledge base of this country: plugins scoped to it add their questions.
+            session = AssessmentSession.create(self.registry.kb_for(code), profile, self.data,
+                                               started_from=started, lock=True)
         except (DiagnosticsError, ValueError, OSError) as exc:
             self.notify(_one_line(exc), severity="error", timeout=10)
             return False
@@ -159,12 +189,13 @@ class DiagnosticsApp(App[None]):
         from diagnostics.session import read_profile_or_session
 
         try:
-            _profile, doc = read_profile_or_session(path)
+            profile, doc = read_profile_or_session(path)
+            kb = self.registry.kb_for(profile.country)
             if doc is None:
-                session = AssessmentSession.import_file(self.registry.kb, path, self.data, lock=True)
+                session = AssessmentSession.import_file(kb, path, self.data, lock=True)
                 self.notify(_("Imported {file} as {session}").format(file=path.name, session=session.path.name))
             else:
-                session = AssessmentSession.open(self.registry.kb, path, lock=True)
+                session = AssessmentSession.open(kb, path, lock=True)
         except (DiagnosticsError, OSError) as exc:
             self.notify(_one_line(exc), severity="error", timeout=10)
             return False
@@ -179,7 +210,12 @@ class DiagnosticsApp(App[None]):
         assert self.services is not None
         self.session = session
         self.touch_recent()
-        self.push_screen(WorkspaceScreen(self.services, session, new=new), lambda _: self.close_session())
+        services = self.services.for_country(session.profile.country)
+        self.push_screen(WorkspaceScreen(services, session, new=new), self._workspace_closed)
+
+    def _workspace_closed(self, _result: object) -> None:
+        self.close_session()
+        self.show_start()
 
     def touch_recent(self) -> None:
         if self.session is None:
@@ -224,8 +260,9 @@ class DiagnosticsApp(App[None]):
         translate_bindings(self)
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.push_screen(StartScreen(self.recent, self.data))
         self._start_args = (reopen, None, False, False)
+        if reopen is None:
+            self.show_start()
         self._registry_ready()
         self.notify(_("Language: {language}").format(language=LANGUAGES[current_language()]))
 

@@ -208,7 +208,9 @@ class WorkspaceScreen(Screen[None]):
             return
         self._last_assess_seconds = time.perf_counter() - started
         self._show(version, result, base_result)
-        self._plan(version, profile, result)
+        # The planner starts once the findings are painted, so that its thread does not
+        # share the interpreter with that paint.
+        self.call_after_refresh(self._plan, version, profile, result)
 
     @work(thread=True, exclusive=True, group="assess", exit_on_error=False)
     def _assess(self, version: int, profile: Profile, base: Profile | None) -> None:
@@ -225,7 +227,7 @@ class WorkspaceScreen(Screen[None]):
         if worker.is_cancelled:
             return
         self.app.call_from_thread(self._show, version, result, base_result)
-        self.app.call_from_thread(self._plan, version, profile, result)
+        self.app.call_from_thread(self.call_after_refresh, self._plan, version, profile, result)
 
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
     def _plan(self, version: int, profile: Profile, result: Assessment) -> None:

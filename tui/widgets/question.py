@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rich.markdown import Markdown as RichMarkdown
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -136,7 +135,8 @@ class QuestionPane(VerticalScroll):
         self._error("")
         self.query_one("#q-state", Static).update(self._state_text())
         self.why = why
-        self.query_one("#q-why-text", Static).update(RichMarkdown(why))
+        if not self.query_one("#q-why", Collapsible).collapsed:
+            self._show_why()
         with self.prevent(Input.Changed, Select.Changed, Checkbox.Changed):
             self.query_one("#q-unknown", Checkbox).value = answer is not None and answer.unknown
             self.query_one("#q-source", Input).value = a.source if a else ""
@@ -152,6 +152,14 @@ class QuestionPane(VerticalScroll):
             self._input = self._value
         box.mount(self._value)
         self.scroll_home(animate=False)
+
+    @on(Collapsible.Expanded, "#q-why")
+    def _show_why(self) -> None:
+        # Laid out only when the reader opens it: rich's Markdown (markdown-it, pygments) is
+        # imported and the text parsed then, not on the way to the first findings.
+        from rich.markdown import Markdown
+
+        self.query_one("#q-why-text", Static).update(Markdown(self.why))
 
     def set_note(self, text: str, *, skipped: bool = False) -> None:
         """The planner's word on the question on screen: why it is next, or why it is skipped."""

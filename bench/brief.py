@@ -82,9 +82,10 @@ def main() -> int:
 
 
 def _stages(country: str) -> None:
-    start = time.process_time()
-    import weasyprint
+    from diagnostics.reports.pdf import import_weasyprint
 
+    start = time.process_time()
+    weasyprint = import_weasyprint()  # as the CLI imports it
     imported = (time.process_time() - start) * 1000
     from diagnostics.reports.builder import build_context
     from diagnostics.reports.render import render_brief

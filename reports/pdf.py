@@ -8,6 +8,12 @@ self-contained and any URL a template names is refused.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import io
+import sys
+import types
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from diagnostics.errors import DataError
@@ -23,12 +29,94 @@ def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     raise ValueError(f"the brief is self-contained; {url[:60]!r} is not fetched")
 
 
-def typeset(html: str) -> Document:
-    """Lay the HTML out on pages (the WeasyPrint document: its `pages` can be counted)."""
+# ---------------------------------------------------------------------------------------
+# Importing WeasyPrint costs more CPU than assessing a country, and two parts of that cost buy
+# nothing for a brief (bench/brief.py):
+# - For each of its libraries WeasyPrint tries several names ('libgobject-2.0-0', 'gobject-2.0',
+#   ..., 'libgobject-2.0.so.0'); cffi answers each miss with ctypes.util.find_library, which on
+#   Linux runs ldconfig, gcc and ld in subprocesses (WeasyPrint issue #1125). There, find_library
+#   returns a bare soname that the loader resolves exactly as it resolves the '.so.0' names
+#   WeasyPrint tries itself, so the lookups can be skipped while it is imported.
+# - It imports fontTools' subsetter and variable-font instancer at start-up; they are used only
+#   when HarfBuzz cannot subset a font, or for a variable font. They stand deferred until used.
+# Whatever goes wrong on this quick path, WeasyPrint is imported again the ordinary way.
+
+# Module: the names WeasyPrint imports from it that are functions (called through a forwarder).
+_DEFERRED_MODULES: dict[str, tuple[str, ...]] = {
+    "fontTools.subset": (),
+    "fontTools.varLib": (),
+    "fontTools.varLib.instancer": ("instantiateVariableFont",),
+}
+
+
+class _Deferred(types.ModuleType):
+    """Stands in for a module while WeasyPrint is imported; the real module is imported when used."""
+
+    def __init__(self, name: str, functions: tuple[str, ...]) -> None:
+        super().__init__(name)
+        self._functions = functions
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):  # the import system probing (__path__, __spec__): not a package
+            raise AttributeError(attr)
+        name = self.__name__
+        if attr in self._functions:
+            def forward(*args: Any, **kwargs: Any) -> Any:
+                return getattr(importlib.import_module(name), attr)(*args, **kwargs)
+
+            return forward
+        _drop_deferred()  # anything else is needed now: the real modules from here on
+        return getattr(importlib.import_module(name), attr)
+
+
+def _drop_deferred() -> None:
+    for name in _DEFERRED_MODULES:
+        if isinstance(sys.modules.get(name), _Deferred):
+            del sys.modules[name]
+
+
+@contextlib.contextmanager
+def _quick_import() -> Iterator[None]:
+    import ctypes.util
+
+    find_library = ctypes.util.find_library
+    for name, functions in _DEFERRED_MODULES.items():
+        sys.modules.setdefault(name, _Deferred(name, functions))
+    if sys.platform.startswith("linux"):
+        ctypes.util.find_library = _no_lookup
     try:
-        import weasyprint
+        # WeasyPrint prints its installation help to stdout when a library is missing; the
+        # ordinary import below prints it if it still applies (stdout may be the PDF itself).
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        ctypes.util.find_library = find_library
+        _drop_deferred()
+
+
+def _no_lookup(name: str) -> None:
+    return None
+
+
+def import_weasyprint() -> types.ModuleType:
+    """WeasyPrint, imported quickly (see above); a DataError with the installation hint if it cannot be."""
+    if "weasyprint" in sys.modules:
+        return sys.modules["weasyprint"]
+    try:
+        with _quick_import():
+            return importlib.import_module("weasyprint")
+    except (ImportError, OSError):
+        for name in [n for n in sys.modules if n == "weasyprint" or n.startswith("weasyprint.")]:
+            del sys.modules[name]
+    try:
+        return importlib.import_module("weasyprint")
     except (ImportError, OSError) as exc:  # OSError: the Pango libraries are missing
         raise DataError(f"{INSTALL_HINT} ({type(exc).__name__}: {exc})") from None
+
+
+def typeset(html: str) -> Document:
+    """Lay the HTML out on pages (the WeasyPrint document: its `pages` can be counted)."""
+    weasyprint = import_weasyprint()
     import logging
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)  # refused URLs are reported by the tests

@@ -1,0 +1,84 @@
+"""How the PDF path imports WeasyPrint: no library lookups in subprocesses, fontTools' subsetter
+deferred until used, and the ordinary import whenever the quick one cannot work.
+
+Each case runs in a fresh interpreter, since an import can only be watched once per process.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PDF = "<html><body><h1>Brief</h1><p>Kazakhstan · Казахстан 43%</p></body></html>"
+
+
+def run(code: str) -> None:
+    subprocess.run([sys.executable, "-c", textwrap.dedent(code)], check=True, cwd=ROOT)
+
+
+def test_quick_import_spawns_no_lookup_and_defers_the_subsetter() -> None:
+    run(f"""
+        import ctypes.util, subprocess, sys
+        from diagnostics.reports import pdf
+
+        find_library = ctypes.util.find_library
+        spawned = []
+        real_popen_init = subprocess.Popen.__init__
+        def watched(self, args, *a, **k):
+            spawned.append(args)
+            real_popen_init(self, args, *a, **k)
+        subprocess.Popen.__init__ = watched
+        weasyprint = pdf.import_weasyprint()
+        subprocess.Popen.__init__ = real_popen_init
+        assert spawned == [], spawned
+        assert ctypes.util.find_library is find_library
+        for name in ("fontTools.subset", "fontTools.varLib", "fontTools.varLib.instancer"):
+            assert name not in sys.modules, name
+        data = pdf.html_to_pdf({PDF!r})
+        import io, pypdf
+        assert "Казахстан 43%" in pypdf.PdfReader(io.BytesIO(data)).pages[0].extract_text()
+        assert "fontTools.subset" not in sys.modules
+        # WeasyPrint's fallbacks still reach the real fontTools when they are used.
+        fonts = sys.modules["weasyprint.pdf.fonts"]
+        from fontTools.subset import Subsetter
+        assert fonts.subset.Subsetter is Subsetter
+        try:
+            fonts.instantiateVariableFont(None, {{}})
+        except Exception as exc:
+            assert "fontTools" in type(exc).__module__ or isinstance(exc, (AttributeError, TypeError)), exc
+        assert "fontTools.varLib.instancer" in sys.modules
+        assert pdf.import_weasyprint() is weasyprint
+    """)
+
+
+def test_a_name_weasyprint_needs_at_import_brings_the_real_module() -> None:
+    # fontTools.ttLib's TTFont is a class imported by name: the stand-in gives way to the real module.
+    run(f"""
+        import sys
+        from diagnostics.reports import pdf
+
+        pdf._DEFERRED_MODULES["fontTools.ttLib"] = ()
+        pdf.import_weasyprint()
+        from fontTools.ttLib import TTFont
+        assert sys.modules["weasyprint.pdf.fonts"].TTFont is TTFont
+        assert not any(isinstance(m, pdf._Deferred) for m in sys.modules.values())
+        assert pdf.html_to_pdf({PDF!r}).startswith(b"%PDF")
+    """)
+
+
+def test_a_failed_quick_import_falls_back_to_the_ordinary_one() -> None:
+    # A stand-in for a package whose submodule WeasyPrint imports makes the quick import fail.
+    run(f"""
+        import sys
+        from diagnostics.reports import pdf
+
+        pdf._DEFERRED_MODULES["tinycss2"] = ()
+        weasyprint = pdf.import_weasyprint()
+        assert not isinstance(sys.modules["tinycss2"], pdf._Deferred)
+        assert sys.modules["weasyprint"] is weasyprint
+        assert pdf.html_to_pdf({PDF!r}).startswith(b"%PDF")
+    """)

@@ -319,9 +319,13 @@ class Fact(Model):
 class KeyMessage(Model):
     """A finding stated for the committee: what, the facts that decide it, what it means."""
 
-    finding: str = Field(description="Id of the diagnosis (empty for a message about missing evidence).")
+    finding: str = Field(description="Id of the diagnosis (empty for a message about missing evidence or one "
+                                      "that groups several diagnoses).")
+    findings: list[str] = Field(default_factory=list, description=(
+        "Ids of the diagnoses a message groups, in the order of its facts (one fact each); empty otherwise."))
     statement: str = Field(description="The finding in one sentence, with its confidence.")
-    facts: list[Fact] = Field(description="The decisive answers (numbers first), at most two.")
+    facts: list[Fact] = Field(description="The decisive answers (numbers first), at most two; one per diagnosis "
+                                          "in a message that groups several.")
     meaning: str = Field(description="What the finding means for the committee.")
 
 

@@ -46,23 +46,33 @@ Format = Literal["md", "html", "json", "pdf"]
 # Markdown escaping
 
 _MD_SPACES = re.compile(r"[^\S\u00a0\u202f]+")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+# Inline: '\\', '`', '*', '[', ']', '<' and '|' (tables) always; '~' for GitHub's strikethrough;
+# '_' unless it sits inside a word ('gerd_wording'), where it cannot open or close emphasis.
+_MD_SPECIAL = re.compile(r"[\\`*\[\]<|~]|(?<!_)(?:(?<!\w)_++|_++(?![^\W_]))")
 _MD_ENTITY = re.compile(r"&(?=#?\w+;)")
-_MD_BLOCK_START = re.compile(r"^(\s*)(?:([#>+=-])|(\d+)([.)]))")
+# What CommonMark reads as the start of a block when it begins a line (the value may begin
+# one): a quote ('>'), an ATX heading ('#' to '######', then a space or the end), a list item
+# ('-' or '+', or up to nine digits and '.' or ')', then a space or the end), a thematic break
+# or setext underline (a line of '-' or '=' only). Anything else, such as '0.17%', '-5%',
+# '#1' or 'a > b', stays as written.
+_MD_BLOCK_START = re.compile(r"^(?:(>|#{1,6}(?=\s|$)|[+-](?=\s|$))|(\d{1,9})([.)])(?=\s|$)|([=-])(?=[=\s-]*$))")
 
 
 def md_escape(value: Any) -> str:
-    """Text as one Markdown line that renders literally: no emphasis, links, HTML or blocks."""
+    """Text as one Markdown line that renders literally: no emphasis, links, HTML or blocks.
+
+    Only what CommonMark would read as markup is escaped, so the raw Markdown stays readable.
+    """
     if isinstance(value, Markup):
         return str(value)
     # One line: every run of whitespace becomes a space, except the no-break spaces Babel puts
     # in numbers and percentages ('1 234,5', '7,5 %'), which only keep them together.
     text = _MD_SPACES.sub(" ", str(value)).strip()
     text = _MD_ENTITY.sub("&amp;", text)
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    # A value that starts a line must not open a heading, quote or list ("1\. ", not "\1. ").
+    text = _MD_SPECIAL.sub(lambda m: "".join("\\" + ch for ch in m.group(0)), text)
+    # A value that starts a line must not open a heading, list or break ("1\. ", not "\1. ").
     return _MD_BLOCK_START.sub(
-        lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) else m.group(3) + "\\" + m.group(4)), text)
+        lambda m: m.group(2) + "\\" + m.group(3) if m.group(2) else "\\" + m.group(0), text)
 
 
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_.:\-]{1,200}")

@@ -1,10 +1,14 @@
 """The two-page brief's content, chosen from a built context: facts first, then what they mean.
 
-* Key messages (three to five): each root cause, then the diagnoses with the strongest facts,
-  then what could not be assessed. A message states the finding, gives at most two decisive
-  facts and says what the finding means. The facts are the answers in the finding's trace
-  (its own first, then those of the findings beneath it, nearest first), numbers before
-  yes/no answers, dated and documented answers first. Nothing is chosen per country.
+* Key messages (three to five): each root cause, then the core diagnoses (one message each, or
+  one message naming them all with one fact each when they do not fit), then the function
+  roll-ups and the outcome with the strongest facts while room is left, then what could not
+  be assessed. A message states the finding, gives at most two decisive facts and says what
+  the finding means. The facts are the answers in the finding's trace (its own first, then
+  those of the findings beneath it, nearest first), numbers before yes/no answers, dated and
+  documented answers first; an answer that another diagnosis in the messages rests on more
+  directly is left to that diagnosis, so that each shows its own decisive fact. Nothing is
+  chosen per country.
 * Root causes: one short paragraph each (mechanism, where it shows, how sure).
 * Priorities: at most five directions, ranked by how many diagnoses they address, then by the
   confidence of those diagnoses, each with its caveat.
@@ -17,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from diagnostics.assessment import Assessment, FindingResult
-from diagnostics.i18n import N_, _, country_name
+from diagnostics.i18n import N_, _, country_name, ngettext
 from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import IndicatorType
 from diagnostics.profile import Profile
@@ -38,6 +42,7 @@ ROLE_MEANING = {
     "function_rollup": N_("The state fails in this role as a whole, not in one programme."),
     "outcome": N_("It is where the other problems lead; it changes only when they do."),
 }
+GROUP_MEANING = N_("They are systemic: mending one programme or agency will not end any of them.")
 
 _QUANTITATIVE = (IndicatorType.SHARE, IndicatorType.NUMBER)
 
@@ -69,10 +74,28 @@ def _answers_beneath(f: FindingResult, by_id: Mapping[str, FindingResult]) -> li
     return out
 
 
+def reach(f: FindingResult, by_id: Mapping[str, FindingResult]) -> dict[str, int]:
+    """Each answered indicator beneath the finding, with how far down it is (0 = its own trace)."""
+    out: dict[str, int] = {}
+    for depth, finding in _answers_beneath(f, by_id):
+        for step in finding.trace:
+            if step.kind == "answer" and step.indicator and step.value is not None:
+                out.setdefault(step.indicator, depth)
+    return out
+
+
 def decisive_facts(f: FindingResult, kb: KnowledgeBase, by_id: Mapping[str, FindingResult],
-                   answers: Mapping[str, AnswerUsed], skip: Iterable[str] = ()) -> list[Fact]:
-    """The answers that best let a reader repeat why the finding holds: numbers first."""
+                   answers: Mapping[str, AnswerUsed], skip: Iterable[str] = (), limit: int = FACTS_PER_MESSAGE,
+                   others: Iterable[Mapping[str, int]] = ()) -> list[Fact]:
+    """The answers that best let a reader repeat why the finding holds: numbers first.
+
+    `others` are the reaches of the other diagnoses in the messages: an answer that one of them
+    rests on more directly than this finding does is left to it.
+    """
     taken = set(skip)
+    mine = reach(f, by_id)
+    for other in others:
+        taken.update(i for i, d in other.items() if i in mine and d < mine[i])
     candidates: list[tuple[tuple[int, int, int, int, int], AnswerUsed]] = []
     order = 0
     beneath = _answers_beneath(f, by_id)
@@ -95,13 +118,20 @@ def decisive_facts(f: FindingResult, kb: KnowledgeBase, by_id: Mapping[str, Find
     candidates.sort(key=lambda c: c[0])
     return [Fact(indicator=u.indicator, label=u.name, value_text=u.value_text, source=short_source(u.source),
                  as_of=u.as_of)
-            for _score, u in candidates[:FACTS_PER_MESSAGE]]
+            for _score, u in candidates[:limit]]
 
 
 def _meaning(d: DiagnosisEntry) -> str:
     mechanism = uncited(lead(d.mechanism, 1))
     meaning = ROLE_MEANING.get(d.role)
     return " ".join(x for x in (mechanism, _(meaning) if meaning else "") if x)
+
+
+def _message(d: DiagnosisEntry, facts: list[Fact]) -> KeyMessage:
+    named = "root" in d.title.lower() or _("root cause") in d.title.lower()
+    kind = _("a root cause, ") if d.role == "root_cause" and not named else ""
+    return KeyMessage(finding=d.id, statement=f"{d.title}: {kind}{_confidence(d.confidence)}.", facts=facts,
+                      meaning=_meaning(d))
 
 
 def key_messages(a: Assessment, kb: KnowledgeBase, profile: Profile | None, diagnoses: Sequence[DiagnosisEntry],
@@ -122,14 +152,45 @@ def key_messages(a: Assessment, kb: KnowledgeBase, profile: Profile | None, diag
         messages = []
     used: set[str] = set()
     roots = [d for d in diagnoses if d.role == "root_cause"]
-    others = [d for d in diagnoses if d.role != "root_cause"]
+    cores = [d for d in diagnoses if d.role == "diagnosis"]
+    others = [d for d in diagnoses if d.role not in ("root_cause", "diagnosis")]
     room = MAX_MESSAGES - (1 if undecided else 0)
-    chosen: list[tuple[DiagnosisEntry, list[Fact]]] = []
-    for d in roots[:room]:
-        facts = decisive_facts(by_id[d.id], kb, by_id, answers, used)
+    roots = roots[:room]
+    room -= len(roots)
+    # The core diagnoses each get a message if they fit; else one message names them all.
+    grouped = len(cores) > room >= 1
+    cores = cores if room else []
+    shown = {d.id: reach(by_id[d.id], by_id) for d in (*roots, *cores)}
+
+    def facts_of(d: DiagnosisEntry, limit: int = FACTS_PER_MESSAGE) -> list[Fact]:
+        facts = decisive_facts(by_id[d.id], kb, by_id, answers, used, limit,
+                               [r for rid, r in shown.items() if rid != d.id])
         used.update(x.indicator for x in facts)
-        chosen.append((d, facts))
-    # The other diagnoses compete on their facts: numbers a member can repeat, then confidence.
+        return facts
+
+    # The core diagnoses choose their facts first: a root cause rests on more answers and has
+    # more to choose from.
+    chosen: list[tuple[int, KeyMessage]] = []
+    if grouped:
+        pairs = [(d, facts_of(d, 1)) for d in cores]
+        levels = list(dict.fromkeys(_(d.confidence) for d in cores if d.confidence))
+        confidence = (_("each with {level} confidence").format(level=levels[0]) if len(levels) == 1 else
+                      _("with {levels} confidence").format(levels=join(levels)) if levels else
+                      _("confidence not rated"))
+        chosen.append((cores[0].number, KeyMessage(
+            finding="", findings=[d.id for d, facts in pairs if facts],
+            statement=ngettext("These causes show in {n} systemic problem, {confidence}: {titles}.",
+                               "These causes show in {n} systemic problems, {confidence}: {titles}.",
+                               len(cores)).format(n=len(cores), confidence=confidence,
+                                                  titles="; ".join(lower_first(d.title) for d in cores)),
+            facts=[facts[0] for _d, facts in pairs if facts], meaning=_(GROUP_MEANING))))
+        room -= 1
+    else:
+        chosen += [(d.number, _message(d, facts_of(d))) for d in cores]
+        room -= len(cores)
+    chosen += [(d.number, _message(d, facts_of(d))) for d in roots]
+    # Roll-ups and the outcome compete for the room left on their facts: numbers a member can
+    # repeat, then confidence.
     ranked = []
     for d in others:
         facts = decisive_facts(by_id[d.id], kb, by_id, answers, used)
@@ -137,17 +198,14 @@ def key_messages(a: Assessment, kb: KnowledgeBase, profile: Profile | None, diag
         ranked.append((-numbers, -CONFIDENCE_RANK.get(d.confidence or "", 0), d.number, d))
     ranked.sort(key=lambda r: r[:3])
     for *_key, d in ranked:
-        if len(chosen) >= max(room, 3 - (1 if undecided else 0)):
+        if room <= 0 and len(chosen) >= 3 - (1 if undecided else 0):
             break
         facts = decisive_facts(by_id[d.id], kb, by_id, answers, used)  # again: earlier picks took some
         used.update(x.indicator for x in facts)
-        chosen.append((d, facts))
-    chosen.sort(key=lambda c: c[0].number)
-    for d, facts in chosen:
-        named = "root" in d.title.lower() or _("root cause") in d.title.lower()
-        kind = _("a root cause, ") if d.role == "root_cause" and not named else ""
-        messages.append(KeyMessage(finding=d.id, statement=f"{d.title}: {kind}{_confidence(d.confidence)}.",
-                                   facts=facts, meaning=_meaning(d)))
+        chosen.append((d.number, _message(d, facts)))
+        room -= 1
+    chosen.sort(key=lambda c: c[0])
+    messages += [m for _n, m in chosen]
     if undecided:
         titles = [lower_first(u.title) for u in undecided[:3]]
         more = " " + _("and {n} more").format(n=len(undecided) - 3) if len(undecided) > 3 else ""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import html as htmllib
 import json
 import os
 import re
@@ -31,6 +32,8 @@ from diagnostics.reports.compare import build_comparison
 from diagnostics.reports.diagram import chain_graph, diagram_layout, diagrams_for
 from diagnostics.reports.model import BriefContext, ComparisonContext
 from diagnostics.reports.render import TEMPLATES, environment, lead, md_escape, render_brief
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from diagnostics import __version__, hookspecs
@@ -380,8 +383,42 @@ def test_analyst_text_is_escaped_in_markdown(hostile: BriefContext) -> None:
 def test_md_escape_neutralises_markdown_and_html() -> None:
     assert md_escape("# heading") == "\\# heading"
     assert md_escape("1. item") == "1\\. item"
-    assert md_escape("a <b> & c *d* `e` [f](g) &amp;") == "a \\<b\\> & c \\*d\\* \\`e\\` \\[f\\](g) &amp;amp;"
+    assert md_escape("a <b> & c *d* `e` [f](g) &amp;") == "a \\<b> & c \\*d\\* \\`e\\` \\[f\\](g) &amp;amp;"
     assert md_escape("two\n\nlines") == "two lines"
+
+
+@pytest.mark.parametrize("text", ["0.17% of GDP", "-5%", "+3 points", "#1 priority", "2)b", "1.5 times", "=x", "-x-",
+                                  "rank_frac > 0.66", "a__b", "дом_дом"])
+def test_md_escape_leaves_what_commonmark_reads_as_text(text: str) -> None:
+    assert md_escape(text) == text
+
+
+@pytest.mark.parametrize(("text", "escaped"), [
+    ("- item", "\\- item"), ("+ item", "\\+ item"), ("2) item", "2\\) item"), ("###### six", "\\###### six"),
+    ("---", "\\---"), ("- - -", "\\- - -"), ("===", "\\==="), ("-", "\\-"), ("12.", "12\\."),
+    ("> quote", "\\> quote"), ("_x_", "\\_x\\_"), ("snake_", "snake\\_"), ("__init__", "\\_\\_init\\_\\_"),
+])
+def test_md_escape_neutralises_block_starts(text: str, escaped: str) -> None:
+    assert md_escape(text) == escaped
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text(alphabet="#>+-=*_`~[]()<>!|\\&;.:)09 a\n", max_size=16))
+def test_md_escape_renders_as_the_text_itself(text: str) -> None:
+    # Wherever a value lands (a line of its own, or after a list marker), CommonMark shows it as typed.
+    plain = " ".join(text.split())
+    assume(plain)
+    for line in (md_escape(text), "1. " + md_escape(text)):
+        html_out = MarkdownIt("commonmark").render(line)
+        inner = re.fullmatch(r"(?:<ol>\n<li>)?(?:<p>)?(.*?)(?:</p>)?(?:</li>\n</ol>)?\n", html_out, re.S)
+        assert inner is not None and "<" not in inner.group(1), (text, html_out)
+        assert htmllib.unescape(inner.group(1)) == plain, (text, html_out)
+
+
+def test_markdown_brief_shows_numbers_as_written(kz_brief: BriefContext) -> None:
+    md = render_brief(kz_brief, "md")
+    assert "0.17% of GDP" in md and "0\\.17" not in md
+    assert "0.17% of GDP" in "".join(parse_html(md_to_html(md)).text)
 
 
 def test_lead_keeps_citations_whole() -> None:
@@ -429,7 +466,8 @@ def test_hook_plugin_sections_rendered_escaped(kz: Assessment, kb: KnowledgeBase
     assert "<i>" not in html and "Local view &lt;i&gt;" in html and "&lt;script&gt;" in html
     assert html.index("Local view") < html.index("Policy directions") < html.index("Plugin annex")
     md = render_brief(brief, "md", full=True)
-    assert "## Local view \\<i\\>" in md and "script" not in [t for t, _ in parse_html(md_to_html(md)).tags]
+    tags = [t for t, _ in parse_html(md_to_html(md)).tags]
+    assert "## Local view \\<i>" in md and "script" not in tags and "i" not in tags
 
 
 class MarkdownPlugin:

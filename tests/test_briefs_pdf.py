@@ -19,8 +19,9 @@ from diagnostics.reports.compare import build_comparison
 from diagnostics.reports.model import BriefContext
 from diagnostics.reports.pdf import page_text, typeset
 from diagnostics.reports.render import render_brief, render_comparison, render_pdf
+from diagnostics.reports.summary import reach
 
-from diagnostics.assessment import Assessment, Assessor
+from diagnostics.assessment import Assessment, Assessor, Status
 from diagnostics.cli import load_profile_file, main
 from diagnostics.kb import KnowledgeBase
 from diagnostics.profile import Profile
@@ -111,6 +112,30 @@ def test_kz_brief_states_facts_with_source_and_year(kz_brief: BriefContext, kz_p
     counts = [len(p.addresses) for p in kz_brief.priorities]
     assert counts == sorted(counts, reverse=True)
     assert 4 <= len(kz_brief.hearing_questions) <= 6
+
+
+def test_every_root_cause_and_core_diagnosis_tells_its_own_decisive_fact(kz: Assessment, kz_brief: BriefContext,
+                                                                         kb: KnowledgeBase) -> None:
+    by_id = {f.rule: f for f in kz.findings if f.status is Status.FIRED}
+    told = {m.finding: m.facts for m in kz_brief.key_messages if m.finding}
+    for m in kz_brief.key_messages:  # a message that groups diagnoses gives one fact each, in order
+        assert len(m.findings) == (len(m.facts) if m.findings else 0)
+        if m.findings:
+            told.update({rid: [fact] for rid, fact in zip(m.findings, m.facts, strict=True)})
+    core = [d.id for d in kz_brief.diagnoses if d.role in ("root_cause", "diagnosis")]
+    assert core and set(core) <= set(told)
+    reaches = {rid: reach(by_id[rid], by_id) for rid in told}
+    for rid, facts in told.items():
+        assert facts, rid
+        for fact in facts:  # its own answer, and no other diagnosis in the messages rests on it more directly
+            mine = reaches[rid][fact.indicator]
+            assert all(other.get(fact.indicator, mine) >= mine for o, other in reaches.items() if o != rid), fact
+    # So the procurement diagnosis shows its sole-source share, and its 43% share of spending is told too.
+    values = {f.indicator: f.value_text for facts in told.values() for f in facts}
+    assert values.get("procurement.sole_source_share") == "75%"
+    assert values.get("procurement.share_of_gov_expenditure") == "43%"
+    md = render_brief(kz_brief, "md")
+    assert "Share of government spending through public procurement: **43%**" in md
 
 
 def test_brief_is_the_short_document_and_the_report_the_long_one(kz_brief: BriefContext) -> None:

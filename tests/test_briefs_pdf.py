@@ -164,6 +164,9 @@ def test_full_report_renders_to_pdf_with_each_diagram_on_one_page(kz_brief: Brie
     assert all(len(p) == 1 for p in pages_of.values()), pages_of  # never split across pages
     texts = page_text(document)
     assert all(f"Page {n} of {len(texts)}" in t for n, t in enumerate(texts, start=1))
+    # About 5 kB a page: no border is drawn dot by dot (a dotted line was 85 kB) and fonts are subset.
+    data = document.write_pdf()
+    assert data is not None and len(data) < 8_000 * len(document.pages), len(data)
 
 
 def test_pdf_fonts_cover_cyrillic(kz: Assessment, kb: KnowledgeBase, kz_profile: Profile) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from diagnostics.tui.screens.sensitivity import single_changes
 from diagnostics.tui.screens.workspace import WorkspaceScreen
 from textual._wait import wait_for_idle
 from textual.pilot import Pilot
 
+from diagnostics import analysis
 from diagnostics.assessment import Assessor
 from diagnostics.knowledge import IndicatorType
 from diagnostics.profile import Profile
@@ -63,8 +63,8 @@ def flip(assessor: Assessor, profile: Profile, kind: IndicatorType) -> tuple[str
     """(diagnosis, indicator of type `kind`) such that changing that one answer changes the diagnosis."""
     kb = assessor.kb
     for dx in kb.diagnoses():
-        for row in single_changes(assessor, profile, dx.id):
-            (ind, _now, after), = row.changes
-            if kb.indicators[ind].type == kind and after != "unknown" and ind in profile.answers:
+        for change in analysis.single_changes(kb, profile, dx.id):
+            ind = change.indicator
+            if kb.indicators[ind].type == kind and change.after is not None and ind in profile.answers:
                 return dx.id, ind
     raise AssertionError(f"no {kind} answer changes a diagnosis of {profile.country}")

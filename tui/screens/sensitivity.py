@@ -16,7 +16,6 @@ from textual.worker import Worker, WorkerState
 
 from diagnostics import analysis
 from diagnostics.answers import format_value
-from diagnostics.assessment import Assessor
 from diagnostics.evaluator import Status
 from diagnostics.kb import KnowledgeBase
 from diagnostics.profile import Profile
@@ -32,37 +31,30 @@ class SensRow:
     status: Status
 
 
-def sensitivity_rows(assessor: Assessor, profile: Profile, rule_id: str) -> list[SensRow]:
-    """Counterfactuals for a fired finding, deciding answers for an open one (from
-    `analysis.sensitivity`), single answer changes for the rest."""
-    kb = assessor.kb
-    result = analysis.sensitivity(kb, profile, rules=[rule_id])
+def sensitivity_rows(kb: KnowledgeBase, profile: Profile, rule_id: str) -> list[SensRow]:
+    """The logic core's answer (`diagnostics.analysis`) laid out as rows: the minimal sets of
+    changes that undo a fired finding, the unknown answers that settle an open one, and for a
+    finding that did not fire or does not apply, the single answer changes that alter it.
+    Nothing is evaluated here."""
     try:
-        item = result.for_rule(rule_id)
-    except KeyError:
-        return single_changes(assessor, profile, rule_id)
+        item = analysis.sensitivity(kb, profile, rules=[rule_id]).for_rule(rule_id)
+    except KeyError:  # neither fired nor open: the sensitivity report leaves it out
+        return [SensRow(((c.indicator, _shown(c.before), "unknown" if c.after is None else format_value(c.after)),),
+                        c.status)
+                for c in analysis.single_changes(kb, profile, rule_id)]
     if isinstance(item, analysis.FiredSensitivity):
-        return [SensRow(tuple((f.indicator, _shown(kb, f.indicator, f.before), _region(f.indicator, f.region))
-                              for f in c.changes), c.status) for c in item.counterfactuals]
-    return [SensRow(((d.indicator, "not answered", _region(d.indicator, o.region)),), o.status)
+        return [SensRow(tuple((f.indicator, _shown(f.before), _region(f.indicator, f.region)) for f in c.changes),
+                        c.status) for c in item.counterfactuals]
+    return [SensRow(((d.indicator, _shown(None), _region(d.indicator, o.region)),), o.status)
             for d in item.deciders for o in d.outcomes if o.status is not Status.NOT_ASSESSABLE]
 
 
-def _shown(kb: KnowledgeBase, ind: str, value: Any) -> str:
+def _shown(value: Any) -> str:
     return "not answered" if value is None else format_value(value)
 
 
 def _region(ind: str, region: str) -> str:
     return region.removeprefix(ind).strip() or region
-
-
-def single_changes(assessor: Assessor, profile: Profile, rule_id: str) -> list[SensRow]:
-    """Every single answer change (or making an answer unknown) that changes the rule's status
-    (the analysis covers fired and open findings; this covers not fired and not applicable)."""
-    kb = assessor.kb
-    return [SensRow(((c.indicator, _shown(kb, c.indicator, c.before),
-                      "unknown" if c.after is None else format_value(c.after)),), c.status)
-            for c in analysis.single_changes(kb, profile, rule_id)]
 
 
 class SensitivityScreen(ModalScreen[None]):
@@ -91,7 +83,7 @@ class SensitivityScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="tool", exit_on_error=False)
     def compute(self) -> list[SensRow]:
-        return sensitivity_rows(self.services.assessor, self.profile, self.rule)
+        return sensitivity_rows(self.kb, self.profile, self.rule)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "tool":

@@ -24,7 +24,8 @@ from pydantic import BaseModel, Field
 
 from . import __version__
 from .errors import DataError, EngineError
-from .explanation import Explainer, FindingResult, KnownValues, TraceStep
+from .explanation import ExplainContext, Explainer, FindingResult, KnownValues, LazyModel, carry_over
+from .explanation import TraceStep as TraceStep  # re-exported for the front ends
 from .kb import KnowledgeBase, did_you_mean
 from .knowledge import EvidenceKind, Layer, Tier
 from .logic import RuleOutcome, Status
@@ -42,7 +43,7 @@ class Coverage(BaseModel):
     per_diagnosis: dict[str, list[str]] = Field(default_factory=dict)  # dx -> undecided indicators
 
 
-class AuditStamp(BaseModel):
+class AuditStamp(LazyModel):
     package_version: str
     knowledge_base: str
     profile: str
@@ -126,8 +127,9 @@ class AssessmentState:
     status: dict[str, Status]
     tier: Tier | None
     findings: dict[str, FindingResult] = field(default_factory=dict)
-    outcomes: dict[str, RuleOutcome] = field(default_factory=dict)
+    outcomes: Mapping[str, RuleOutcome] = field(default_factory=dict)  # computed on demand
     explained: bool = True  # False once updated without explanations (statuses and levels only)
+    context: ExplainContext | None = None  # what the findings' pending explanations read
 
 
 class Assessor:
@@ -213,7 +215,7 @@ class Assessor:
         moved = [k for k in set(old) | set(values.answers)
                  if old.get(k) is not values.answers.get(k) and old.get(k) != values.answers.get(k)]
         status = self.logic.update(base.status, values, moved)
-        state = AssessmentState(profile, values, status, base.tier, dict(base.findings), dict(base.outcomes),
+        state = AssessmentState(profile, values, status, base.tier, dict(base.findings),
                                 explained=base.explained and explain)
         reached = {r: status[r] for r in self.logic.reached(moved)}
         if explain:
@@ -235,20 +237,17 @@ class Assessor:
 
     def _explain(self, state: AssessmentState, rules: Mapping[str, Status],
                  how: Mapping[str, tuple[int, ...]]) -> None:
-        """Build the findings of `rules` (in topological order) into `state`."""
-        values = state.values
-        steps: dict[tuple[str, str], TraceStep] = {}  # one step per premise text, shared by the findings using it
+        """Build the findings of `rules` into `state`; their explanations are computed when read.
+
+        Findings carried over from an earlier state are pointed at this one (`carry_over`)."""
+        state.outcomes = self.logic.lazy_outcomes(state.values, state.status)
+        context = ExplainContext(state.values, state.outcomes, state.findings, state.tier)
+        carry_over(state.findings, context)
+        state.context = context
+        finding, rules_by_id = self.explainer.finding, self.kb.rules
+        findings = state.findings
         for rule_id, st in rules.items():
-            rule = self.kb.rules[rule_id]
-            if st is Status.FIRED and rule_id in how:
-                outcome = RuleOutcome(rule_id, st)
-                leaves = self.explainer.how(rule_id, how[rule_id], values)
-            else:
-                outcome = self.logic.outcome(rule_id, values, state.status)
-                leaves = outcome.true_leaves
-            state.outcomes[rule_id] = outcome
-            state.findings[rule_id] = self.explainer.finding(rule, outcome, leaves, values, state.tier,
-                                                             state.findings, steps)
+            findings[rule_id] = finding(rules_by_id[rule_id], st, how.get(rule_id), context)
 
     def assessment(self, state: AssessmentState, *, now: dt.datetime | None = None) -> Assessment:
         """The assessment document of a state."""
@@ -266,13 +265,11 @@ class Assessor:
             per_diagnosis={f.rule: undecided_indicators(outcomes, f.rule)
                            for f in ordered if f.layer == "diagnosis" and f.status is Status.NOT_ASSESSABLE},
         )
-        stamp = AuditStamp(
-            package_version=__version__,
-            knowledge_base=self.kb.digest,
-            profile=profile_digest(profile),
-            engine=self.engine_name,
-            assessed_at=(now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
-        )
+        stamp = AuditStamp.lazy(  # the profile's digest (a hash of its JSON) is computed when read
+            {"package_version": __version__, "knowledge_base": self.kb.digest, "engine": self.engine_name,
+             "assessed_at": (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
+             "schema_version": SCHEMA_VERSION},
+            lambda: {"profile": profile_digest(profile)})
         return Assessment(
             country=profile.country,
             name=profile.name or profile.country,

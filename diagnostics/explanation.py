@@ -4,17 +4,23 @@ The CLI, the TUI and the briefs only format these records. A fired finding's "ho
 from the premises its durable-rules firing matched (or, in incremental mode, from the logic
 core), expanded down to the answers with their provenance; a finding that did not fire says
 why not or what is missing; confidence follows the rubric of MAP.md §9.
+
+A finding's explanation is computed when a consumer first reads it (`LazyModel`): an
+assessment costs the forward chaining and the statuses, and a caller that shows three
+findings pays for three explanations. Reading, comparing, copying or serialising a record
+gives exactly what computing it eagerly would.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr, SerializerFunctionWrapHandler, model_serializer
 
 from .condition_tree import Compare, Finding, Known
-from .i18n import _, pgettext
+from .i18n import _, current_language, pgettext, set_language
 from .knowledge import Rule, Tier
 from .logic import LeafResult, RuleOutcome, Status, T, explain, holds
 from .profile import Answer, EvidenceGrade
@@ -41,7 +47,74 @@ class TraceStep(BaseModel):
     proxy: str = ""  # the standard measure this answer was derived from, if any
 
 
-class FindingResult(BaseModel):
+class LazyModel(BaseModel):
+    """A model some of whose fields are computed when one of them is first read.
+
+    `lazy(fields, compute)` makes an instance holding `fields`; `compute()` returns the rest
+    and runs at most once, when a missing field is read or the record is compared, copied,
+    printed or serialised. A field assigned before that keeps the assigned value.
+    """
+
+    _pending: Callable[[], dict[str, Any]] | None = PrivateAttr(default=None)
+
+    @classmethod
+    def lazy(cls, fields: dict[str, Any], compute: Callable[[], dict[str, Any]]) -> Self:
+        obj = cls.__new__(cls)
+        object.__setattr__(obj, "__dict__", fields)
+        object.__setattr__(obj, "__pydantic_fields_set__", set(fields))
+        object.__setattr__(obj, "__pydantic_extra__", None)
+        object.__setattr__(obj, "__pydantic_private__", {"_pending": compute})
+        return obj
+
+    def materialise(self) -> Self:
+        """Compute the pending fields now (a no-op once they are in)."""
+        private = self.__pydantic_private__
+        compute = private.get("_pending") if private else None
+        if compute is not None:
+            computed = compute()
+            private["_pending"] = None  # type: ignore[index]
+            fields = self.__dict__
+            for name, value in computed.items():
+                if name not in fields:
+                    fields[name] = value
+                    self.__pydantic_fields_set__.add(name)
+        return self
+
+    @property
+    def pending(self) -> Callable[[], dict[str, Any]] | None:
+        private = self.__pydantic_private__
+        return private.get("_pending") if private else None
+
+    if not TYPE_CHECKING:  # mypy keeps checking attribute names; at run time a missing field is computed
+        def __getattr__(self, name: str) -> Any:
+            if name in type(self).__pydantic_fields__ and self.pending is not None:
+                return getattr(self.materialise(), name)
+            return super().__getattr__(name)
+
+    @model_serializer(mode="wrap")
+    def _serialise(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return handler(self.materialise())
+
+    def __eq__(self, other: object) -> bool:
+        self.materialise()
+        if isinstance(other, LazyModel):
+            other.materialise()
+        return super().__eq__(other)
+
+    def __repr_args__(self) -> Any:
+        return super(LazyModel, self.materialise()).__repr_args__()
+
+    def __iter__(self) -> Any:
+        return super(LazyModel, self.materialise()).__iter__()
+
+    def __getstate__(self) -> dict[Any, Any]:
+        return super(LazyModel, self.materialise()).__getstate__()
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        return super(LazyModel, self.materialise()).__deepcopy__(memo)
+
+
+class FindingResult(LazyModel):
     rule: str
     title: str
     layer: str
@@ -78,6 +151,52 @@ class KnownValues(dict[str, Any]):
     answers: dict[str, Answer]
 
 
+@dataclass(eq=False)
+class ExplainContext:
+    """What the pending explanations of one assessment state are computed from."""
+
+    values: KnownValues
+    outcomes: Mapping[str, RuleOutcome]  # rule id -> status with explanation (computed on demand)
+    findings: Mapping[str, FindingResult]  # the state's findings: a fired rule's premises
+    tier: Tier | None
+    steps: dict[tuple[str, str], TraceStep] = field(default_factory=dict)  # one step per premise text
+
+
+class _Pending:
+    """A finding's explanation, not yet computed (see `Explainer.finding`); it is written in
+    the language that was current when the finding was made, as if computed then."""
+
+    __slots__ = ("explainer", "rule", "status", "positions", "context", "language")
+
+    def __init__(self, explainer: Explainer, rule: Rule, status: Status, positions: tuple[int, ...] | None,
+                 context: ExplainContext) -> None:
+        self.explainer, self.rule, self.status = explainer, rule, status
+        self.positions, self.context = positions, context
+        self.language = current_language()
+
+    def __call__(self) -> dict[str, Any]:
+        reading = current_language()
+        if reading == self.language:
+            return self.explainer.explanation(self.rule, self.status, self.positions, self.context)
+        set_language(self.language)
+        try:
+            return self.explainer.explanation(self.rule, self.status, self.positions, self.context)
+        finally:
+            set_language(reading)
+
+
+def carry_over(findings: Mapping[str, FindingResult], context: ExplainContext) -> None:
+    """Point the pending explanations of findings carried into a new state at that state.
+
+    Only findings whose rule the changed answers cannot reach are carried over, so their
+    explanation is the same from either state; pointing them at the newest state keeps the
+    older states from being held alive through them."""
+    for f in findings.values():
+        pending = f.pending
+        if isinstance(pending, _Pending):
+            pending.context = context
+
+
 class Explainer:
     """Builds the explanation records of one knowledge base's findings."""
 
@@ -101,16 +220,41 @@ class Explainer:
                 out.extend(explain(premise.node, values, {}).true_leaves)
         return out
 
-    def finding(self, rule: Rule, outcome: RuleOutcome, how: list[LeafResult], values: KnownValues,
-                 tier: Tier | None, done: Mapping[str, FindingResult],
-                 steps: dict[tuple[str, str], TraceStep]) -> FindingResult:
-        status = outcome.status
-        fields: dict[str, Any] = {}
+    def finding(self, rule: Rule, status: Status, positions: tuple[int, ...] | None,
+                context: ExplainContext) -> FindingResult:
+        """The finding of `rule` with `status`; its explanation is computed when first read.
+
+        `positions` are the premise positions a durable-rules firing matched (None: the
+        logic core explains the rule from `context.outcomes`)."""
+        return FindingResult.lazy({**self.static(rule), "status": status},
+                                  _Pending(self, rule, status, positions, context))
+
+    def explanation(self, rule: Rule, status: Status, positions: tuple[int, ...] | None,
+                    context: ExplainContext) -> dict[str, Any]:
+        """Every field of a finding that its rule and status alone do not give."""
+        values, steps = context.values, context.steps
+        if status is _FIRED and positions is not None:
+            outcome = None
+            how = self.how(rule.id, positions, values)
+        else:
+            outcome = context.outcomes[rule.id]
+            how = outcome.true_leaves
+        out: dict[str, Any] = {
+            "confidence": None, "confidence_reasons": [], "trace": [], "why_not": [],
+            "missing": list(outcome.missing) if outcome else [],
+            "waiting_on": list(outcome.waiting_on) if outcome else [],
+            "missing_evidence": list(outcome.missing_evidence) if outcome else [],
+            "gate_reason": "", "supporting": [], "evidence_kinds": [], "proxies": [],
+            "rolls_up_to": list(self.kb.rolls_up_to.get(rule.id, [])),
+            "directions": list(rule.directions), "citations": list(rule.citations),
+        }
         if status is _NOT_APPLICABLE:
-            fields["gate_reason"] = rule.gate_reason or "its context gate does not hold"
-            fields["why_not"] = [_describe(lf) for lf in outcome.false_leaves]
+            assert outcome is not None
+            out["gate_reason"] = rule.gate_reason or "its context gate does not hold"
+            out["why_not"] = [_describe(lf) for lf in outcome.false_leaves]
         elif status is _NOT_FIRED:
-            fields["why_not"] = [_describe(lf) for lf in outcome.false_leaves]
+            assert outcome is not None
+            out["why_not"] = [_describe(lf) for lf in outcome.false_leaves]
         elif status is _FIRED:
             trace = [_step(lf, values, steps) for lf in how]
             if rule.evidence is not None:
@@ -121,21 +265,16 @@ class Explainer:
                         if key not in steps:
                             steps[key] = _answer_step(i, a, f"{i} is answered (mismatch evidence)")
                         trace.append(steps[key])
-            fields["trace"] = trace
-            fields["supporting"] = [c.describe() for c in rule.supporting
-                                    if c.indicator in values and holds(c, values[c.indicator])]
-        f = FindingResult(
-            **self.static(rule), status=status, missing=outcome.missing, waiting_on=outcome.waiting_on,
-            missing_evidence=outcome.missing_evidence, rolls_up_to=list(self.kb.rolls_up_to.get(rule.id, [])),
-            directions=list(rule.directions), citations=list(rule.citations), **fields,
-        )
-        if status is _FIRED:
-            premises = [done[t.rule] for t in f.trace if t.kind == "finding" and t.rule is not None and t.rule in done]
-            grades = {t.evidence or "ungraded" for t in f.trace if t.kind == "answer"}
-            proxied = {t.indicator for t in f.trace if t.kind == "answer" and t.proxy and t.indicator}
-            f.confidence, f.confidence_reasons, f.evidence_kinds, f.proxies = self.confidence(
-                rule, grades, proxied, premises, f.supporting, tier)
-        return f
+            supporting = [c.describe() for c in rule.supporting
+                          if c.indicator in values and holds(c, values[c.indicator])]
+            done = context.findings
+            premises = [done[t.rule] for t in trace if t.kind == "finding" and t.rule is not None and t.rule in done]
+            grades = {t.evidence or "ungraded" for t in trace if t.kind == "answer"}
+            proxied = {t.indicator for t in trace if t.kind == "answer" and t.proxy and t.indicator}
+            (out["confidence"], out["confidence_reasons"], out["evidence_kinds"],
+             out["proxies"]) = self.confidence(rule, grades, proxied, premises, supporting, context.tier)
+            out["trace"], out["supporting"] = trace, supporting
+        return out
 
     def static(self, rule: Rule) -> dict[str, Any]:
         """The fields of a finding that come from its rule alone (computed once per rule)."""
@@ -175,7 +314,7 @@ class Explainer:
                               if c.indicator in values and holds(c, values[c.indicator])]
                 conf, _, kinds, proxies = self.confidence(rule, grades, proxied, premises, supporting, tier)
                 extra = {"confidence": conf, "evidence_kinds": kinds, "proxies": proxies}
-            findings[rule_id] = FindingResult(**self.static(rule), status=st, **extra)
+            findings[rule_id] = FindingResult.lazy({**self.static(rule), "status": st, **extra}, _no_explanation)
 
     def confidence(self, rule: Rule, answer_grades: set[str], proxied: set[str], premises: list[FindingResult],
                     supporting: list[str], tier: Tier | None) -> tuple[Confidence, list[str], list[str], list[str]]:
@@ -284,6 +423,11 @@ def _describe(lf: LeafResult) -> str:
 def grade_word(grade: str) -> str:
     """An evidence grade in the current language ('documented'; the glossary's term in Russian)."""
     return pgettext("evidence grade", grade)
+
+
+def _no_explanation() -> dict[str, Any]:
+    """The explanation fields of a finding decided without explanations: their defaults."""
+    return {name: f.get_default(call_default_factory=True) for name, f in FindingResult.model_fields.items()}
 
 
 _GRADE = {g: g.value for g in EvidenceGrade}  # an enum's .value is slow in the hot path

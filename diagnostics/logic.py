@@ -298,6 +298,19 @@ class CompiledRule:
         return out
 
 
+class LazyOutcomes(dict[str, RuleOutcome]):
+    """Rule outcomes computed on first lookup (`outcomes[rule_id]`); `in` and `get` see only
+    the ones computed so far."""
+
+    def __init__(self, logic: LogicCore, values: Values, status: StatusMap) -> None:
+        super().__init__()
+        self._rules, self._values, self._status = logic.by_id, values, status
+
+    def __missing__(self, rule_id: str) -> RuleOutcome:
+        out = self[rule_id] = self._rules[rule_id].outcome(self._values, self._status)
+        return out
+
+
 class LogicCore:
     """The compiled rules of one knowledge base, in topological order."""
 
@@ -357,6 +370,10 @@ class LogicCore:
 
     def outcome(self, rule_id: str, values: Values, status: StatusMap) -> RuleOutcome:
         return self.by_id[rule_id].outcome(values, status)
+
+    def lazy_outcomes(self, values: Values, status: StatusMap) -> LazyOutcomes:
+        """Rule id -> its outcome under `values` and the final `status`, each computed when first asked for."""
+        return LazyOutcomes(self, values, status)
 
     # -- incremental mode ---------------------------------------------------------------
     def update(self, base: StatusMap, values: Values, changed: Iterable[str]) -> dict[str, Status]:

@@ -9,11 +9,14 @@ alternatives are one durable rule (`any`) with a `cap`, and rules run in order o
 its one activation carries every alternative that holds. That firing is the finding, and
 the alternatives it carries are its "how".
 
-Facts hold no answer values, only small integers: a part or rule number written in base-32
+Facts hold no answer values, only small integers: a rule or chunk number written in base-32
 digits over the fields x, y, z. durable-rules keeps the children of an alpha node in a
 512-slot table probed linearly by property name, so one field with hundreds of distinct
 values makes every match (and, past 512, the build) scan them all; digits keep every
 table at 32 entries or fewer, and the work per fact flat as the knowledge base grows.
+True parts travel 32 to a fact (a chunk, with one flag field `bN` per true part): the C
+core copies about 9 KB per stored fact whatever its size, so fewer, wider facts cost less.
+A part's pattern tests its chunk's digits and its flag.
 
 Workarounds for measured durable-rules defects (see shared/engineering/durable-rules.md):
 - we drive the C core directly: no Host, so no timer threads, no action Closures, no
@@ -47,8 +50,10 @@ RULESET = "diagnostics"
 SENTINEL = "$sentinel"
 SID = "0"
 BASE = 32  # children per alpha node: far below the 512 slots durable-rules allows
+CHUNK = 32  # parts per fact, one flag field each (a fact holds at most 250 fields)
 DIGIT_FIELDS = ("x", "y", "z", "w")
-_FACT_ID = re.compile(r'"id": ?"([of][0-9]+)"')
+_FACT_ID = re.compile(r'"id": ?"(f[0-9]+)"')
+_FLAGS = [f'"b{bit}":1' for bit in range(CHUNK)]
 MAX_PATTERNS = 16  # durable-rules MAX_MESSAGE_FRAMES: facts one alternative may join
 MAX_BETA_LINKS = 256  # durable-rules BETA_LIST_LENGTH: patterns one fact may feed
 
@@ -87,9 +92,9 @@ class Program:
     """A knowledge base compiled for durable-rules (kept on the knowledge base's chaining)."""
 
     definition: dict[str, Any]
-    # rule -> its alternatives: (the pattern aliases they join, their premise positions)
-    alternatives: dict[str, list[tuple[frozenset[str], tuple[int, ...]]]]
-    part_facts: list[str]  # part id -> the fact's JSON text
+    # rule -> its alternatives: (the parts and the findings they need, their premise positions)
+    alternatives: dict[str, list[tuple[frozenset[int], frozenset[str], tuple[int, ...]]]]
+    chunk_heads: list[str]  # chunk -> its fact's JSON text up to the flags
     finding_facts: dict[str, str]  # consumed rule -> its finding fact's JSON text
     problems: list[str]
 
@@ -99,6 +104,9 @@ def _fact(kind: str, key: int, width: int) -> dict[str, Any]:
 
 
 def _pattern(kind: str, key: int, width: int) -> dict[str, Any]:
+    if kind == "o":  # part `key`: one flag of its chunk's fact
+        chunk, bit = divmod(key, CHUNK)
+        return {"$and": [{"type": kind}, *({f: d} for f, d in _digits(chunk, width)), {f"b{bit}": 1}]}
     return {"$and": [{"type": kind}, *({f: d} for f, d in _digits(key, width))]}
 
 
@@ -112,15 +120,16 @@ def compile_program(kb: KnowledgeBase) -> Program:
         chaining: Chaining = kb.logic.chaining
     except ChainingError as exc:
         return Program({}, {}, [], {}, [str(exc)])
+    chunks = -(-len(chaining.parts) // CHUNK)
     width = 1
-    while BASE ** width < max(len(chaining.parts), len(chaining.rules), 1):
+    while BASE ** width < max(chunks, len(chaining.rules), 1):
         width += 1
     if width > len(DIGIT_FIELDS):
         problems.append(f"{len(chaining.parts)} condition parts: the engine's fact encoding holds "
                         f"{BASE ** len(DIGIT_FIELDS)}")
         width = len(DIGIT_FIELDS)
     definition: dict[str, Any] = {SENTINEL: {"all": [{"m": {"type": "s"}}], "pri": 0}}
-    alternatives: dict[str, list[tuple[frozenset[str], tuple[int, ...]]]] = {}
+    alternatives: dict[str, list[tuple[frozenset[int], frozenset[str], tuple[int, ...]]]] = {}
     links: dict[str, int] = {}
     for cr in chaining.rules:
         alias_of = {(p.kind, p.key): ("o" if p.kind == "part" else "f") + str(p.key)
@@ -140,24 +149,28 @@ def compile_program(kb: KnowledgeBase) -> Program:
             tests = [_pattern(alias[0], key, width) for (_, key), alias in alias_of.items()]
             definition[cr.rule] = {"all": [{"m": {"$or": tests}}], "pri": cr.depth, "cap": len(tests)}
         alternatives[cr.rule] = [
-            (frozenset(alias_of[(p.kind, p.key)] for p in alt), tuple(pos for p in alt for pos in p.positions))
+            (frozenset(p.key for p in alt if p.kind == "part"),
+             frozenset(alias_of[(p.kind, p.key)] for p in alt if p.kind != "part"),
+             tuple(pos for p in alt for pos in p.positions))
             for alt in cr.alternatives]
+        if any(not alt for alt in cr.alternatives):
+            problems.append(f"{cr.rule}: a way to fire with no premise")
     rule_ids = [cr.rule for cr in chaining.rules]
     for alias, n in links.items():
         if n > MAX_BETA_LINKS:
             key = int(alias[1:])
             what = f"the finding of {rule_ids[key]}" if alias[0] == "f" else f"a part of {chaining.parts[key].rule}"
             problems.append(f"{what} feeds {n} rule alternatives; the engine allows {MAX_BETA_LINKS}")
-    ids = ["s", f"sid-{SID}", *(f"o{p.id}" for p in chaining.parts), *(f"f{cr.index}" for cr in chaining.rules)]
+    ids = ["s", f"sid-{SID}", *(f"o{c}" for c in range(chunks)), *(f"f{cr.index}" for cr in chaining.rules)]
     hashes: dict[int, str] = {}
     for i in ids:
         other = hashes.setdefault(_fnv1a(i), i)
         if other != i:
             problems.append(f"fact ids {other!r} and {i!r} collide in the engine's 32-bit hash")
-    part_facts = [json.dumps(_fact("o", p.id, width), separators=(",", ":")) for p in chaining.parts]
+    chunk_heads = [json.dumps(_fact("o", c, width), separators=(",", ":"))[:-1] for c in range(chunks)]
     finding_facts = {cr.rule: json.dumps(_fact("f", cr.index, width), separators=(",", ":"))
                      for cr in chaining.rules if cr.rule in chaining.consumed}
-    program = Program(definition, alternatives, part_facts, finding_facts, problems)
+    program = Program(definition, alternatives, chunk_heads, finding_facts, problems)
     kb.logic.translations["durable"] = program
     return program
 
@@ -230,12 +243,16 @@ class DurableEngine:
             if isinstance(v, float) and not math.isfinite(v):
                 raise EngineError(f"{ind}: {v!r} is not a finite number")
         true_parts = self.chaining.true_parts(values)
-        facts = self.program.part_facts
-        payload = "[" + ",".join([self._sentinel, *(facts[i] for i in true_parts)]) + "]"
+        flags: dict[int, list[str]] = {}
+        for part in true_parts:
+            chunk, bit = divmod(part, CHUNK)
+            flags.setdefault(chunk, []).append(_FLAGS[bit])
+        heads = self.program.chunk_heads
+        facts = [self._sentinel, *(heads[chunk] + "," + ",".join(f) + "}" for chunk, f in flags.items())]
         with self._lock:
-            return self._run(payload)
+            return self._run("[" + ",".join(facts) + "]", frozenset(true_parts))
 
-    def _run(self, payload: str) -> EngineResult:
+    def _run(self, payload: str, true_parts: frozenset[int]) -> EngineResult:
         c, handle = _c(), self._handle
         alternatives, consumed = self.program.alternatives, self._consumed
         fired: list[str] = []
@@ -258,8 +275,12 @@ class DurableEngine:
                 # read them from the text rather than decoding every fact.
                 name = message[2:message.index('"', 2)]
                 if name != SENTINEL:
-                    present = set(_FACT_ID.findall(message))
-                    held = [pos for need, pos in alternatives[name] if need <= present]
+                    alts = alternatives[name]
+                    if len(alts) == 1:  # a join: it activates only when every premise is in
+                        held = [alts[0][2]]
+                    else:  # every true part is in; which findings are is in the activation
+                        present = set(_FACT_ID.findall(message))
+                        held = [pos for parts, found, pos in alts if parts <= true_parts and found <= present]
                     if held:
                         fired.append(name)
                         firings.append(Firing(name, tuple(sorted({p for pos in held for p in pos}))))

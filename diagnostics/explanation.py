@@ -296,7 +296,7 @@ class Explainer:
                 grades: set[str] = set()
                 proxied: set[str] = set()
                 premises: list[FindingResult] = []
-                used = [lf.leaf for lf in self.logic.outcome(rule_id, values, status).true_leaves]
+                used = self.logic.used_leaves(rule_id, values, status)
                 if rule.evidence is not None:
                     used += [Known(known=i) for i in (*rule.evidence.formal, *rule.evidence.informal)
                              if i in values.answers]
@@ -310,9 +310,8 @@ class Explainer:
                     grades.add(_GRADE[a.evidence] if a.evidence else "ungraded")
                     if a.proxy:
                         proxied.add(ind)
-                supporting = [c.describe() for c in rule.supporting
-                              if c.indicator in values and holds(c, values[c.indicator])]
-                conf, _, kinds, proxies = self.confidence(rule, grades, proxied, premises, supporting, tier)
+                # Supporting evidence only adds a reason, never changes the level.
+                conf, _, kinds, proxies = self.confidence(rule, grades, proxied, premises, [], tier)
                 extra = {"confidence": conf, "evidence_kinds": kinds, "proxies": proxies}
             findings[rule_id] = FindingResult.lazy({**self.static(rule), "status": st, **extra}, _no_explanation)
 

@@ -206,6 +206,26 @@ def explain(node: Node, values: Values, status: StatusMap) -> Evaluation:
     )
 
 
+def deciding_leaves(node: Node, values: Values, status: StatusMap, want: int = T) -> list[Any]:
+    """The leaves `explain(node, ...)` lists as true (want=T) or false (want=F), without
+    building the explanation: for callers that only need to know which answers were used."""
+    out: list[Any] = []
+
+    def walk(n: Node, want: int) -> None:
+        if not n.kids:
+            if n.tv(values, status) == want:
+                out.append(n.leaf)
+        elif n.kind == "not":
+            walk(n.kids[0], 2 - want)
+        else:
+            for k in n.kids:
+                if k.tv(values, status) == want:
+                    walk(k, want)
+
+    walk(node, want)
+    return out
+
+
 @dataclass
 class RuleOutcome:
     """A rule's status with the evaluations that explain it."""
@@ -370,6 +390,12 @@ class LogicCore:
 
     def outcome(self, rule_id: str, values: Values, status: StatusMap) -> RuleOutcome:
         return self.by_id[rule_id].outcome(values, status)
+
+    def used_leaves(self, rule_id: str, values: Values, status: StatusMap) -> list[Any]:
+        """The leaves a fired rule's outcome lists as true (gate first), without explanations."""
+        rule = self.by_id[rule_id]
+        gate = deciding_leaves(rule.gate, values, status) if rule.gate is not None else []
+        return gate + deciding_leaves(rule.when, values, status)
 
     def lazy_outcomes(self, values: Values, status: StatusMap) -> LazyOutcomes:
         """Rule id -> its outcome under `values` and the final `status`, each computed when first asked for."""

@@ -476,6 +476,9 @@ grid:
     assert hostile["results"]["node.demo_hostile"]["status"] == "fired"
     gone = next(r for r in rows if r["set"]["demo.legacy"] == "unset" and r["set"]["demo.attitude"] == 1)
     assert gone["results"]["dx.demo_root"]["status"] == "not_assessable"
+    # The cache keeps one copy of each distinct row (27 entries, fewer distinct rows).
+    cells = list(cached._cache.values())
+    assert len(cells) == 27 and len({id(c) for c in cells}) == len(set(cells)) < 27
 
 
 def test_row_writer_formats(mini_kb: KnowledgeBase) -> None:

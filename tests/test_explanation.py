@@ -12,7 +12,7 @@ import weakref
 from diagnostics.assessment import Assessor, profile_digest
 from diagnostics.explanation import FindingResult
 from diagnostics.kb import KnowledgeBase
-from diagnostics.logic import Status
+from diagnostics.logic import F, Status, deciding_leaves, explain
 from diagnostics.profile import Answer, Profile
 
 EXPLANATION_FIELDS = ["trace", "why_not", "missing", "waiting_on", "missing_evidence", "gate_reason",
@@ -106,3 +106,22 @@ def test_a_record_read_after_the_language_changes_keeps_the_language_it_was_made
         assert made_in_english.finding(fired).confidence_reasons == reasons
     finally:
         i18n.set_language("en")
+
+
+def test_deciding_leaves_are_the_explanations_leaves(kb: KnowledgeBase, kz_profile: Profile) -> None:
+    from diagnostics.assessment import validate_answers
+
+    logic = kb.logic
+    for profile in (kz_profile, _thin(kz_profile, 3)):
+        values = validate_answers(profile, kb)
+        status = logic.statuses(values)
+        for rule in logic.rules:
+            for node in (rule.when, rule.gate):
+                if node is None:
+                    continue
+                ev = explain(node, values, status)
+                assert deciding_leaves(node, values, status) == [lf.leaf for lf in ev.true_leaves]
+                assert deciding_leaves(node, values, status, F) == [lf.leaf for lf in ev.false_leaves]
+        fired = [r for r, s in status.items() if s is Status.FIRED]
+        assert fired and all(logic.used_leaves(r, values, status) == [
+            lf.leaf for lf in logic.outcome(r, values, status).true_leaves] for r in fired)

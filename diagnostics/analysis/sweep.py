@@ -204,6 +204,9 @@ class SweepRunner:
         self.cache_on = cache
         self.cache_size = cache_size
         self._cache: dict[tuple[Any, ...], tuple[tuple[str, str | None], ...]] = {}
+        # Keys and rows repeat their parts across scenarios: one copy of each keeps the
+        # cache small (a 10,000-scenario sweep holds 10,000 entries).
+        self._shared: dict[Any, Any] = {}
         self._last: dict[str, tuple[Profile, AssessmentState]] = {}  # profile label -> (base, last state)
         self.assessed = 0  # scenarios decided (not served from the cache)
 
@@ -219,7 +222,8 @@ class SweepRunner:
 
     def row(self, index: int, label: str, base: Profile, scenario: str,
             changes: Mapping[str, Answer | None]) -> SweepRow:
-        key = (label, _signature(self.assessor.kb, changes)) if self.cache_on else None
+        share = self._shared.setdefault
+        key = (label, tuple(share(p, p) for p in _signature(self.assessor.kb, changes))) if self.cache_on else None
         cells = self._cache.get(key) if key is not None else None
         if cells is None:
             for ind in changes:
@@ -229,8 +233,10 @@ class SweepRunner:
             self.assessed += 1
             cells = tuple((state.findings[r].status.value, state.findings[r].confidence) for r in self.rules)
             if key is not None:
+                cells = share(cells, cells)
                 if len(self._cache) >= self.cache_size:
                     self._cache.clear()  # bounded memory on huge sweeps
+                    self._shared.clear()
                 self._cache[key] = cells
         shown = {k: ("unset" if a is None else "unknown" if a.unknown else jsonable(a.value))
                  for k, a in changes.items()}

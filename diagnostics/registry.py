@@ -356,6 +356,7 @@ def load_registry(
     if payload is None:
         payload = _build_all(pm, loaded)
         if folder and key:
+            _derive(payload)
             kbcache.save(folder, key, payload)
     by_name = {r.name: r for r in payload["reports"]}
     for item in loaded:
@@ -375,6 +376,15 @@ def load_registry(
     if strict and registry.problems():
         raise PluginError("; ".join(f"plugin {r.name}: {r.error}" for r in registry.problems()))
     return registry
+
+
+def _derive(payload: dict[str, Any]) -> None:
+    """Compute, before caching, what every run derives from a knowledge base (the audit digest
+    alone is a JSON dump of every record), so that a run reading the cache does not."""
+    kbs = [payload["kb"], payload["full_kb"], *payload["scoped"].values()]
+    for kb in {id(kb): kb for kb in kbs if kb is not None}.values():
+        for name in ("digest", "feeds", "used_by", "rolls_up_to"):
+            getattr(kb, name)
 
 
 def _build_all(pm: pluggy.PluginManager, loaded: list[Loaded]) -> dict[str, Any]:

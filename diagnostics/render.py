@@ -9,7 +9,6 @@ from rich.console import Console
 from rich.errors import MarkupError
 from rich.markup import escape
 from rich.padding import Padding
-from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
@@ -317,6 +316,8 @@ def print_rule_list(rules: Sequence[Rule]) -> None:
         _vertical(out, heading, [(r.id, " · ".join((_(r.layer.value), _(r.function.value), _(r.severity.value))),
                                   r.title) for r in rules])
         return
+    from rich.table import Table  # only the listing commands draw tables
+
     table = Table(title=heading, show_lines=False)
     table.add_column("id", no_wrap=True)
     table.add_column(_("title"), overflow="fold", min_width=30)
@@ -339,6 +340,8 @@ def print_indicators(items: Sequence[Indicator], kb: KnowledgeBase) -> None:
                                   + _("feeds {n}").format(n=len(kb.feeds.get(i.id, []))), i.question)
                                  for i in items])
         return
+    from rich.table import Table
+
     table = Table(title=heading)
     table.add_column("id", no_wrap=True)
     for col in (N_("type"), N_("kind")):
@@ -351,6 +354,8 @@ def print_indicators(items: Sequence[Indicator], kb: KnowledgeBase) -> None:
 
 
 def print_plugins(reports: Sequence[Any]) -> None:
+    from rich.table import Table
+
     table = Table(title=_("plugins"))
     for col in (N_("name"), N_("version"), N_("source"), N_("status"), N_("hooks"), N_("records")):
         table.add_column(_(col), overflow="fold")
@@ -365,6 +370,8 @@ def print_plugins(reports: Sequence[Any]) -> None:
 
 
 def print_families(fams: Sequence[Family]) -> None:
+    from rich.table import Table
+
     table = Table(title=_("country families"))
     for col in ("id", N_("name"), N_("tier"), N_("countries"), N_("provided by")):
         table.add_column(_(col), overflow="fold")
@@ -374,6 +381,8 @@ def print_families(fams: Sequence[Family]) -> None:
 
 
 def print_countries(rows: Sequence[dict[str, Any]]) -> None:
+    from rich.table import Table
+
     table = Table(title=_("country profiles"))
     for col in (N_("country"), N_("name"), N_("family"), N_("tier")):
         table.add_column(_(col))

@@ -7,6 +7,8 @@ from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from diagnostics.i18n import _
+
 from .actions import APP_ACTS, Act
 
 
@@ -18,20 +20,20 @@ class DiagnosticsCommands(Provider):
         return partial(self.app.run_action, act.action, self.screen)
 
     def _title(self, act: Act) -> str:
-        return f"{act.label} ({act.key_display})"
+        return f"{_(act.label)} ({act.key_display})"
 
     async def discover(self) -> Hits:
         for act in self._acts():
-            yield DiscoveryHit(self._title(act), self._command(act), help=act.help)
+            yield DiscoveryHit(self._title(act), self._command(act), help=_(act.help))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for act in self._acts():
-            text = f"{self._title(act)} {act.help}"
-            score = max(matcher.match(self._title(act)), matcher.match(act.help) * 0.8)
+            text = f"{self._title(act)} {_(act.help)}"
+            score = max(matcher.match(self._title(act)), matcher.match(_(act.help)) * 0.8)
             if score > 0:
                 yield Hit(score, matcher.highlight(self._title(act)), self._command(act),
-                          text=text, help=act.help)
+                          text=text, help=_(act.help))
 
 
 class QuestionSearch(Provider):
@@ -58,4 +60,4 @@ class QuestionSearch(Provider):
             score = 1.0 if all(w in haystack for w in words) else max(matcher.match(text), matcher.match(ind))
             if score > 0:
                 yield Hit(score, matcher.highlight(text), partial(ws.goto, ind, focus=True),
-                          text=text, help=f"Question · {ws.where(ind)}")
+                          text=text, help=_("Question · {where}").format(where=ws.where(ind)))

@@ -14,6 +14,7 @@ from textual.worker import Worker, WorkerState
 
 from diagnostics.assessment import Assessment
 from diagnostics.errors import DiagnosticsError
+from diagnostics.i18n import _
 from diagnostics.profile import Profile
 from diagnostics.safeio import atomic_write
 
@@ -60,7 +61,7 @@ class BriefScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = self.assessment.name
-        self.sub_title = "brief preview"
+        self.sub_title = _("brief preview")
         self.render_brief()
 
     @work(thread=True, exclusive=True, group="tool", exit_on_error=False)
@@ -71,8 +72,8 @@ class BriefScreen(Screen[None]):
         try:
             self.assessment = self.services.brief_assessor.assess(self.profile)
         except Exception as exc:  # noqa: BLE001 - any engine failure falls back, and says so
-            note = (f"the {self.services.engine} engine failed ({str(exc).splitlines()[0]}); "
-                    "the brief uses the live assessment")
+            note = _("the {engine} engine failed ({error}); the brief uses the live assessment").format(
+                engine=self.services.engine, error=str(exc).splitlines()[0])
         brief = render_brief(self.services, self.assessment, self.profile, "md")
         if brief.full:
             return Brief(brief.text, True, note)
@@ -95,22 +96,22 @@ class BriefScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
             self.query_one("#brief-loading").display = False
-            self.notify(f"Brief failed: {event.worker.error}", severity="error", timeout=15)
+            self.notify(_("Brief failed: {error}").format(error=event.worker.error), severity="error", timeout=15)
         elif event.state == WorkerState.SUCCESS and event.worker.group == "tool":
             brief = cast(Brief, event.worker.result)
             self.markdown, self.full = brief.text, brief.full
             self.query_one("#brief-loading").display = False
             self.query_one("#brief", MarkdownViewer).document.update(self.markdown)
             if brief.note:
-                prefix = "" if brief.full else "Showing a plain preview: "
+                prefix = "" if brief.full else _("Showing a plain preview: ")
                 self.notify(prefix + brief.note, severity="warning", timeout=10)
         elif event.state == WorkerState.SUCCESS and event.worker.group == "export":
             files = cast(list[Path], event.worker.result)
-            self.notify("Wrote " + ", ".join(str(p) for p in files), timeout=10)
+            self.notify(_("Wrote {files}").format(files=", ".join(str(p) for p in files)), timeout=10)
 
     def action_export(self) -> None:
         if not self.markdown:
-            self.notify("The brief is still being prepared.")
+            self.notify(_("The brief is still being prepared."))
             return
         self.write_files()
 

@@ -15,11 +15,12 @@ from textual.worker import Worker, WorkerState
 
 from diagnostics import analysis
 from diagnostics.errors import DiagnosticsError
+from diagnostics.i18n import _, country_name, ngettext
 from diagnostics.knowledge import Layer
 from diagnostics.profile import Profile
 
 from ..actions import MODAL_ACTS, bindings
-from ..explain import short_status
+from ..explain import answer_text, short_status
 from ..services import Services
 from ..widgets.field import Field
 
@@ -41,19 +42,19 @@ class CompareScreen(Screen[None]):
         yield Header()
         with Vertical(id="compare"):
             with Horizontal(classes="field-row"):
-                options = [(f"{p.name} ({c})", c) for c, p in sorted(self.registry.profiles.items())]
-                yield Select[str](options, prompt="another country…", id="other", compact=True)
-                yield Field(placeholder="…or a profile/assessment file", id="other-path", compact=True)
-            yield Static("Choose a country, or type a file path and press Enter.", id="compare-summary")
+                options = [(f"{country_name(c, p.name)} ({c})", c) for c, p in sorted(self.registry.profiles.items())]
+                yield Select[str](options, prompt=_("another country…"), id="other", compact=True)
+                yield Field(placeholder=_("…or a profile/assessment file"), id="other-path", compact=True)
+            yield Static(_("Choose a country, or type a file path and press Enter."), id="compare-summary")
             yield DataTable(id="compare-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="compare-drivers-box"):
                 yield Static("", id="compare-drivers")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = self.profile.name or self.profile.country
-        self.sub_title = "compare with another country"
-        self.query_one("#compare-table", DataTable).add_columns("Finding", self.profile.country, "other")
+        self.title = country_name(self.profile.country, self.profile.name or self.profile.country)
+        self.sub_title = _("compare with another country")
+        self.query_one("#compare-table", DataTable).add_columns(_("Finding"), self.profile.country, _("other"))
 
     @on(Select.Changed, "#other")
     def _country(self, event: Select.Changed) -> None:
@@ -66,7 +67,7 @@ class CompareScreen(Screen[None]):
             self.run_compare(Path(event.value.strip()).expanduser())
 
     def run_compare(self, path: Path) -> None:
-        self.query_one("#compare-summary", Static).update(f"Assessing {path.name}…")
+        self.query_one("#compare-summary", Static).update(_("Assessing {file}…").format(file=path.name))
         self.compare(path)
 
     @work(thread=True, exclusive=True, group="tool", exit_on_error=False)
@@ -97,23 +98,24 @@ class CompareScreen(Screen[None]):
         self.other, self.rows = other, rows
         table = self.query_one("#compare-table", DataTable)
         table.clear(columns=True)
-        status_width = 16
+        cells = [[short_status(c.status, c.confidence) for c in r.cells[:2]] for r in rows]
+        status_width = max([16, *(c.cell_len for pair in cells for c in pair)])  # a status is never cut
         title_width = max(20, self.size.width - 2 * status_width - 8)
-        table.add_column("Finding", width=title_width)
+        table.add_column(_("Finding"), width=title_width)
         table.add_column(self.profile.country, width=status_width)
         table.add_column(other.country, width=status_width)
-        for r in rows:
+        for r, (mine, theirs) in zip(rows, cells, strict=True):
             title = Text(("≠ " if r.differs else "  ") + r.title, style="bold" if r.differs else "",
                          overflow="ellipsis", no_wrap=True)
             title.truncate(title_width, overflow="ellipsis")
-            mine, theirs = r.cells[0], r.cells[1]
-            table.add_row(title, short_status(mine.status, mine.confidence),
-                          short_status(theirs.status, theirs.confidence), key=r.rule)
+            table.add_row(title, mine, theirs, key=r.rule)
         differ = sum(r.differs for r in rows)
         answers = len(self.profile.changed_answers(other))
         self.query_one("#compare-summary", Static).update(
-            f"{differ} of {len(rows)} findings differ; {answers} answers differ. "
-            "Highlight a row to see the answers behind it.")
+            ngettext("{differ} of {n} finding differs", "{differ} of {n} findings differ", len(rows)).format(
+                differ=differ, n=len(rows)) + "; "
+            + ngettext("{n} answer differs.", "{n} answers differ.", answers).format(n=answers) + " "
+            + _("Highlight a row to see the answers behind it."))
         table.focus()
 
     @on(DataTable.RowHighlighted, "#compare-table")
@@ -124,10 +126,13 @@ class CompareScreen(Screen[None]):
             box.update("")
             return
         kb = self.services.kb
-        lines = [f"Answers behind the difference ({self.profile.country} / {self.other.country}):"]
+        lines = [_("Answers behind the difference ({mine} / {theirs}):").format(
+            mine=self.profile.country, theirs=self.other.country)]
         for d in row.drivers[:6]:
             q = kb.indicators[d.indicator].question if d.indicator in kb.indicators else d.indicator
-            lines.append(f"• {q}: {d.values[0]} / {d.values[1]}")
+            mine, theirs = (answer_text(kb, d.indicator, p.answers.get(d.indicator))
+                            for p in (self.profile, self.other))
+            lines.append(f"• {q}: {mine} / {theirs}")
         box.update("\n".join(lines))
 
     def action_close(self) -> None:

@@ -14,10 +14,11 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from diagnostics import analysis
+from diagnostics.i18n import _
 from diagnostics.profile import Answer, Profile
 
 from ..actions import DIFF_ACTS, bindings
-from ..explain import LAYER_LABEL, answer_text, status_rich
+from ..explain import answer_text, layer_label, status_rich
 from ..services import Services
 
 
@@ -37,22 +38,22 @@ class DiffScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide") as box:
-            box.border_title = "What-if: differences from the saved answers"
-            yield Label(f"Changed answers ({len(self.changes)})", classes="section")
+            box.border_title = _("What-if: differences from the saved answers")
+            yield Label(_("Changed answers ({n})").format(n=len(self.changes)), classes="section")
             yield OptionList(id="diff-answers", compact=True)
-            yield Label("Findings that change", id="diff-findings-label", classes="section")
+            yield Label(_("Findings that change"), id="diff-findings-label", classes="section")
             yield OptionList(id="diff-findings", compact=True)
             with Horizontal(classes="buttons"):
-                yield Button("Keep as real answers (k)", id="keep", compact=True, variant="warning")
-                yield Button("Back (Esc)", id="back", compact=True)
+                yield Button(_("Keep as real answers") + " (k)", id="keep", compact=True, variant="warning")
+                yield Button(_("Back") + " (Esc)", id="back", compact=True)
 
     def on_mount(self) -> None:
         answers = self.query_one("#diff-answers", OptionList)
         for ind in self.changes:
             q = self.kb.indicators[ind].question if ind in self.kb.indicators else ind
             answers.add_option(Option(Text.assemble(
-                q, ("\n   saved ", "dim"), answer_text(self.kb, ind, self.saved.answers.get(ind)),
-                (" → what-if ", "dim"), (answer_text(self.kb, ind, self.scenario.get(ind)), "bold"))))
+                q, ("\n   " + _("saved") + " ", "dim"), answer_text(self.kb, ind, self.saved.answers.get(ind)),
+                (" → " + _("what-if") + " ", "dim"), (answer_text(self.kb, ind, self.scenario.get(ind)), "bold"))))
         self.compute()
 
     @work(thread=True, exclusive=True, group="tool", exit_on_error=False)
@@ -63,20 +64,20 @@ class DiffScreen(ModalScreen[bool]):
         if event.worker.group != "tool":
             return
         if event.state == WorkerState.ERROR:
-            self.notify(f"What-if failed: {event.worker.error}", severity="error")
+            self.notify(_("What-if failed: {error}").format(error=event.worker.error), severity="error")
         elif event.state == WorkerState.SUCCESS:
             self.statuses = cast(list[analysis.RuleChange], event.worker.result)
             olist = self.query_one("#diff-findings", OptionList)
             for st in self.statuses:
                 olist.add_option(Option(Text.assemble(
                     (st.title, "bold" if st.layer == "diagnosis" else ""),
-                    (f" ({LAYER_LABEL.get(st.layer, st.layer)})", "dim"),
-                    ("\n   saved ", "dim"), status_rich(st.before, st.before_confidence),
-                    (" → what-if ", "dim"), status_rich(st.after, st.after_confidence))))
+                    (f" ({layer_label(st.layer)})", "dim"),
+                    ("\n   " + _("saved") + " ", "dim"), status_rich(st.before, st.before_confidence),
+                    (" → " + _("what-if") + " ", "dim"), status_rich(st.after, st.after_confidence))))
             if not self.statuses:
-                olist.add_option(Option(Text("No finding changes.", style="dim")))
+                olist.add_option(Option(Text(_("No finding changes."), style="dim")))
             self.query_one("#diff-findings-label", Label).update(
-                f"Findings that change ({len(self.statuses)})")
+                _("Findings that change ({n})").format(n=len(self.statuses)))
 
     def action_close(self) -> None:
         self.dismiss(False)

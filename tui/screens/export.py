@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from diagnostics.errors import DiagnosticsError
+from diagnostics.i18n import _
 from diagnostics.session import AssessmentSession
 
 from ..actions import MODAL_ACTS, bindings
@@ -31,13 +32,13 @@ class ExportScreen(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as box:
-            box.border_title = "Export the answers"
-            yield Label(".yaml/.json: a profile that `diagnose assess` reads; .xlsx/.csv: the questionnaire")
+            box.border_title = _("Export the answers")
+            yield Label(_(".yaml/.json: a profile that `diagnose assess` reads; .xlsx/.csv: the questionnaire"))
             yield Field(str(self.default), id="export-path", compact=True)
             yield Static("", id="export-error")
             with Horizontal(classes="buttons"):
-                yield Button("Export", id="export", variant="primary", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
+                yield Button(_("Export"), id="export", variant="primary", compact=True)
+                yield Button(_("Cancel"), id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#export-path", Field).focus()
@@ -50,10 +51,10 @@ class ExportScreen(ModalScreen[Path | None]):
         error = self.query_one("#export-error", Static)
         suffix = path.suffix.lower()
         if not text or suffix not in (".yaml", ".yml", ".json", ".xlsx", ".csv"):
-            error.update(Text("the file name must end in .yaml, .yml, .json, .xlsx or .csv", style="red"))
+            error.update(Text(_("the file name must end in .yaml, .yml, .json, .xlsx or .csv"), style="red"))
             return
         if path.resolve() == self.session.path.resolve():
-            error.update(Text("that is the autosave file itself; choose another name", style="red"))
+            error.update(Text(_("that is the autosave file itself; choose another name"), style="red"))
             return
         try:
             if suffix in (".xlsx", ".csv"):
@@ -65,7 +66,7 @@ class ExportScreen(ModalScreen[Path | None]):
                 self.session.export_profile(path)
         except (OSError, DiagnosticsError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else str(exc)
-            error.update(Text(f"cannot write there: {reason}", style="red"))
+            error.update(Text(_("cannot write there: {error}").format(error=reason), style="red"))
             return
         self.dismiss(path)
 

@@ -8,6 +8,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown
 
 from diagnostics.assessment import Assessment
+from diagnostics.i18n import _
 from diagnostics.profile import Profile
 
 from ..actions import FINDING_ACTS, bindings
@@ -51,6 +52,6 @@ class FindingScreen(Screen[str | None]):
         undecided = self.assessment.coverage.per_diagnosis.get(self.rule) or f.missing
         target = next((i for i in undecided if i not in self.profile.answers), None)
         if target is None:
-            self.notify("Nothing left to answer for this finding.")
+            self.notify(_("Nothing left to answer for this finding."))
             return
         self.dismiss(target)

@@ -8,12 +8,14 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from diagnostics.i18n import N_, _
+
 from ..actions import MODAL_ACTS, bindings
 
 
 class HelpScreen(ModalScreen[None]):
     ACTS = MODAL_ACTS
-    BINDINGS = [*bindings(MODAL_ACTS), Binding("q", "close", "Back", show=False)]
+    BINDINGS = [*bindings(MODAL_ACTS), Binding("q", "close", N_("Back"), show=False)]
 
     def __init__(self, text: str) -> None:
         super().__init__()
@@ -21,7 +23,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog wide", id="help") as box:
-            box.border_title = "Help (Esc closes)"
+            box.border_title = _("Help (Esc closes)")
             yield Markdown(self.text)
 
     def on_mount(self) -> None:

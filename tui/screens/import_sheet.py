@@ -16,10 +16,12 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from diagnostics.errors import DiagnosticsError
+from diagnostics.i18n import _, ngettext
 from diagnostics.session import AssessmentSession
 from diagnostics.spreadsheet import Imported, RowChange, changes_against, parse_questionnaire
 
 from ..actions import MODAL_ACTS, bindings
+from ..explain import answer_line
 from ..widgets.field import Field
 
 
@@ -37,14 +39,14 @@ class ImportSheetScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide") as box:
-            box.border_title = "Import a filled-in questionnaire"
-            yield Label("Spreadsheet (.xlsx or .csv) exported from here, then Enter")
+            box.border_title = _("Import a filled-in questionnaire")
+            yield Label(_("Spreadsheet (.xlsx or .csv) exported from here, then Enter"))
             yield Field(str(self.default), id="sheet-path", compact=True)
             yield Static("", id="sheet-summary")
             yield OptionList(id="sheet-changes", compact=True)
             with Horizontal(classes="buttons"):
-                yield Button("Replace these answers", id="replace", variant="warning", compact=True, disabled=True)
-                yield Button("Cancel (Esc)", id="cancel", compact=True)
+                yield Button(_("Replace these answers"), id="replace", variant="warning", compact=True, disabled=True)
+                yield Button(_("Cancel") + " (Esc)", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#sheet-changes", OptionList).display = False
@@ -54,7 +56,7 @@ class ImportSheetScreen(ModalScreen[int | None]):
     def _read(self) -> None:
         text = self.query_one("#sheet-path", Field).value.strip()
         if text:
-            self.query_one("#sheet-summary", Static).update("Checking every row…")
+            self.query_one("#sheet-summary", Static).update(_("Checking every row…"))
             self.read(Path(text).expanduser())
 
     @work(thread=True, exclusive=True, group="sheet", exit_on_error=False)
@@ -77,15 +79,19 @@ class ImportSheetScreen(ModalScreen[int | None]):
         olist = self.query_one("#sheet-changes", OptionList)
         olist.clear_options()
         kb = self.session.kb
+        sheet = self.imported.answers if self.imported is not None else {}
         for c in self.changes:
+            ind = c.indicator
             olist.add_option(Option(Text.assemble(
-                kb.indicators[c.indicator].question, ("\n   now ", "dim"), c.before,
-                ("\n   sheet ", "dim"), (c.after, "bold"))))
+                kb.indicators[ind].question,
+                ("\n   " + _("now") + " ", "dim"), answer_line(kb, ind, self.session.profile.answers.get(ind)),
+                ("\n   " + _("sheet") + " ", "dim"), (answer_line(kb, ind, sheet.get(ind)), "bold"))))
         olist.display = bool(self.changes)
         n = len(self.changes)
         self.query_one("#sheet-summary", Static).update(
-            f"{n} answer{'s' if n != 1 else ''} would change; nothing is replaced until you press Replace."
-            if n else "The sheet matches this assessment: nothing to replace.")
+            ngettext("{n} answer would change; nothing is replaced until you press Replace.",
+                     "{n} answers would change; nothing is replaced until you press Replace.", n).format(n=n)
+            if n else _("The sheet matches this assessment: nothing to replace."))
         self.query_one("#replace", Button).disabled = not n
 
     @on(Button.Pressed, "#replace")
@@ -96,7 +102,8 @@ class ImportSheetScreen(ModalScreen[int | None]):
             self.session.apply({c.indicator: self.imported.answers[c.indicator] for c in self.changes},
                                {k: d for k, d in self.imported.drafts.items() if self.session.drafts.get(k) != d})
         except (DiagnosticsError, OSError, ValueError) as exc:
-            self.query_one("#sheet-summary", Static).update(Text(f"not replaced: {exc}", style="red"))
+            message = _("not replaced: {error}").format(error=exc)
+            self.query_one("#sheet-summary", Static).update(Text(message, style="red"))
             return
         self.dismiss(len(self.changes))
 

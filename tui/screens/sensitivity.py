@@ -17,18 +17,20 @@ from textual.worker import Worker, WorkerState
 from diagnostics import analysis
 from diagnostics.answers import format_value
 from diagnostics.evaluator import Status
+from diagnostics.i18n import _, ngettext
 from diagnostics.kb import KnowledgeBase
 from diagnostics.profile import Profile
 
 from ..actions import MODAL_ACTS, bindings
-from ..explain import STATUS_LABEL, status_rich
+from ..explain import region_text, status_label, status_rich, value_text
 from ..services import Services
 
 
 @dataclass(frozen=True)
 class SensRow:
-    changes: tuple[tuple[str, str, str], ...]  # (indicator, now, if)
+    changes: tuple[tuple[str, str, str], ...]  # (indicator, now, if) as the logic core writes them
     status: Status
+    words: tuple[tuple[str, str], ...] = ()  # (now, if) of each change for the reader, in the language
 
 
 def sensitivity_rows(kb: KnowledgeBase, profile: Profile, rule_id: str) -> list[SensRow]:
@@ -40,17 +42,25 @@ def sensitivity_rows(kb: KnowledgeBase, profile: Profile, rule_id: str) -> list[
         item = analysis.sensitivity(kb, profile, rules=[rule_id]).for_rule(rule_id)
     except KeyError:  # neither fired nor open: the sensitivity report leaves it out
         return [SensRow(((c.indicator, _shown(c.before), "unknown" if c.after is None else format_value(c.after)),),
-                        c.status)
+                        c.status, ((_words(kb, c.indicator, c.before),
+                                    _("unknown") if c.after is None else value_text(kb, c.indicator, c.after)),))
                 for c in analysis.single_changes(kb, profile, rule_id)]
     if isinstance(item, analysis.FiredSensitivity):
         return [SensRow(tuple((f.indicator, _shown(f.before), _region(f.indicator, f.region)) for f in c.changes),
-                        c.status) for c in item.counterfactuals]
-    return [SensRow(((d.indicator, _shown(None), _region(d.indicator, o.region)),), o.status)
+                        c.status, tuple((_words(kb, f.indicator, f.before), region_text(kb, f.indicator, f.region))
+                                        for f in c.changes)) for c in item.counterfactuals]
+    return [SensRow(((d.indicator, _shown(None), _region(d.indicator, o.region)),), o.status,
+                    ((_words(kb, d.indicator, None), region_text(kb, d.indicator, o.region)),))
             for d in item.deciders for o in d.outcomes if o.status is not Status.NOT_ASSESSABLE]
 
 
 def _shown(value: Any) -> str:
     return "not answered" if value is None else format_value(value)
+
+
+def _words(kb: KnowledgeBase, ind: str, value: Any) -> str:
+    """A value as the reader sees it, in the current language."""
+    return _("not answered") if value is None else value_text(kb, ind, value)
 
 
 def _region(ind: str, region: str) -> str:
@@ -71,11 +81,11 @@ class SensitivityScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide") as box:
-            box.border_title = f"Sensitivity: {self.kb.rules[self.rule].title}"
-            yield Static("Trying every answer that could matter…", id="sens-summary")
+            box.border_title = _("Sensitivity: {title}").format(title=self.kb.rules[self.rule].title)
+            yield Static(_("Trying every answer that could matter…"), id="sens-summary")
             yield LoadingIndicator(id="sens-loading")
             yield OptionList(id="sens-list", compact=True)
-            yield Static("Esc closes", classes="dim")
+            yield Static(_("Esc closes"), classes="dim")
 
     def on_mount(self) -> None:
         self.query_one("#sens-list", OptionList).display = False
@@ -90,7 +100,7 @@ class SensitivityScreen(ModalScreen[None]):
             return
         if event.state == WorkerState.ERROR:
             self.query_one("#sens-loading").display = False
-            self.query_one("#sens-summary", Static).update(f"Failed: {event.worker.error}")
+            self.query_one("#sens-summary", Static).update(_("Failed: {error}").format(error=event.worker.error))
         elif event.state == WorkerState.SUCCESS:
             self.show(cast(list[SensRow], event.worker.result))
 
@@ -102,19 +112,24 @@ class SensitivityScreen(ModalScreen[None]):
         for row in rows:
             text = Text()
             for n, (ind, now, after) in enumerate(row.changes):
+                now, after = row.words[n] if n < len(row.words) else (now, after)
                 spec = self.kb.indicators.get(ind)
-                text.append("If " if n == 0 else "and ", style="dim")
+                text.append(_("If ") if n == 0 else _("and "), style="dim")
                 text.append(spec.question if spec else ind)
                 text.append(f"\n   {now} → ", style="dim")
                 text.append(after + "\n", style="bold")
-            text.append("   then ", style="dim")
+            text.append("   " + _("then "), style="dim")
             text.append_text(status_rich(row.status))
             olist.add_option(Option(text))
         inds = {c[0] for r in rows for c in r.changes}
-        self.query_one("#sens-summary", Static).update(
-            f"Now {STATUS_LABEL[self.status]}. {len(rows)} change{'s' if len(rows) != 1 else ''} "
-            f"to {len(inds)} answer{'s' if len(inds) != 1 else ''} would alter that."
-            if rows else f"Now {STATUS_LABEL[self.status]}. No single answer change alters it.")
+        now = _("Now {status}.").format(status=status_label(self.status))
+        if rows:
+            changes = ngettext("{n} change", "{n} changes", len(rows)).format(n=len(rows))
+            answers = ngettext("to {n} answer", "to {n} answers", len(inds)).format(n=len(inds))
+            summary = now + " " + _("{changes} {answers} would alter that.").format(changes=changes, answers=answers)
+        else:
+            summary = now + " " + _("No single answer change alters it.")
+        self.query_one("#sens-summary", Static).update(summary)
         olist.focus()
 
     def action_close(self) -> None:

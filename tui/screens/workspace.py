@@ -148,8 +148,9 @@ class WorkspaceScreen(Screen[None]):
         try:
             self.session.set_draft(ind, draft)
         except OSError as exc:
-            self.notify(f"Could not save {self.session.path}: {exc.strerror}", severity="error", timeout=15)
-            return f"not saved: {exc.strerror}"
+            self.notify(_("Could not save {path}: {error}").format(path=self.session.path, error=exc.strerror),
+                        severity="error", timeout=15)
+            return _("not saved: {error}").format(error=exc.strerror)
         return None
 
     def goto(self, ind: str, *, save: bool = True, focus: bool = False) -> None:
@@ -180,7 +181,7 @@ class WorkspaceScreen(Screen[None]):
         err = self.pane.flush()
         if err:
             spec = self.kb.indicators.get(self.session.current or "")
-            where = f"“{spec.question[:60]}…”" if spec is not None else "the answer"
+            where = f"“{spec.question[:60]}…”" if spec is not None else _("the answer")
             self.notify(f"{where}: {err}", severity="warning", timeout=8)
 
     # -- assessing ------------------------------------------------------------------------
@@ -273,9 +274,10 @@ class WorkspaceScreen(Screen[None]):
             return
         first = self.plan.first
         if ind in self.plan.skipped:
-            self.pane.set_note(f"Not needed for this country: {self.plan.skipped[ind]}", skipped=True)
+            self.pane.set_note(_("Not needed for this country: {reason}").format(reason=self.plan.skipped[ind]),
+                               skipped=True)
         elif first is not None and first.indicator == ind:
-            self.pane.set_note(f"Suggested: {first.reason}")
+            self.pane.set_note(_("Suggested: {reason}").format(reason=first.reason))
         else:
             self.pane.set_note("")
 
@@ -401,7 +403,7 @@ class WorkspaceScreen(Screen[None]):
 
         self.app.push_screen(ConfirmScreen(ngettext("Discard {n} what-if change?", "Discard {n} what-if changes?",
                                                     n).format(n=n),
-                                           yes="Discard", no="Stay"), done)
+                                           yes=_("Discard"), no=_("Stay")), done)
 
     def _leave_whatif(self) -> None:
         self.scenario = None
@@ -485,7 +487,7 @@ class WorkspaceScreen(Screen[None]):
 
         self.flush()
         if self.whatif_on:
-            self.notify("Leave what-if mode first (F2 or w).")
+            self.notify(_("Leave what-if mode first (F2 or w)."))
             return
         default = self.services.exports / f"{self.session.path.name.removesuffix('.assessment.yaml')}.xlsx"
 
@@ -495,7 +497,8 @@ class WorkspaceScreen(Screen[None]):
                 if self.session.current:
                     self.goto(self.session.current, save=False)
                 self.reassess()
-                self.notify(f"Replaced {replaced} answer{'s' if replaced != 1 else ''} from the spreadsheet.")
+                self.notify(ngettext("Replaced {n} answer from the spreadsheet.",
+                                     "Replaced {n} answers from the spreadsheet.", replaced).format(n=replaced))
 
         self.app.push_screen(ImportSheetScreen(self.session, default), done)
 

@@ -47,7 +47,7 @@ class FindingsPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(_("Assessing…"), id="findings-summary")
-        tree: Tree[str] = Tree("Findings", id="findings-tree")
+        tree: Tree[str] = Tree(_("Findings"), id="findings-tree")
         tree.show_root = False
         tree.auto_expand = False  # Enter opens the explanation; Space folds
         tree.guide_depth = 2
@@ -108,7 +108,7 @@ class FindingsPanel(Vertical):
     def status_of(self, rule: str) -> str:
         if self.assessment is None:
             return ""
-        return STATUS_LABEL[self.assessment.finding(rule).status]
+        return _(STATUS_LABEL[self.assessment.finding(rule).status])
 
     @on(Tree.NodeSelected, "#findings-tree")
     def _open(self, event: Tree.NodeSelected[str]) -> None:

@@ -41,7 +41,7 @@ class Navigator(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", id="nav-progress-text")
         yield ProgressBar(total=100, show_eta=False, show_percentage=False, id="nav-progress")
-        tree: Tree[str] = Tree("Questions", id="nav-tree")
+        tree: Tree[str] = Tree(_("Questions"), id="nav-tree")
         tree.show_root = False
         tree.guide_depth = 2
         for g in self.groups:

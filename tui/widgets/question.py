@@ -97,7 +97,7 @@ class QuestionPane(VerticalScroll):
         yield Static("", id="q-state")
         yield Checkbox(_("Unknown: looked, found nothing"), id="q-unknown", compact=True)
         yield Horizontal(Label(_("Source"), classes="field-label"),
-                         Field(placeholder="document, survey, person…", id="q-source", compact=True,
+                         Field(placeholder=_("document, survey, person…"), id="q-source", compact=True,
                                max_length=MAX_SOURCE_CHARS),
                          classes="field-row")
         yield Horizontal(Label(_("Note"), classes="field-label"),
@@ -112,7 +112,7 @@ class QuestionPane(VerticalScroll):
                          Field(placeholder=_("year"), validators=[YearValidator()], id="q-asof", compact=True),
                          classes="field-row")
         yield Static("", id="q-help")
-        with Collapsible(title="Why is this asked?", collapsed=True, id="q-why"):
+        with Collapsible(title=_("Why is this asked?"), collapsed=True, id="q-why"):
             yield Static("", id="q-why-text")
 
     # -- showing a question ----------------------------------------------------------

@@ -117,6 +117,10 @@ DIFF_ACTS = (
 )
 
 
+# Texts of bindings Textual adds itself (the command palette's), so translate_bindings finds them.
+TEXTUAL_TEXTS = (N_("palette"), N_("Open the command palette"))
+
+
 def bindings(*groups: tuple[Act, ...]) -> list[BindingType]:
     return [a.binding() for g in groups for a in g]
 

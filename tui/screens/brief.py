@@ -14,7 +14,7 @@ from textual.worker import Worker, WorkerState
 
 from diagnostics.assessment import Assessment
 from diagnostics.errors import DiagnosticsError
-from diagnostics.i18n import _
+from diagnostics.i18n import _, country_name
 from diagnostics.profile import Profile
 from diagnostics.safeio import atomic_write
 
@@ -60,7 +60,7 @@ class BriefScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = self.assessment.name
+        self.title = country_name(self.assessment.country, self.assessment.name)
         self.sub_title = _("brief preview")
         self.render_brief()
 

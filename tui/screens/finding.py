@@ -8,7 +8,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown
 
 from diagnostics.assessment import Assessment
-from diagnostics.i18n import _
+from diagnostics.i18n import _, country_name
 from diagnostics.profile import Profile
 
 from ..actions import FINDING_ACTS, bindings
@@ -34,7 +34,7 @@ class FindingScreen(Screen[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = self.assessment.name
+        self.title = country_name(self.assessment.country, self.assessment.name)
         self.sub_title = self.assessment.finding(self.rule).title
         self.query_one("#finding-scroll").focus()
 

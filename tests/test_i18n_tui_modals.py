@@ -50,8 +50,8 @@ from diagnostics.evaluator import Status
 from diagnostics.knowledge import IndicatorType
 from diagnostics.profile import Answer, Profile
 from diagnostics.registry import Registry
-from diagnostics.session import DATA_DIR_ENV
 from diagnostics.spreadsheet import COLUMNS, questionnaire_rows
+from diagnostics.user_data import DATA_DIR_ENV
 
 # Words that stay as they are in Russian: key names, file types, the command's name.
 ALLOWED = {"Esc", "Enter", "Ctrl", "PgDn", "PgUp", "Del", "Space", "yaml", "yml", "json", "xlsx", "csv",
@@ -72,7 +72,7 @@ def english_words(texts: Iterable[str], data: Iterable[str] = ()) -> list[str]:
         text = text.replace("policy-diagnostics", " ")
         text = _GLOSS.sub(" ", _CITATION.sub(" ", text))
         for token in text.split():
-            if re.search(r"[._/\\\d@]", token):  # ids (wto.member, node.x), paths, files, figures
+            if re.search(r"[._/\\\d@+]", token):  # ids (wto.member, doc+int), paths, files, figures
                 continue
             for word in _LATIN_WORD.findall(token):
                 if word not in ALLOWED and not word.isupper():
@@ -180,14 +180,7 @@ async def open_export(pilot: Pilot[Any], ws: WorkspaceScreen, given: dict[str, A
     assert _plain(pilot.app.screen.query_one("#export-error", Static).render())
 
 
-def _core_reasons(ws: WorkspaceScreen) -> list[str]:
-    """Reasons the core writes into an assessment (diagnostics/explanation.py): not TUI texts."""
-    assert ws.assessment is not None
-    return [r for f in ws.assessment.findings for r in (*f.confidence_reasons, *f.why_not, *f.supporting)]
-
-
 async def open_finding(pilot: Pilot[Any], ws: WorkspaceScreen, given: dict[str, Any]) -> None:
-    given["core"] = _core_reasons(ws)
     ws.open_finding(_fired(ws))
     await settle(pilot)
 
@@ -197,7 +190,6 @@ async def open_open_finding(pilot: Pilot[Any], ws: WorkspaceScreen, given: dict[
     await settle(pilot)
     blank = workspace(pilot)
     assert blank is not ws and blank.assessment is not None
-    given["core"] = _core_reasons(blank)
     blank.open_finding(next(f.rule for f in blank.assessment.diagnoses() if f.status is Status.NOT_ASSESSABLE))
     await settle(pilot)
 
@@ -277,7 +269,6 @@ def screen_words(modal: str, lang: str, registry: Registry, data: Path, given: d
             typed = [x for a in ws.session.profile.answers.values() for x in (a.source, a.note)]
             typed += [md(x) for x in typed]  # as the explanations' Markdown escapes them
             await opener(pilot, ws, given)
-            typed += [*given.get("core", ()), *(md(x) for x in given.get("core", ()))]
             screen = app.screen
             assert isinstance(screen, kind), screen
             texts = screen_texts(screen)

@@ -203,7 +203,7 @@ def diagnostics_brief_sections(assessment: Assessment) -> list[BriefSection]:  #
 def diagnostics_translations() -> list[Path | KnowledgeTranslation]:  # type: ignore[empty-body]
     """Translations of knowledge texts: paths of i18n/<lang>/*.yaml files, or records.
 
-    A plugin translates its own records, or adds a language for any records. Entries are
+    A plugin translates its own records and brief sections, or adds a language for any records. Entries are
     keyed by record id; a missing one shows the English text marked (EN). Format and the
     completeness check (`diagnose rules check --lang ru`): docs/i18n.md.
 

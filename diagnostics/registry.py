@@ -34,6 +34,7 @@ from . import hookspecs
 from .compose import CORE_PLUGIN, Blame, Loaded, compose
 from .errors import DataError, DiagnosticsError, PluginError
 from .hookspecs import PLACEMENTS, BriefSection, CountryProfile, Source
+from .i18n import DEFAULT_LANGUAGE, current_language
 from .kb import KnowledgeBase, did_you_mean
 from .knowledge import Direction, Family, Indicator, RulePack
 
@@ -124,9 +125,10 @@ class Registry:
         raise DataError(f"unknown family {profile.family!r}{did_you_mean(profile.family, self.families)} "
                         f"(known: {known})", file=file, line=line)
 
-    def brief_sections(self, assessment: Assessment) -> tuple[list[BriefSection], list[str]]:
+    def brief_sections(self, assessment: Assessment, lang: str | None = None) -> tuple[list[BriefSection], list[str]]:
         """Sections the plugins in scope of this assessment add to its brief, validated here
-        and nowhere else; a failing plugin is left out with a notice."""
+        and nowhere else; a failing plugin is left out with a notice. Titles and bodies are in
+        `lang` (default: the current language) where a plugin's translations give them."""
         sections: list[BriefSection] = []
         notices: list[str] = []
         for name, plugin in self.manager.list_name_plugin():
@@ -150,6 +152,11 @@ class Registry:
                                    f"{record.placement!r} is not one of {', '.join(PLACEMENTS)}")
                     continue
                 sections.append(record.model_copy(update={"provided_by": name}))
+        lang = lang or current_language()
+        if sections and lang != DEFAULT_LANGUAGE:
+            from .translated_knowledge import collect_translations, localize_sections
+
+            sections = localize_sections(sections, collect_translations(self, lang))
         return sections, notices
 
 

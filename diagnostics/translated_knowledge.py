@@ -23,6 +23,7 @@ from .errors import DataError
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 if TYPE_CHECKING:
+    from .hookspecs import BriefSection
     from .kb import KnowledgeBase
     from .registry import Registry
 
@@ -32,6 +33,7 @@ FALLBACK_MARKER = "(EN) "  # put before an English text shown where a translatio
 RULE_FIELDS = ("title", "mechanism", "story", "counter_examples", "questions", "gate_reason")
 INDICATOR_FIELDS = ("topic", "question", "help", "definition")
 DIRECTION_FIELDS = ("title", "text", "caveats")
+SECTION_FIELDS = ("title", "body")  # a plugin's brief section (diagnostics_brief_sections)
 HOOK = "diagnostics_translations"
 
 
@@ -76,6 +78,11 @@ class DirectionText(_Entry):
     caveats: tuple[str, ...] = ()
 
 
+class SectionText(_Entry):
+    title: str = ""
+    body: str = ""
+
+
 class KnowledgeTranslation(BaseModel):
     """Translations of knowledge records into one language (one or more files' worth)."""
 
@@ -85,14 +92,18 @@ class KnowledgeTranslation(BaseModel):
     rules: dict[str, RuleText] = Field(default_factory=dict)
     indicators: dict[str, IndicatorText] = Field(default_factory=dict)
     directions: dict[str, DirectionText] = Field(default_factory=dict)
+    brief_sections: dict[str, SectionText] = Field(default_factory=dict)
     provided_by: str = ""
 
     @model_validator(mode="before")
     @classmethod
     def _empty_sections(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            return {k: v for k, v in data.items() if not (k in ("rules", "indicators", "directions") and v is None)}
+            return {k: v for k, v in data.items() if not (k in KINDS and v is None)}
         return data
+
+
+KINDS = ("rules", "indicators", "directions", "brief_sections")
 
 
 def load_translation_file(path: Path, provided_by: str = "") -> KnowledgeTranslation:
@@ -125,11 +136,12 @@ class Catalog:
     rules: dict[str, RuleText] = dataclasses.field(default_factory=dict)
     indicators: dict[str, IndicatorText] = dataclasses.field(default_factory=dict)
     directions: dict[str, DirectionText] = dataclasses.field(default_factory=dict)
+    brief_sections: dict[str, SectionText] = dataclasses.field(default_factory=dict)
     sources: dict[tuple[str, str], str] = dataclasses.field(default_factory=dict)  # (kind, id) -> plugin
     problems: list[str] = dataclasses.field(default_factory=list)  # files that could not be read
 
     def add(self, t: KnowledgeTranslation) -> None:
-        for kind in ("rules", "indicators", "directions"):
+        for kind in KINDS:
             entries: dict[str, Any] = getattr(t, kind)
             getattr(self, kind).update(entries)
             self.sources.update({(kind, i): t.provided_by for i in entries})
@@ -258,6 +270,17 @@ def localize_registry(registry: Registry, lang: str) -> tuple[Registry, Catalog]
         scoped={c: local(kb) for c, kb in registry.scoped.items()}), catalog
 
 
+def localize_sections(sections: list[BriefSection], catalog: Catalog) -> list[BriefSection]:
+    """Plugins' brief sections in the catalog's language, English (marked) where missing."""
+    if catalog.language == DEFAULT_LANGUAGE:
+        return sections
+    out = []
+    for section in sections:
+        t = catalog.brief_sections.get(section.id, SectionText())
+        out.append(section.model_copy(update={f: _pick(getattr(section, f), getattr(t, f)) for f in SECTION_FIELDS}))
+    return out
+
+
 # ---------------------------------------------------------------------------------------
 # The completeness check (`diagnose rules check --lang ru`)
 
@@ -265,7 +288,7 @@ def localize_registry(registry: Registry, lang: str) -> tuple[Registry, Catalog]
 @dataclasses.dataclass(frozen=True)
 class Gap:
     status: str  # untranslated | stale | unknown
-    kind: str  # rule | indicator | direction
+    kind: str  # rule | indicator | direction | section
     id: str
     detail: str
 
@@ -300,4 +323,23 @@ def check_translations(kb: KnowledgeBase, catalog: Catalog) -> list[Gap]:
                 gaps.append(Gap("stale", kind, rid, f"en_hash {entry.en_hash or '(none)'}, English now {expected}"))
         for rid in sorted(set(entries) - set(records)):
             gaps.append(Gap("unknown", kind, rid, "no such record in the knowledge base"))
+    return gaps
+
+
+def check_sections(sections: Iterable[BriefSection], catalog: Catalog) -> list[Gap]:
+    """Brief sections (made per assessment, so checked against the sections of one) with no
+    translation, a missing title or body, or a translation of an older English text."""
+    gaps = []
+    for section in sections:
+        fields = english_fields(section, SECTION_FIELDS)
+        entry = catalog.brief_sections.get(section.id)
+        if entry is None:
+            gaps.append(Gap("untranslated", "section", section.id, "no entry"))
+            continue
+        missing = [n for n, v in fields.items() if v and not getattr(entry, n)]
+        if missing:
+            gaps.append(Gap("untranslated", "section", section.id, "missing " + ", ".join(missing)))
+        if entry.en_hash != en_hash(fields):
+            gaps.append(Gap("stale", "section", section.id,
+                            f"en_hash {entry.en_hash or '(none)'}, English now {en_hash(fields)}"))
     return gaps

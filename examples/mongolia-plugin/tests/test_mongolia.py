@@ -62,3 +62,37 @@ def test_brief_section_and_translation():
     assert collect_translations(registry, "ru").sources[("rules", rule)].startswith("mongolia")
     russian, _ = localize_registry(registry, "ru")
     assert russian.kb_for("MN").rules[rule].title.startswith("Наследие")
+
+
+def test_russian_covers_every_record_and_the_brief_section():
+    from diagnostics.translated_knowledge import Catalog, check_sections, check_translations, collect_translations
+
+    registry = make_registry(("mongolia", diagnostics_mongolia.plugin))
+    catalog = collect_translations(registry, "ru")
+    own = {r.id for r in registry.kb_for("MN").rules.values() if r.id.startswith("node.mn_")}
+    own |= {"mn.mining_agreement_fixes_terms", "mn_tie_mining_agreements_to_local_supply"}
+    assert {i for (_kind, i), source in catalog.sources.items() if source.startswith("mongolia")} >= own
+    gaps = check_translations(registry.kb_for("MN"), catalog)
+    assert [g.line() for g in gaps if g.id in own] == []  # nothing untranslated or stale
+    english, _ = registry.brief_sections(assess(registry, "MN"), lang="en")
+    assert check_sections(english, catalog) == []  # the section's translation matches its English
+    assert [g.status for g in check_sections(english, Catalog("ru"))] == ["untranslated"]
+    russian, _ = registry.brief_sections(assess(registry, "MN"), lang="ru")
+    assert russian[0].title == "Как читать эту записку применительно к Монголии"
+    assert "**государством-сателлитом**" in russian[0].body and russian[0].provided_by == "mongolia"
+
+
+def test_rules_check_and_brief_in_russian():
+    from click.testing import CliRunner
+
+    from diagnostics.cli import main
+
+    check = CliRunner().invoke(main, ["rules", "check", "--lang", "ru"])
+    assert "mongolia" in CliRunner().invoke(main, ["plugins"]).output  # installed: its entry point is found
+    assert check.exit_code == 0, check.output
+    assert "mn." not in check.output and "mn_" not in check.output
+    # plugin sections are part of the full report
+    brief = CliRunner().invoke(main, ["brief", "MN", "--full", "--lang", "ru", "--format", "md"])
+    assert brief.exit_code == 0, brief.output
+    assert "Как читать эту записку применительно к Монголии" in brief.output
+    assert "**государством-сателлитом**" in brief.output and "satellite" not in brief.output

@@ -66,7 +66,9 @@ def main() -> int:
         for _ in range(args.rounds):
             for name, cmd in commands.items():
                 times[name].append(run(cmd))
-    print(f"whole process, median of {args.rounds} interleaved rounds:")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"whole process, median of {args.rounds} interleaved rounds (load average now {load} "
+          f"on {os.cpu_count()} CPUs):")
     medians = {}
     for name, samples in times.items():
         wall = statistics.median(w for w, _ in samples)

@@ -100,13 +100,15 @@ def _no_lookup(name: str) -> None:
 
 def import_weasyprint() -> types.ModuleType:
     """WeasyPrint, imported quickly (see above); a DataError with the installation hint if it cannot be."""
-    if "weasyprint" in sys.modules:
-        return sys.modules["weasyprint"]
+    module = sys.modules.get("weasyprint")
+    if module is not None:
+        return module
     try:
         with _quick_import():
             return importlib.import_module("weasyprint")
     except (ImportError, OSError):
-        for name in [n for n in sys.modules if n == "weasyprint" or n.startswith("weasyprint.")]:
+        # Forget what the quick import left half-done (a None entry blocks the import on purpose).
+        for name in [n for n, m in sys.modules.items() if m is not None and n.split(".")[0] == "weasyprint"]:
             del sys.modules[name]
     try:
         return importlib.import_module("weasyprint")

@@ -82,3 +82,19 @@ def test_a_failed_quick_import_falls_back_to_the_ordinary_one() -> None:
         assert sys.modules["weasyprint"] is weasyprint
         assert pdf.html_to_pdf({PDF!r}).startswith(b"%PDF")
     """)
+
+
+def test_without_weasyprint_one_message_names_what_to_install() -> None:
+    run(f"""
+        import sys
+        sys.modules["weasyprint"] = None  # as if it were not installed
+        from diagnostics.errors import DataError
+        from diagnostics.reports import pdf
+
+        try:
+            pdf.html_to_pdf({PDF!r})
+        except DataError as exc:
+            assert "pip install weasyprint" in exc.message and "libpango" in exc.message, exc.message
+        else:
+            raise AssertionError("no DataError")
+    """)

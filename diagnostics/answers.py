@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .kb import KnowledgeBase
 
 NumberReader = Callable[[str], float]
-Style = Literal["rule", "analyst"]
+Style = Literal["rule", "analyst", "reader"]
 
 TRUE_WORDS = {"true", "yes", "y", "1"}
 FALSE_WORDS = {"false", "no", "n", "0"}
@@ -171,12 +171,16 @@ def range_text(indicator: Indicator) -> str:
     return ""
 
 
-def format_value(value: Any, style: Style = "analyst") -> str:
+def format_value(value: Any, style: Style = "analyst", spec: Indicator | None = None) -> str:
     """A value as text.
 
     "analyst": as an analyst would type it back (yes/no, "a, b", "(none)").
     "rule": as the rule language writes it (true/false, "{a, b}").
+    "reader": in words for a brief's reader, in the current language, using the indicator
+    `spec` when given: 'yes', '43%', '1 of 5 (hostile)', 'knowledge economy', 'unknown'.
     """
+    if style == "reader":
+        return _reader_text(value, spec)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -191,4 +195,41 @@ def format_value(value: Any, style: Style = "analyst") -> str:
         if style == "rule" and value.is_integer():
             return str(int(value))
         return f"{value:g}"
+    return str(value)
+
+
+def _reader_text(value: Any, spec: Indicator | None) -> str:
+    from .i18n import DEFAULT_LANGUAGE, _, current_language, format_number, format_percent, unit_text, value_label
+
+    if value is None:
+        return _("unknown")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(value_label(spec, str(v)) for v in value) or _("none")
+    if spec is None:
+        return str(value).replace("_", " ")
+    t = spec.type
+    if t == IndicatorType.SHARE and isinstance(value, (int, float)):
+        return format_percent(float(f"{value * 100:.3g}") / 100, digits=10)
+    if t == IndicatorType.SCALE:
+        from .questions import scale_ends
+
+        # The ends' names: `scale_labels` are English data, so another language reads the
+        # (translated) question and help instead.
+        ends = scale_ends(spec, labels=current_language() == DEFAULT_LANGUAGE)
+        if ends and value in (1, 5):
+            return _("{value} of 5 ({anchor})").format(value=value, anchor=ends[0 if value == 1 else 1])
+        return _("{value} of 5").format(value=value)
+    if t == IndicatorType.RANK_FRAC and isinstance(value, (int, float)):
+        return _("{percent} of the way down the world ranking").format(
+            percent=format_percent(round(value, 2), digits=0))
+    if t == IndicatorType.NUMBER and isinstance(value, (int, float)):
+        unit = unit_text(spec.unit or "", value)
+        if unit.startswith("%"):
+            # '0.17% of GDP', '0,17 % ВВП': the percent sign spaced as the language writes it (Babel).
+            return (format_percent(value / 100, digits=10) + unit[1:]).strip()
+        return f"{format_number(value, digits=10)} {unit}".strip()
+    if t == IndicatorType.ENUM:
+        return value_label(spec, str(value))
     return str(value)

@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .assessment import Assessment, validate_answers
-from .condition_tree import All, AnyOf, AtLeast, Compare, Finding, Known
-from .kb import KnowledgeBase, condition_parts
-from .logic import Status, holds
+from .kb import KnowledgeBase
+from .logic import DECIDED, Node, Status, T
 from .profile import Profile
 
-DECIDED = {Status.FIRED, Status.NOT_FIRED, Status.NOT_APPLICABLE}
 CORE_DIAGNOSES = (
     "dx.formal_informal_mismatch",
     "dx.borrowed_instruments",
@@ -33,7 +31,11 @@ Needs = frozenset[str] | None  # indicators still to answer; None: cannot be rea
 
 def _smallest(options: Iterable[Needs]) -> Needs:
     found = [o for o in options if o is not None]
-    return min(found, key=lambda s: (len(s), sorted(s))) if found else None
+    return min(found, key=_size) if found else None
+
+
+def _size(needs: frozenset[str]) -> tuple[int, list[str]]:
+    return len(needs), sorted(needs)
 
 
 def _union(parts: Iterable[Needs]) -> Needs:
@@ -46,10 +48,14 @@ def _union(parts: Iterable[Needs]) -> Needs:
 
 
 class _Planner:
-    """Fewest answers that make a condition true or false, given the answers known now."""
+    """Fewest answers that make a condition true or false, given the answers known now.
+
+    It walks the logic core's compiled trees (diagnostics.logic): leaves are judged by the
+    core's own tests, and `all`, `any` and `at_least` alike are "at least `need` children".
+    """
 
     def __init__(self, kb: KnowledgeBase, values: Mapping[str, Any], status: Mapping[str, Status]) -> None:
-        self.kb, self.values, self.status = kb, values, status
+        self.logic, self.values, self.status = kb.logic, values, status
         self.memo: dict[tuple[str, bool], Needs] = {}
 
     def rule(self, rule_id: str, fire: bool) -> Needs:
@@ -62,45 +68,47 @@ class _Planner:
             elif st in (Status.NOT_FIRED, Status.NOT_APPLICABLE):
                 self.memo[key] = None if fire else frozenset()
             else:
-                rule = self.kb.rules[rule_id]
-                parts = condition_parts(rule)
-                if fire:
-                    self.memo[key] = _union(self.cond(p, True) for p in parts)
-                else:
-                    # As the evaluator decides: a false gate rules the problem out; otherwise the
-                    # condition must fail with both sides of any mismatch evidence answered.
-                    gate = [parts.pop(0)] if rule.gate is not None else []
-                    sides = [parts.pop(0), parts.pop(0)] if rule.evidence is not None else []
-                    fails = _union([*(self.cond(p, True) for p in sides),
-                                    _smallest(self.cond(p, False) for p in parts)])
-                    self.memo[key] = _smallest([*(self.cond(g, False) for g in gate), fails])
+                self.memo[key] = self._fire(rule_id) if fire else self._fail(rule_id)
         return self.memo[key]
 
-    def cond(self, c: Any, want: bool) -> Needs:
-        if isinstance(c, Compare):
-            if c.indicator not in self.values:
-                return frozenset({c.indicator})
-            return frozenset() if holds(c, self.values[c.indicator]) == want else None
-        if isinstance(c, Known):
-            if c.known in self.values:
+    def _fire(self, rule_id: str) -> Needs:
+        rule = self.logic.by_id[rule_id]
+        gate = [self.cond(rule.gate, True)] if rule.gate is not None else []
+        return _union([*gate, *(self._answered(side) for side in rule.evidence), self.cond(rule.when, True)])
+
+    def _fail(self, rule_id: str) -> Needs:
+        # As the core decides: a false gate rules the problem out; otherwise the condition
+        # must fail with both sides of any mismatch evidence answered.
+        rule = self.logic.by_id[rule_id]
+        fails = _union([*(self._answered(side) for side in rule.evidence), self.cond(rule.when, False)])
+        gate = [self.cond(rule.gate, False)] if rule.gate is not None else []
+        return _smallest([*gate, fails])
+
+    def _answered(self, side: tuple[str, ...]) -> Needs:
+        """One side of a mismatch's evidence: answered, or the first answer that would fill it."""
+        if any(i in self.values for i in side):
+            return frozenset()
+        return _smallest(frozenset({i}) for i in side)
+
+    def cond(self, node: Node, want: bool) -> Needs:
+        leaf = node.leaf
+        if node.kind == "finding":
+            return self.rule(leaf.finding, want)
+        if node.kind == "known":
+            if leaf.known in self.values:
                 return frozenset() if want else None
             # a missing side of the evidence is filled by answering; it is never "decided false"
-            return frozenset({c.known}) if want else None
-        if isinstance(c, Finding):
-            return self.rule(c.finding, want)
-        if isinstance(c, All):
-            kids = [self.cond(k, want) for k in c.all]
-            return _union(kids) if want else _smallest(kids)
-        if isinstance(c, AnyOf):
-            kids = [self.cond(k, want) for k in c.any]
-            return _smallest(kids) if want else _union(kids)
-        if isinstance(c, AtLeast):
-            spec = c.at_least
-            need = spec.k if want else len(spec.of) - spec.k + 1
-            reachable: list[frozenset[str]] = sorted(
-                (s for s in (self.cond(k, want) for k in spec.of) if s is not None), key=len)
-            return _union(reachable[:need]) if len(reachable) >= need else None
-        raise TypeError(f"not a condition: {c!r}")
+            return frozenset({leaf.known}) if want else None
+        if node.kind == "cmp":
+            if leaf.indicator not in self.values:
+                return frozenset({leaf.indicator})
+            return frozenset() if (node.tv(self.values, self.status) == T) == want else None
+        if node.kind == "not":
+            return self.cond(node.kids[0], not want)
+        # all / any / at_least: `need` children must hold; to fail, all but need - 1 must fail
+        need = node.need if want else len(node.kids) - node.need + 1
+        reachable = sorted((s for s in (self.cond(k, want) for k in node.kids) if s is not None), key=len)
+        return _union(reachable[:need]) if len(reachable) >= need else None
 
 
 @dataclass

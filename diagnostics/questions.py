@@ -59,10 +59,11 @@ def question_order(kb: KnowledgeBase) -> list[str]:
 
 # What a scale question's two ends mean.
 
-def scale_ends(indicator: Indicator) -> tuple[str, str] | None:
-    """The words at the two ends of a 1-5 scale: given as data, or read from the question's
-    "(1 = …, 5 = …)", or from "1 = …" / "5 = …" in its help; None when nothing says."""
-    if indicator.scale_labels:
+def scale_ends(indicator: Indicator, labels: bool = True) -> tuple[str, str] | None:
+    """The words at the two ends of a 1-5 scale: given as data (`scale_labels`, in English:
+    pass `labels=False` in another language), or read from the question's "(1 = …, 5 = …)",
+    or from "1 = …" / "5 = …" in its help; None when nothing says."""
+    if labels and indicator.scale_labels:
         return indicator.scale_labels
     m = _SCALE_IN_QUESTION.search(indicator.question)
     if m:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from diagnostics.answers import format_value
 from diagnostics.assessment import Assessment, FindingResult, TraceStep
 from diagnostics.evaluator import Status
 from diagnostics.i18n import N_, _, country_name
@@ -50,7 +51,7 @@ from .model import (
     StoryPart,
     Undecided,
 )
-from .wording import format_value, indicator_label, plain, sort_citations, tier_note
+from .wording import indicator_label, plain, sort_citations, tier_note
 
 if TYPE_CHECKING:
     from diagnostics.registry import Registry
@@ -82,7 +83,7 @@ def answers_used(steps: Iterable[TraceStep], kb: KnowledgeBase, profile: Profile
             topic=spec.topic if spec else "",
             question=spec.question if spec else s.indicator,
             value=s.value,
-            value_text=format_value(spec, s.value),
+            value_text=format_value(s.value, "reader", spec),
             conditions=[s.condition],
             source=s.source,
             evidence=s.evidence,
@@ -289,7 +290,7 @@ def build_context(
                         "trigger a finding (R-4)") if ind.benchmark else
                       _("display only: recorded for the reader, never used by a rule"))
             set_aside.append(SetAside(indicator=ind_id, question=ind.question,
-                                      value_text=format_value(ind, answer.value), source=answer.source,
+                                      value_text=format_value(answer.value, "reader", ind), source=answer.source,
                                       as_of=answer.as_of, reason=reason))
     else:
         notes.append("built from an assessment file without its profile: answer notes, data "

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from diagnostics.analysis.compare import Cell as StatusCell
+from diagnostics.analysis.compare import Row
 from diagnostics.assessment import Assessment
 from diagnostics.evaluator import Status
 from diagnostics.i18n import N_, _, country_name, ngettext
@@ -24,14 +26,15 @@ from .wording import join, lower_first, sort_citations, tier_note
 UNASSESSED = ("not_assessable", "not_in_knowledge_base")
 
 
-def differs(cells: Sequence[Cell]) -> bool:
-    """The countries where the problem could be assessed disagree (status or confidence)."""
-    return len({(c.status, c.confidence) for c in cells if c.status not in UNASSESSED}) > 1
-
-
-def coverage_gap(cells: Sequence[Cell]) -> bool:
-    """The problem could not be assessed in at least one country."""
-    return any(c.status in UNASSESSED for c in cells)
+def comparison_row(kb: KnowledgeBase, rule_id: str, cells: Sequence[Cell]) -> ComparisonRow:
+    """A row of the matrix, judged by the analysis core's comparison row (one definition of a
+    difference and of a coverage gap for the CLI, the TUI and the briefs)."""
+    rule = kb.rules[rule_id]
+    judged = Row(rule_id, rule.title, rule.layer.value, rule.severity.value,
+                 [StatusCell(Status.NOT_ASSESSABLE if c.status in UNASSESSED else Status(c.status), c.confidence)
+                  for c in cells])
+    return ComparisonRow(id=rule_id, title=rule.title, role=rule.role or "diagnosis", cells=list(cells),
+                         differs=judged.differs_where_decided, coverage_gap=judged.evidence_gap_only)
 
 
 def build_comparison(
@@ -68,8 +71,7 @@ def build_comparison(
                 cells.append(Cell(status=f.status.value, confidence=f.confidence))
             except KeyError:
                 cells.append(Cell(status="not_in_knowledge_base", confidence=None))
-        rows.append(ComparisonRow(id=rid, title=kb.rules[rid].title, role=kb.rules[rid].role or "diagnosis",
-                                  cells=cells, differs=differs(cells), coverage_gap=coverage_gap(cells)))
+        rows.append(comparison_row(kb, rid, cells))
 
     names = [c.name for c in countries]
     everywhere = [r for r in rows if all(c.status == "fired" for c in r.cells)]
@@ -87,7 +89,7 @@ def build_comparison(
                                  "the table shows where it was found or ruled out.",
                                  "{n} differ between the countries where the evidence allows a judgement; "
                                  "the table shows where each was found or ruled out.", len(split)).format(n=len(split)))
-    gap_only = [r for r in rows if r.coverage_gap and not r.differs]
+    gap_only = [r for r in rows if r.coverage_gap]
     if gap_only:
         short = [c.name for i, c in enumerate(countries) if any(r.cells[i].status in UNASSESSED for r in gap_only)]
         messages.append(ngettext("For {n} problem the only difference is missing answers ({countries}): "

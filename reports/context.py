@@ -9,7 +9,7 @@ from __future__ import annotations
 from .builder import build_context
 from .compare import build_comparison
 from .model import BriefContext, ComparisonContext
-from .wording import format_value, sort_citations, tier_note
+from .wording import sort_citations, tier_note
 
-__all__ = ["BriefContext", "ComparisonContext", "build_comparison", "build_context", "format_value",
-           "sort_citations", "tier_note"]
+__all__ = ["BriefContext", "ComparisonContext", "build_comparison", "build_context", "sort_citations",
+           "tier_note"]

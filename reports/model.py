@@ -409,8 +409,8 @@ class ComparisonRow(Model):
     role: str
     cells: list[Cell] = Field(description="One per country, in column order.")
     differs: bool = Field(description="Countries where it could be assessed disagree (found, not found, confidence).")
-    coverage_gap: bool = Field(description="It could not be assessed in some country: absence of evidence, "
-                                           "not a difference.")
+    coverage_gap: bool = Field(description="It differs only because some country lacks the answers to decide "
+                                           "it: absence of evidence, not a difference.")
 
 
 class ComparisonContext(Model):

@@ -11,48 +11,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from diagnostics.citations import parse_citation
-from diagnostics.i18n import N_, _, format_number, format_percent, pgettext, unit_text, value_label
-from diagnostics.knowledge import Indicator, IndicatorType
+from diagnostics.i18n import N_, _, pgettext
+from diagnostics.knowledge import Indicator
 
 from .model import LAYER_LABELS, TIER_NOTES
 
 # ---------------------------------------------------------------------------------------
-# Values
-
-_SCALE_ANCHORS = re.compile(r"\(1 = ([^,()]+), 5 = ([^()]+)\)")
-
-
-def format_value(spec: Indicator | None, value: Any) -> str:
-    """A value in words for a reader: 'yes', '43%', '1 of 5 (hostile)', 'knowledge economy'."""
-    if value is None:
-        return _("unknown")
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, (list, tuple)):
-        return ", ".join(value_label(spec, str(v)) for v in value) or _("none")
-    if spec is None:
-        return str(value).replace("_", " ")
-    t = spec.type
-    if t == IndicatorType.SHARE and isinstance(value, (int, float)):
-        return format_percent(float(f"{value * 100:.3g}") / 100, digits=10)
-    if t == IndicatorType.SCALE:
-        anchors = _SCALE_ANCHORS.search(spec.question)
-        if anchors and value in (1, 5):  # the question names the ends of its scale
-            return _("{value} of 5 ({anchor})").format(value=value,
-                                                       anchor=anchors.group(1 if value == 1 else 2).strip())
-        return _("{value} of 5").format(value=value)
-    if t == IndicatorType.RANK_FRAC and isinstance(value, (int, float)):
-        return _("{percent} of the way down the world ranking").format(
-            percent=format_percent(round(value, 2), digits=0))
-    if t == IndicatorType.NUMBER and isinstance(value, (int, float)):
-        unit = unit_text(spec.unit or "", value)
-        if unit.startswith("%"):
-            # '0.17% of GDP', '0,17 % ВВП': the percent sign spaced as the language writes it (Babel).
-            return (format_percent(value / 100, digits=10) + unit[1:]).strip()
-        return f"{format_number(value, digits=10)} {unit}".strip()
-    if t == IndicatorType.ENUM:
-        return value_label(spec, str(value))
-    return str(value)
+# Values (in words: diagnostics.answers.format_value, style "reader")
 
 
 def indicator_label(spec: Indicator | None, indicator_id: str) -> str:

@@ -563,3 +563,21 @@ def test_incremental_reassessment_equals_a_fresh_assessment(
         assert assessor.assessment(state).model_dump(exclude={"audit"}) == fresh.model_dump(exclude={"audit"})
         assert {r: (f.status, f.confidence) for r, f in light.findings.items()} == {
             f.rule: (f.status, f.confidence) for f in fresh.findings}
+
+
+def test_a_coverage_gap_is_missing_answers_only() -> None:
+    from diagnostics.analysis import Cell, Row
+    from diagnostics.evaluator import Status
+
+    def row(*cells: tuple[Status, str | None]) -> Row:
+        return Row("dx.x", "X", "diagnosis", "high", [Cell(s, c) for s, c in cells])
+
+    fired, open_ = (Status.FIRED, "high"), (Status.NOT_ASSESSABLE, None)
+    gap = row(fired, open_)
+    assert gap.differs and gap.evidence_gap_only and not gap.differs_where_decided
+    surer = row(fired, (Status.FIRED, "low"))  # every country answered: a real difference
+    assert surer.differs_where_decided and not surer.evidence_gap_only
+    mixed = row(fired, (Status.FIRED, "low"), open_)
+    assert mixed.differs_where_decided and not mixed.evidence_gap_only
+    nowhere = row(open_, open_)
+    assert not nowhere.differs and not nowhere.evidence_gap_only

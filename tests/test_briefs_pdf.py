@@ -239,8 +239,9 @@ def test_unanswered_country_is_a_coverage_gap_not_a_difference(assessor: Assesso
     unanswered = assessor.assess(empty, now=NOW)
     assert any(f.status.value == "not_assessable" for f in unanswered.diagnoses())
     c = build_comparison([(kz, kz_profile), (unanswered, empty)], kb, date=DATE)
-    gaps = [r for r in c.rows if r.cells[1].status == "not_assessable"]
+    gaps = [r for r in c.rows if r.cells[1].status == "not_assessable" != r.cells[0].status]
     assert gaps and all(r.coverage_gap and not r.differs for r in gaps)
+    assert not any(r.coverage_gap for r in c.rows if r not in gaps)  # unanswered in both: no difference
     assert not any(r.differs for r in c.rows if r.cells[1].status == "not_assessable")
     assert not any("differ" in m and str(len(gaps)) in m.split()[0] for m in c.key_messages)
     assert any("coverage gap" in m and "not a difference" in m for m in c.key_messages)

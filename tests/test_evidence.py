@@ -216,6 +216,26 @@ def test_coverage_names_the_answers_that_could_decide_an_open_diagnosis(assessor
         assert set(row.to_decide) <= set(kb.indicators)
 
 
+def test_coverage_plans_on_the_logic_cores_trees(mini_kb):
+    """Fewest answers, worked by hand on the mini knowledge base: a false gate is the
+    cheapest way to decide, premises are planned through their own trees, `not` flips
+    what is wanted, and both sides of a mismatch's evidence must be answered."""
+    from diagnostics.coverage import diagnosis_coverage
+
+    assessor = Assessor(mini_kb)
+    rules = ["dx.demo_root", "node.demo_hostile"]
+    empty = Profile(country="ZZ")
+    rows = diagnosis_coverage(mini_kb, assessor.assess(empty), empty, rules)
+    assert [r.to_decide for r in rows] == [["demo.legacy"], ["demo.attitude"]]
+
+    answered = Profile(country="ZZ", answers={"demo.legacy": Answer(value=True), "demo.attitude": Answer(value=1),
+                                              "demo.law_count": Answer(value=2000)})
+    root, hostile = diagnosis_coverage(mini_kb, assessor.assess(answered), answered, rules)
+    assert hostile.to_decide == ["demo.tools"]  # only the `not: tools contains zones` is open
+    assert root.to_decide == ["demo.tools"]  # the hostile officials would make the mismatch
+    assert not root.decided and root.reachable
+
+
 def test_coverage_counts_survey_proxies_beneath_a_diagnosis(assessor, kb, kz_profile):
     from diagnostics.coverage import diagnosis_coverage
 

@@ -236,14 +236,27 @@ def test_brief_interface_in_russian_as_markdown_and_html() -> None:
 
 
 def test_reader_values_follow_the_language(kb: KnowledgeBase) -> None:
-    from diagnostics.reports.wording import format_value
+    from diagnostics.answers import format_value
 
     share = next(i for i in kb.indicators.values() if i.type.value == "share")
     scale = next(i for i in kb.indicators.values() if i.type.value == "scale")
-    assert format_value(share, 0.755) == "75.5%" and format_value(None, True) == "yes"
+    assert format_value(0.755, "reader", share) == "75.5%" and format_value(True, "reader") == "yes"
     i18n.set_language("ru")
-    assert format_value(share, 0.755) == f"75,5{NBSP}%" and format_value(None, True) == "да"
-    assert format_value(scale, 3) == "3 из 5"
+    assert format_value(0.755, "reader", share) == f"75,5{NBSP}%" and format_value(True, "reader") == "да"
+    assert format_value(3, "reader", scale) == "3 из 5"
+
+
+def test_reader_values_name_the_ends_of_a_scale_in_the_readers_language(registry, kb: KnowledgeBase) -> None:
+    from diagnostics.answers import format_value
+
+    feedback = kb.indicators["entrepreneurship.customer_feedback"]
+    assert feedback.scale_labels is not None  # English data
+    assert format_value(1, "reader", feedback) == f"1 of 5 ({feedback.scale_labels[0]})"
+    assert format_value(3, "reader", feedback) == "3 of 5"
+    i18n.set_language("ru")
+    russian = localize_kb(kb, collect_translations(registry, "ru")).indicators[feedback.id]
+    text = format_value(1, "reader", russian)
+    assert text.startswith("1 из 5") and not re.search("[A-Za-z]", text)  # no English in a Russian brief
 
 
 def test_every_unit_of_the_knowledge_base_has_a_catalog_entry(kb: KnowledgeBase) -> None:

@@ -45,9 +45,16 @@ class Row:
 
     @property
     def evidence_gap_only(self) -> bool:
-        """It differs only because some countries lack the answers to decide it."""
-        decided = {c.status for c in self.cells if c.status is not Status.NOT_ASSESSABLE}
-        return self.differs and len(decided) <= 1
+        """It differs only because some countries lack the answers to decide it: where it
+        could be decided, the status and confidence agree (a coverage gap, not a difference)."""
+        gap = any(c.status is Status.NOT_ASSESSABLE for c in self.cells)
+        decided = {(c.status, c.confidence) for c in self.cells if c.status is not Status.NOT_ASSESSABLE}
+        return gap and self.differs and len(decided) <= 1
+
+    @property
+    def differs_where_decided(self) -> bool:
+        """The countries where it could be decided disagree (status or confidence)."""
+        return self.differs and not self.evidence_gap_only
 
     def as_json(self, columns: Sequence[str]) -> dict[str, Any]:
         return {

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from diagnostics.answers import format_value
 from diagnostics.i18n import N_, _, ngettext
 
 from .context import Settings, echo_json, pass_settings, resolve_profile, rule_id_or_fail
@@ -191,9 +192,9 @@ def sensitivity(settings: Settings, profile: str, max_size: int, rules: tuple[st
             n = len(cf.changes)
             out.print("  • " + ngettext("{n} change", "{n} changes", n).format(n=n) + f" ⇒ {_status(cf.status.value)}")
             for c in cf.changes:
-                plain = c.region == f"{c.indicator} = {_show(c.after)}"
-                region = "" if plain else f" [dim]({c.region})[/dim]"
-                out.print(f"      {c.indicator}: {_show(c.before)} → {_show(c.after)}{region}")
+                before, after = format_value(c.before, "rule"), format_value(c.after, "rule")
+                region = "" if c.region == f"{c.indicator} = {after}" else f" [dim]({c.region})[/dim]"
+                out.print(f"      {c.indicator}: {before} → {after}{region}")
         if len(f.counterfactuals) > 8:
             out.print("  [dim]" + _("and {n} more sets (see --json)").format(n=len(f.counterfactuals) - 8) + "[/dim]")
         if not f.complete:
@@ -221,16 +222,6 @@ def _short(indicator: str, region: str) -> str:
     """A value region without the indicator's name: '>= 0.5', 'true', '{a, b}'."""
     text = region.removeprefix(indicator + " ")
     return text[2:] if text.startswith("= ") else text
-
-
-def _show(v: Any) -> str:
-    if isinstance(v, bool):
-        return str(v).lower()
-    if isinstance(v, (tuple, list)):
-        return "{" + ", ".join(v) + "}"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
 
 
 # -------------------------------------------------------------------------------------

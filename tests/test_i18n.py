@@ -414,15 +414,15 @@ def test_compare_command_in_russian() -> None:
 ])
 def test_counted_units_agree_with_the_number_in_russian(count: float, bodies: str, years: str,
                                                          kb: KnowledgeBase) -> None:
-    from diagnostics.reports.wording import format_value
+    from diagnostics.answers import format_value
 
     spec = next(i for i in kb.indicators.values() if i.unit == "bodies")
     year_spec = next(i for i in kb.indicators.values() if i.unit == "years")
     i18n.set_language("ru")
-    assert format_value(spec, count) == bodies and format_value(year_spec, count) == years
+    assert format_value(count, "reader", spec) == bodies and format_value(count, "reader", year_spec) == years
     assert i18n.unit_text("bodies") == "органов"  # without a number: the unit's name, as in a field label
     i18n.set_language("en")
-    assert format_value(spec, count) == f"{format_number(count, 'en')} bodies"
+    assert format_value(count, "reader", spec) == f"{format_number(count, 'en')} bodies"
 
 
 def test_errors_in_russian_keep_file_names_and_ids() -> None:

@@ -23,8 +23,7 @@ from .condition_tree import AnyOf, AtLeast, AtLeastSpec, Finding
 from .errors import KnowledgeError, PluginError
 from .kb import KnowledgeBase, did_you_mean
 from .knowledge import Direction, Family, Indicator, Layer, Rule
-
-CORE_PLUGIN = "thesis"
+from .provenance import CORE_PLUGIN
 
 
 @dataclass

@@ -24,6 +24,7 @@ from .i18n import _, current_language, pgettext, set_language
 from .knowledge import Rule, Tier
 from .logic import LeafResult, RuleOutcome, Status, T, explain, holds
 from .profile import Answer, EvidenceGrade
+from .provenance import plugin_of
 
 if TYPE_CHECKING:
     from .kb import KnowledgeBase
@@ -138,6 +139,7 @@ class FindingResult(LazyModel):
     directions: list[str] = Field(default_factory=list)
     citations: list[str] = Field(default_factory=list)
     background: bool = False
+    plugin: str = ""  # the plugin whose own finding this is; "" for the thesis's (diagnostics.provenance)
 
 
 class KnownValues(dict[str, Any]):
@@ -282,7 +284,7 @@ class Explainer:
         if hit is None:
             hit = {"rule": rule.id, "title": rule.title, "layer": rule.layer.value, "role": rule.role,
                    "theme": rule.theme, "function": rule.function.value, "severity": rule.severity.value,
-                   "background": rule.background}
+                   "background": rule.background, "plugin": plugin_of(rule.provided_by)}
             self._statics[rule.id] = hit
         return hit
 

@@ -125,6 +125,17 @@ class Registry:
         raise DataError(f"unknown family {profile.family!r}{did_you_mean(profile.family, self.families)} "
                         f"(known: {known})", file=file, line=line)
 
+    def plugin_manager(self, name: str) -> pluggy.PluginManager | None:
+        """The manager holding plugin `name` alone, through which its hooks are called (so that
+        whatever it returns or raises is its own); None when no such plugin is loaded."""
+        if name not in self.managers:
+            plugin = self.manager.get_plugin(name)
+            if plugin is None:
+                return None
+            self.managers[name] = new_manager()
+            self.managers[name].register(plugin, name=name)
+        return self.managers[name]
+
     def brief_sections(self, assessment: Assessment, lang: str | None = None) -> tuple[list[BriefSection], list[str]]:
         """Sections the plugins in scope of this assessment add to its brief, validated here
         and nowhere else; a failing plugin is left out with a notice. Titles and bodies are in
@@ -134,11 +145,8 @@ class Registry:
         for name, plugin in self.manager.list_name_plugin():
             if plugin is None or not self.in_scope(name, assessment.country):
                 continue
-            if name not in self.managers:
-                self.managers[name] = new_manager()
-                self.managers[name].register(plugin, name=name)
-            pm = self.managers[name]
-            if not pm.hook.diagnostics_brief_sections.get_hookimpls():
+            pm = self.plugin_manager(name)
+            if pm is None or not pm.hook.diagnostics_brief_sections.get_hookimpls():
                 continue
             try:
                 found = [_validate(BriefSection, x, "diagnostics_brief_sections", n)

@@ -19,6 +19,7 @@ from .explanation import grade_word
 from .i18n import N_, _, country_name, date_text, format_datetime, format_number
 from .kb import KnowledgeBase
 from .knowledge import Family, Indicator, Rule
+from .provenance import source_label
 from .safeio import strip_controls
 
 STATUS_STYLE = {
@@ -92,6 +93,11 @@ def premises(f: FindingResult, by_id: dict[str, FindingResult]) -> list[FindingR
     return list({c.rule: c for c in substantive}.values())
 
 
+def _whose(f: FindingResult) -> str:
+    """' · Mongolia plugin (its bibliography)' after a plugin's own finding; nothing after the thesis's."""
+    return " · " + esc(source_label(f.plugin)) if f.plugin else ""
+
+
 def family_name(kb: KnowledgeBase, family: str | None) -> str:
     """A country family's name in the current language; its id when the knowledge base lacks it."""
     known = kb.families.get(family or "")
@@ -117,15 +123,19 @@ def print_assessment(a: Assessment, kb: KnowledgeBase, show_all: bool = False) -
         if dx.role != heading:
             heading = dx.role
             out.print(f"\n[bold underline]{_(ROLE_HEADINGS[dx.role])}[/bold underline]")
-        tree = Tree(f"[bold]{dx.title}[/bold] [dim]{dx.rule}[/dim] — {_status(dx)}")
+        tree = Tree(f"[bold]{dx.title}[/bold] [dim]{dx.rule}{_whose(dx)}[/dim] — {_status(dx)}")
         if dx.status is Status.FIRED:
             for p in premises(dx, by_id):
-                tree.add(f"{p.title} [dim]{p.rule} · {word(p.layer)} · {word(p.confidence)}[/dim]")
+                tree.add(f"{p.title} [dim]{p.rule} · {word(p.layer)} · {word(p.confidence)}{_whose(p)}[/dim]")
             for step in dx.trace:
                 if step.kind == "answer" and "mismatch evidence" not in step.condition:
                     source = step.source or _("no source")
                     tree.add(f"[cyan]{esc(step.condition)}[/cyan] [dim]← {esc(step.value)} ({esc(source)})[/dim]")
-            tree.add("[dim]" + _("cites: {citations}").format(citations="; ".join(dx.citations)) + "[/dim]")
+            if dx.plugin:  # a plugin's own finding: its sources, never presented as the thesis's
+                tree.add("[dim]" + _("Source:") + " " + esc(source_label(dx.plugin)) + ": "
+                         + esc("; ".join(dx.citations)) + "[/dim]")
+            else:
+                tree.add("[dim]" + _("cites: {citations}").format(citations=esc("; ".join(dx.citations))) + "[/dim]")
         elif dx.status is Status.NOT_ASSESSABLE:
             missing = a.coverage.per_diagnosis.get(dx.rule, dx.missing)
             more = " " + _("and {n} more").format(n=len(missing) - 6) if len(missing) > 6 else ""

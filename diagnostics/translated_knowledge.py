@@ -154,21 +154,23 @@ def collect_translations(registry: Registry, lang: str) -> Catalog:
     A hook that raises or a file that cannot be read is recorded in `problems` (and its
     texts fall back to English); it never stops the others.
     """
+    from .errors import PluginError
+    from .registry import call_hook
+
     catalog = Catalog(lang)
     if lang == DEFAULT_LANGUAGE:
         return catalog
     for report in registry.reports:
         if report.status != "ok":
             continue
-        plugin = registry.manager.get_plugin(report.name)
-        impl = getattr(plugin, HOOK, None)
-        if impl is None:
+        pm = registry.plugin_manager(report.name)
+        if pm is None or not pm.hook.diagnostics_translations.get_hookimpls():
             continue
         stamp = f"{report.name} {report.version}".strip()
-        try:
-            items = impl() or []
-        except Exception as exc:  # noqa: BLE001 - a broken translation must not stop the tool
-            catalog.problems.append(f"plugin {report.name}: {HOOK} raised {type(exc).__name__}: {exc}")
+        try:  # through pm.hook, like every hook: prints go to stderr, anything raised is contained
+            items = call_hook(pm, HOOK)
+        except PluginError as exc:  # a broken translation must not stop the tool
+            catalog.problems.append(f"plugin {report.name}: {exc}")
             continue
         for item in items:
             try:

@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING
 
 from diagnostics.answers import format_value
 from diagnostics.assessment import Assessment, FindingResult, TraceStep
+from diagnostics.citations import parse_citation
 from diagnostics.evaluator import Status
 from diagnostics.i18n import N_, _, country_name
 from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import UNIVERSAL_CAVEATS
 from diagnostics.profile import Profile
+from diagnostics.provenance import plugin_of, source_label
 
 from . import summary
 from .model import (
@@ -42,6 +44,7 @@ from .model import (
     IndicatorNeed,
     Method,
     NodeEntry,
+    PluginSources,
     PluginUsed,
     QuestionGroup,
     Ref,
@@ -137,13 +140,48 @@ def _sources(answers: Iterable[AnswerUsed]) -> list[SourceRef]:
     return sorted(by_source.values(), key=lambda r: r.source.lower())
 
 
+def source_of(plugin: str) -> str:
+    """A plugin's own record is labelled as the plugin's ('Mongolia plugin (its bibliography)');
+    the thesis's own records carry no label."""
+    return source_label(plugin) if plugin else ""
+
+
 def direction_entry(kb: KnowledgeBase, did: str, targets: list[Ref], names: Mapping[str, str]) -> DirectionEntry:
     spec = kb.directions[did]
+    source = source_of(plugin_of(spec.provided_by))
+    # The kinds (T7, Tch, ...) say where in the thesis a direction comes from: not for a plugin's.
+    kind_note = source or (_(DIRECTION_KINDS[spec.kind]) if spec.kind in DIRECTION_KINDS else spec.kind)
     return DirectionEntry(id=did, title=spec.title, text=plain(spec.text, names),
-                          caveats=[plain(c, names) for c in spec.caveats], kind=spec.kind,
-                          kind_note=_(DIRECTION_KINDS[spec.kind]) if spec.kind in DIRECTION_KINDS else spec.kind,
-                          audience=spec.audience,
-                          responds_to=targets, citations=list(spec.citations))
+                          caveats=[plain(c, names) for c in spec.caveats], kind=spec.kind, kind_note=kind_note,
+                          audience=spec.audience, responds_to=targets, citations=list(spec.citations), source=source)
+
+
+def plugin_sources(kb: KnowledgeBase, registry: Registry | None,
+                   entries: Iterable[DiagnosisEntry | NodeEntry | DirectionEntry]) -> list[PluginSources]:
+    """The citations of plugins' own findings and directions, per plugin, with the entries of
+    its bibliography they name (when the registry is known)."""
+    cited: dict[str, list[str]] = {}
+    for e in entries:
+        record = kb.directions.get(e.id) if isinstance(e, DirectionEntry) else kb.rules.get(e.id)
+        plugin = plugin_of(record.provided_by) if record is not None else ""
+        if plugin:
+            cited.setdefault(plugin, []).extend(e.citations)
+    out = []
+    for plugin, citations in cited.items():
+        books = []
+        for c in sort_citations(citations):
+            try:
+                key = parse_citation(c).key
+            except ValueError:
+                continue
+            book = registry.bibliography.get(f"{plugin}:{key}") if registry is not None and key else None
+            if book is not None:
+                year = f" ({book.year})" if book.year else ""
+                books.append(", ".join(x for x in (f"[{book.key}] {book.author}{year}".strip(), book.title,
+                                                   book.publisher) if x))
+        out.append(PluginSources(plugin=plugin, label=source_label(plugin), citations=sort_citations(citations),
+                                 bibliography=list(dict.fromkeys(books))))
+    return out
 
 
 def undecided_diagnoses(a: Assessment, kb: KnowledgeBase) -> list[Undecided]:
@@ -221,11 +259,13 @@ def build_context(
         context: list[ChainLink] = []
         for n in sorted(below, key=lambda n: rule_order[n.rule]):
             if n.layer == "context" and not n.background:
-                context.append(ChainLink(id=n.rule, title=n.title, layer=n.layer, confidence=n.confidence))
+                context.append(ChainLink(id=n.rule, title=n.title, layer=n.layer, confidence=n.confidence,
+                                         source=source_of(n.plugin)))
             if not _shown(n) or n.layer not in links:
                 continue
             feeds.setdefault(n.rule, []).append(dx_ref(f.rule))
-            links[n.layer].append(ChainLink(id=n.rule, title=n.title, layer=n.layer, confidence=n.confidence))
+            links[n.layer].append(ChainLink(id=n.rule, title=n.title, layer=n.layer, confidence=n.confidence,
+                                            source=source_of(n.plugin)))
         built_on = [dx_ref(p) for p in _premises(f) if p in number]
         chain = Chain(manifestations=links["manifestation"], mechanisms=links["mechanism"],
                       policies=links["policy"], diagnoses=built_on, context=context,
@@ -239,6 +279,7 @@ def build_context(
             contrasts=[plain(x, names) for x in rule.counter_examples],
             directions=[Ref(id=x, title=kb.directions[x].title) for x in f.directions if x in kb.directions],
             questions=[plain(q, names) for q in rule.questions], citations=list(f.citations), chain=chain,
+            source=source_of(f.plugin),
         ))
 
     nodes = [
@@ -248,7 +289,7 @@ def build_context(
             story=plain(kb.rules[n.rule].story, names), mechanism=plain(kb.rules[n.rule].mechanism, names),
             feeds=feeds[n.rule],
             builds_on=[_ref(by_id[p]) for p in _premises(n) if p in by_id and _shown(by_id[p])],
-            evidence=answers_used(n.trace, kb, profile), citations=list(n.citations),
+            evidence=answers_used(n.trace, kb, profile), citations=list(n.citations), source=source_of(n.plugin),
         )
         for n in sorted((by_id[r] for r in feeds), key=lambda n: (rule_order[n.rule]))
     ]
@@ -323,10 +364,10 @@ def build_context(
     )
 
     all_answers = [e for d in diagnoses for e in d.evidence] + [e for n in nodes for e in n.evidence]
+    entries: list[DiagnosisEntry | NodeEntry | DirectionEntry] = [*diagnoses, *nodes, *directions]
     references = References(
-        thesis=sort_citations([*(x for d in diagnoses for x in d.citations),
-                               *(x for n in nodes for x in n.citations),
-                               *(x for d in directions for x in d.citations)]),
+        thesis=sort_citations(x for e in entries if not e.source for x in e.citations),
+        plugins=plugin_sources(kb, registry, entries),
         sources=_sources(all_answers),
     )
 

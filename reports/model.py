@@ -123,6 +123,8 @@ class ChainLink(Model):
     title: str
     layer: str
     confidence: str | None
+    source: str = Field(default="", description="Whose finding this is when a plugin provides it, e.g. "
+                                                "'Mongolia plugin (its bibliography)'; empty for the thesis's own.")
 
 
 class Chain(Model):
@@ -157,6 +159,8 @@ class DiagnosisEntry(Model):
     questions: list[str]
     citations: list[str]
     chain: Chain
+    source: str = Field(default="", description="Whose finding this is when a plugin provides it, e.g. "
+                                                "'Mongolia plugin (its bibliography)'; empty for the thesis's own.")
 
 
 class NodeEntry(Model):
@@ -173,6 +177,8 @@ class NodeEntry(Model):
     builds_on: list[Ref] = Field(description="The findings it rests on directly.")
     evidence: list[AnswerUsed]
     citations: list[str]
+    source: str = Field(default="", description="Whose finding this is when a plugin provides it, e.g. "
+                                                "'Mongolia plugin (its bibliography)'; empty for the thesis's own.")
 
 
 class DirectionEntry(Model):
@@ -187,6 +193,8 @@ class DirectionEntry(Model):
     audience: str
     responds_to: list[Ref] = Field(description="The diagnoses it responds to.")
     citations: list[str]
+    source: str = Field(default="", description="Whose direction this is when a plugin provides it, e.g. "
+                                                "'Mongolia plugin (its bibliography)'; empty for the thesis's own.")
 
 
 class QuestionGroup(Model):
@@ -298,8 +306,22 @@ class SourceRef(Model):
     indicators: list[str]
 
 
+class PluginSources(Model):
+    """What a plugin's own findings and directions cite: kept apart from the thesis's citations."""
+
+    plugin: str = Field(description="The plugin's name, e.g. 'mongolia'.")
+    label: str = Field(description="How readers see it, e.g. 'Mongolia plugin (its bibliography)'.")
+    citations: list[str] = Field(description="Its citations: bibliography keys ('[key] p.12') and any thesis "
+                                             "passage it draws an analogy with.")
+    bibliography: list[str] = Field(description="The entries of its bibliography those keys name: "
+                                                "'[key] Author (year), Title, Publisher'.")
+
+
 class References(Model):
-    thesis: list[str] = Field(description="Thesis citations, in thesis order.")
+    thesis: list[str] = Field(description="Thesis citations of the thesis's own findings and directions, in "
+                                          "thesis order.")
+    plugins: list[PluginSources] = Field(default_factory=list,
+                                         description="Sources of plugins' own findings and directions, per plugin.")
     sources: list[SourceRef] = Field(description="Sources of the answers used.")
 
 
@@ -327,6 +349,8 @@ class KeyMessage(Model):
     facts: list[Fact] = Field(description="The decisive answers (numbers first), at most two; one per diagnosis "
                                           "in a message that groups several.")
     meaning: str = Field(description="What the finding means for the committee.")
+    source: str = Field(default="", description="Whose finding this is when a plugin provides it, e.g. "
+                                                "'Mongolia plugin (its bibliography)'; empty for the thesis's own.")
 
 
 class RootCause(Model):
@@ -336,6 +360,8 @@ class RootCause(Model):
     title: str
     confidence: str | None
     paragraph: str
+    source: str = Field(default="", description="Whose finding this is when a plugin provides it, e.g. "
+                                                "'Mongolia plugin (its bibliography)'; empty for the thesis's own.")
 
 
 class Priority(Model):
@@ -348,6 +374,8 @@ class Priority(Model):
     caveat: str
     addresses: list[Ref] = Field(description="The diagnoses it addresses.")
     confidence: str | None = Field(description="The highest confidence among the diagnoses it addresses.")
+    source: str = Field(default="", description="Whose direction this is when a plugin provides it, e.g. "
+                                                "'Mongolia plugin (its bibliography)'; empty for the thesis's own.")
 
 
 class BriefContext(Model):

@@ -309,7 +309,14 @@ def _filters() -> dict[str, Any]:
     return {"lead": lead, "label": label, "years": years, "capfirst": capfirst, "sections": sections,
             "diagram_layout": diagram_layout, "chain_graph": chain_graph, "diagrams_for": diagrams_for,
             "md": md_escape, "md_code": md_code, "markdown_html": markdown_html, "markdown_md": markdown_md,
-            "local_date": local_date, "gettext": gettext}
+            "local_date": local_date, "gettext": gettext, "titled": titled}
+
+
+def titled(link: Any) -> str:
+    """A finding's title, with whose it is when a plugin provides it: 'Title (Mongolia plugin (its
+    bibliography))'; the thesis's own findings show their title alone."""
+    source = getattr(link, "source", "")
+    return f"{link.title} ({source})" if source else str(link.title)
 
 
 def local_date(iso: str | None) -> str:

@@ -131,7 +131,7 @@ def _message(d: DiagnosisEntry, facts: list[Fact]) -> KeyMessage:
     named = "root" in d.title.lower() or _("root cause") in d.title.lower()
     kind = _("a root cause, ") if d.role == "root_cause" and not named else ""
     return KeyMessage(finding=d.id, statement=f"{d.title}: {kind}{_confidence(d.confidence)}.", facts=facts,
-                      meaning=_meaning(d))
+                      meaning=_meaning(d), source=d.source)
 
 
 def key_messages(a: Assessment, kb: KnowledgeBase, profile: Profile | None, diagnoses: Sequence[DiagnosisEntry],
@@ -236,7 +236,8 @@ def root_causes(a: Assessment, diagnoses: Sequence[DiagnosisEntry],
         sure = _confidence(d.confidence).capitalize()
         parts.append(_("{confidence}, from {evidence}.").format(confidence=sure, evidence=evidence_words(kinds))
                      if kinds else f"{sure}.")
-        out.append(RootCause(id=d.id, title=d.title, confidence=d.confidence, paragraph=" ".join(parts)))
+        out.append(RootCause(id=d.id, title=d.title, confidence=d.confidence, paragraph=" ".join(parts),
+                             source=d.source))
     return out
 
 
@@ -256,7 +257,7 @@ def priorities(diagnoses: Sequence[DiagnosisEntry], directions: Sequence[Directi
         best = max((lvl for lvl in levels if lvl), key=lambda lvl: CONFIDENCE_RANK.get(lvl, 0), default=None)
         out.append(Priority(id=x.id, rank=rank, title=x.title, summary=uncited(lead(x.text, 1)),
                             caveat=uncited(lead(x.caveats[0], 1)) if x.caveats else "",
-                            addresses=list(x.responds_to), confidence=best))
+                            addresses=list(x.responds_to), confidence=best, source=x.source))
     return out
 
 

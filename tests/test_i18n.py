@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from diagnostics import i18n, translated_knowledge
 from diagnostics.cli import main
 from diagnostics.familykit import family_plugin
+from diagnostics.hookspecs import hookimpl
 from diagnostics.i18n import (
     format_date,
     format_number,
@@ -172,8 +173,8 @@ def test_a_broken_translation_file_is_reported_not_fatal(tmp_path: Path) -> None
     (tmp_path / "ru" / "rules.yaml").write_text("language: ru\nrules:\n  node.x: {titel: oops}\n", encoding="utf-8")
 
     class Plugin:
-        @staticmethod
-        def diagnostics_translations() -> list[Path]:
+        @hookimpl
+        def diagnostics_translations(self) -> list[Path]:
             return translated_knowledge.translation_files(tmp_path)
 
     registry = load_registry(external=False, extra_plugins=[("broken", Plugin())])
@@ -182,6 +183,36 @@ def test_a_broken_translation_file_is_reported_not_fatal(tmp_path: Path) -> None
     assert "node.x" not in catalog.rules
     localized = localize_kb(registry.kb, catalog)  # the broken file's texts fall back; nothing raises
     assert set(localized.rules) == set(registry.kb.rules)
+
+
+def test_translations_are_collected_through_pluggy_like_every_hook(capsys) -> None:
+    """The hook is called through `pm.hook`: an implementation is found by its marker (any
+    method name, `specname`), an unmarked method of that name is not a hook, and a hook that
+    raises or prints is contained like any other plugin code."""
+    title = "Перевод из плагина"
+
+    class Renamed:
+        @hookimpl(specname="diagnostics_translations")
+        def my_texts(self) -> list[dict]:
+            return [{"language": "ru", "rules": {"node.soviet_command_legacy": {"title": title}}}]
+
+    class Unmarked:
+        def diagnostics_translations(self) -> list[dict]:
+            raise AssertionError("an unmarked method is not a hook and must not be called")
+
+    class Raising:
+        @hookimpl
+        def diagnostics_translations(self) -> list[dict]:
+            print("noise from a plugin")
+            raise RuntimeError("no catalog")
+
+    registry = load_registry(external=False, env={}, cache=False, extra_plugins=[
+        ("renamed", Renamed()), ("unmarked", Unmarked()), ("raising", Raising())])
+    catalog = collect_translations(registry, "ru")
+    assert catalog.rules["node.soviet_command_legacy"].title == title
+    assert catalog.sources[("rules", "node.soviet_command_legacy")].startswith("renamed")
+    assert catalog.problems == ["plugin raising: hook diagnostics_translations raised RuntimeError: no catalog"]
+    assert "noise from a plugin" not in capsys.readouterr().out  # plugin prints go to stderr
 
 
 # ---------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from diagnostics.i18n import N_, _, country_name, decimal_comma, format_number, 
 from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import UNIVERSAL_CAVEATS
 from diagnostics.profile import Answer, Profile
+from diagnostics.provenance import source_label
 
 # English tables (N_): translate with `_()` where they are shown, so ctrl+l takes effect.
 STATUS_LABEL = {
@@ -166,7 +167,10 @@ def finding_markdown(kb: KnowledgeBase, assessment: Assessment, profile: Profile
     if f.rolls_up_to:
         roots = ", ".join(md(by_id[r].title) if r in by_id else r for r in f.rolls_up_to)
         out.append("\n" + _("Rolls up to: {roots}").format(roots=roots))
-    if profile.country == "KZ":
+    if f.plugin:  # a plugin's own finding: its story is the plugin's, not the thesis's
+        out += ["", "*" + _("Source:") + " " + md(source_label(f.plugin)) + "*", "", "## " + _("Story"), "",
+                md(rule.story)]
+    elif profile.country == "KZ":
         out += ["", "## " + _("Story"), "", md(rule.story)]
     else:
         # The stories are Kazakhstan's, from the thesis; say so under any other country.
@@ -223,7 +227,8 @@ def finding_markdown(kb: KnowledgeBase, assessment: Assessment, profile: Profile
         out.append(_("None: this finding explains others rather than calling for action."))
     if rule.questions:
         out += ["", "## " + _("Questions for local stakeholders"), ""] + [f"- {md(q)}" for q in rule.questions]
-    out += ["", "## " + _("Citations"), ""] + [f"- {md(c)}" for c in f.citations]
+    heading = _("Source:") + " " + md(source_label(f.plugin)) if f.plugin else _("Citations")
+    out += ["", "## " + heading, ""] + [f"- {md(c)}" for c in f.citations]
     return "\n".join(out) + "\n"
 
 
@@ -385,7 +390,8 @@ def fallback_brief(kb: KnowledgeBase, assessment: Assessment, profile: Profile) 
         dirs = [kb.directions[d] for d in rule.directions if d in kb.directions]
         if dirs:
             out += [_("Directions: ") + "; ".join(md(d.title) for d in dirs), ""]
-        out += [_("Cites: ") + md("; ".join(f.citations)), ""]
+        cites = _("Source:") + " " + source_label(f.plugin) + ": " if f.plugin else _("Cites: ")
+        out += [md(cites + "; ".join(f.citations)), ""]
     open_dx = [f for f in assessment.diagnoses() if f.status is Status.NOT_ASSESSABLE]
     if open_dx:
         out += ["## " + _("Not yet assessable"), ""] + [f"- {md(f.title)}" for f in open_dx] + [""]

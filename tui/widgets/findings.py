@@ -17,6 +17,7 @@ from diagnostics.evaluator import Status
 from diagnostics.i18n import _
 from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import Layer
+from diagnostics.provenance import source_label
 
 from ..explain import STATUS_GLYPH, STATUS_LABEL, STATUS_STYLE
 
@@ -90,8 +91,11 @@ class FindingsPanel(Vertical):
             mark = ""
             if old is not None and old.status != f.status:
                 mark = "▲ " if f.status is Status.FIRED else "▼ " if old.status is Status.FIRED else "≠ "
+            # A plugin's own finding says whose it is (never presented as the thesis's).
+            whose = " · " + source_label(f.plugin) if f.plugin else ""
             label = Text.assemble((mark, "bold magenta"), (glyph, STATUS_STYLE[f.status]),
-                                  (conf + " ", "bold"), (f.title, "bold" if f.status is Status.FIRED else ""))
+                                  (conf + " ", "bold"), (f.title, "bold" if f.status is Status.FIRED else ""),
+                                  (whose, "dim"))
             for node in nodes:
                 node.set_label(label)
         summary = Text.assemble(

@@ -26,6 +26,7 @@ from . import __version__
 from .errors import DataError, EngineError
 from .explanation import ExplainContext, Explainer, FindingResult, KnownValues, LazyModel, carry_over
 from .explanation import TraceStep as TraceStep  # re-exported for the front ends
+from .i18n import _
 from .kb import KnowledgeBase, did_you_mean
 from .knowledge import EvidenceKind, Layer, Tier
 from .logic import RuleOutcome, Status
@@ -97,7 +98,8 @@ def validate_answers(profile: Profile, kb: KnowledgeBase, file: str | None = Non
     for ind_id, answer in profile.answers.items():
         spec = kb.indicators.get(ind_id)
         if spec is None:
-            raise DataError(f"answers: unknown indicator {ind_id!r}{did_you_mean(ind_id, kb.indicators)}",
+            raise DataError(_("answers: unknown indicator {id}").format(id=repr(ind_id))
+                            + did_you_mean(ind_id, kb.indicators),
                             file=file, line=lines.get(("answers", ind_id)))
         if answer.unknown or answer.value is None:
             continue
@@ -193,7 +195,8 @@ class Assessor:
         kb = self.kb
         for ind_id in changes:
             if ind_id not in kb.indicators:
-                raise DataError(f"unknown indicator {ind_id!r}{did_you_mean(ind_id, kb.indicators)}")
+                raise DataError(_("unknown indicator {id}").format(id=repr(ind_id))
+                                + did_you_mean(ind_id, kb.indicators))
         profile = base.profile.with_answers(dict(changes))
         if any(k in self.logic.proxy_related for k in changes):
             values = validate_answers(profile, kb)  # proxies move with the measures they read

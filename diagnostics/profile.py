@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .i18n import _
 from .knowledge import Indicator, IndicatorType
 
 COUNTRY_CODE = re.compile(r"\A[A-Z]{2,3}\Z")  # \Z, not $: "KZ\n" is no code
@@ -173,44 +174,44 @@ def check_value(indicator: Indicator, value: Any) -> Value:
     t = indicator.type
     if t == IndicatorType.BOOL:
         if not isinstance(value, bool):
-            raise AnswerError(f"{indicator.id} expects true or false, got {value!r}")
+            raise AnswerError(_("{id} expects true or false, got {value}").format(id=indicator.id, value=repr(value)))
         return value
     if t == IndicatorType.ENUM:
         if not isinstance(value, str) or value not in indicator.values:
-            raise AnswerError(
-                f"{indicator.id} expects one of {', '.join(indicator.values)}, got {value!r}"
-            )
+            raise AnswerError(_("{id} expects one of {values}, got {value}").format(
+                id=indicator.id, values=", ".join(indicator.values), value=repr(value)))
         return value
     if t == IndicatorType.SET:
         items = (value,) if isinstance(value, str) else value
         if not isinstance(items, (list, tuple)):
-            raise AnswerError(f"{indicator.id} expects a list drawn from {', '.join(indicator.values)}")
+            raise AnswerError(_("{id} expects a list drawn from {values}").format(
+                id=indicator.id, values=", ".join(indicator.values)))
         bad = [v for v in items if v not in indicator.values]
         if bad:
-            raise AnswerError(
-                f"{indicator.id}: {', '.join(map(repr, bad))} not among {', '.join(indicator.values)}"
-            )
+            raise AnswerError(_("{id}: {items} not among {values}").format(
+                id=indicator.id, items=", ".join(map(repr, bad)), values=", ".join(indicator.values)))
         return tuple(sorted(set(items), key=indicator.values.index))
     if t == IndicatorType.TEXT:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise AnswerError(f"{indicator.id} expects text, got {value!r}")
+            raise AnswerError(_("{id} expects text, got {value}").format(id=indicator.id, value=repr(value)))
         if len(str(value)) > MAX_TEXT_ANSWER_CHARS:
             raise AnswerError(f"{indicator.id}: a text answer holds at most {MAX_TEXT_ANSWER_CHARS:,} characters")
         return str(value)
     # numeric kinds
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         if isinstance(value, str):
-            raise AnswerError(f"{indicator.id} expects a number, got the text {value[:40]!r}; "
-                              "write a number without quotes, such as 0.25 or 1.5e3")
-        raise AnswerError(f"{indicator.id} expects a number, got {value!r}")
+            raise AnswerError(_("{id} expects a number, got the text {value}; write a number without quotes, "
+                                "such as 0.25 or 1.5e3").format(id=indicator.id, value=repr(value[:40])))
+        raise AnswerError(_("{id} expects a number, got {value}").format(id=indicator.id, value=repr(value)))
     if isinstance(value, float) and not math.isfinite(value):
-        raise AnswerError(f"{indicator.id}: {value!r} is not a finite number")
+        raise AnswerError(_("{id}: {value} is not a finite number").format(id=indicator.id, value=repr(value)))
     if t in (IndicatorType.SCALE, IndicatorType.YEAR) and value != int(value):
-        raise AnswerError(f"{indicator.id} expects a whole number, got {value!r}")
+        raise AnswerError(_("{id} expects a whole number, got {value}").format(id=indicator.id, value=repr(value)))
     lo, hi = indicator.bounds()
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         span = f"{_fmt(lo)}..{_fmt(hi)}"
-        raise AnswerError(f"{indicator.id}: {value!r} is outside the allowed range {span}")
+        raise AnswerError(_("{id}: {value} is outside the allowed range {range}").format(
+            id=indicator.id, value=repr(value), range=span))
     if t in (IndicatorType.SCALE, IndicatorType.YEAR):
         return int(value)
     return value

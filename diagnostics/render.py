@@ -261,7 +261,7 @@ def describe_condition(cond: Any, indent: int = 0) -> list[str]:
     pad = "  " * indent
     kids = children(cond)
     if not kids:
-        return [pad + cond.describe()]
+        return [pad + condition_text(cond.describe())]
     key = next(k for k in ("all", "any", "not", "at_least") if hasattr(cond, k if k != "not" else "not_"))
     head = {"all": _("all of:"), "any": _("any of:"), "not": _("not:")}.get(key, "")
     if key == "at_least":

@@ -279,10 +279,10 @@ def parse_data(text: str, path: Path) -> tuple[Any, Mapping[Path_, int]]:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "malformed YAML"
         raise DataError(
-            f"malformed YAML: {problem}", file=path, line=mark.line + 1 if mark else None
+            _("malformed YAML: {detail}").format(detail=problem), file=path, line=mark.line + 1 if mark else None
         ) from None
     except yaml.YAMLError as exc:
-        raise DataError(f"malformed YAML: {exc}", file=path) from None
+        raise DataError(_("malformed YAML: {detail}").format(detail=exc), file=path) from None
     except RecursionError:
         raise DataError(f"nested more than {MAX_DEPTH} levels deep", file=path) from None
     if node is None:
@@ -294,10 +294,10 @@ def parse_data(text: str, path: Path) -> tuple[Any, Mapping[Path_, int]]:
         raise exc.at_file(path) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise DataError(f"malformed YAML: {exc.problem or exc}", file=path,
+        raise DataError(_("malformed YAML: {detail}").format(detail=exc.problem or exc), file=path,
                         line=mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
-        raise DataError(f"malformed YAML: {exc}", file=path) from None
+        raise DataError(_("malformed YAML: {detail}").format(detail=exc), file=path) from None
     except RecursionError:
         raise DataError(f"nested more than {MAX_DEPTH} levels deep", file=path) from None
     return data, builder.lines

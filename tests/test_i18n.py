@@ -536,3 +536,24 @@ def test_the_help_extractor_finds_docstrings_and_option_help() -> None:
               b'def c():\n    """Command help.\n\n    More."""\n')
     found = {m for _l, _f, m, _c in extract_help(io.BytesIO(source), {"_": None}, [], {})}
     assert {"Option help.", "Command help.\n\nMore."} <= found
+
+
+def test_profile_errors_in_russian_name_file_line_and_indicator(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("country: KZ\nname: Test\nfamily: central_asia\nanswers:\n  rd.gerd_pct_gdp:\n    value: lots\n",
+                   encoding="utf-8")
+    r = run("assess", str(bad), "--lang", "ru")
+    assert r.exit_code == 2
+    assert f"{bad}:6: rd.gerd_pct_gdp: ожидается число, получен текст 'lots'" in " ".join(r.output.split())
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("country: KZ\nname: [1\n", encoding="utf-8")
+    r = run("assess", str(broken), "--lang", "ru")
+    assert r.exit_code == 2 and f"{broken}:3: некорректный YAML:" in r.output
+
+
+def test_rule_conditions_and_sensitivity_counts_in_russian() -> None:
+    out = " ".join(run("rules", "show", "dx.formal_informal_mismatch", "--lang", "ru").stdout.split())
+    assert "сработало node.soviet_command_legacy" in out and " fired" not in out
+    out = " ".join(run("sensitivity", "KZ", "--max-size", "1", "--lang", "ru").stdout.split())
+    assert "наборы изменений не более чем из 1 ответа" in out
+    assert "ни один набор из ≤ 1 изменения ответов не отменяет срабатывание" in out

@@ -181,13 +181,16 @@ def sensitivity(settings: Settings, profile: str, max_size: int, rules: tuple[st
     out = _console()
     from diagnostics.i18n import country_name
 
-    out.print("[bold]" + _("Sensitivity") + "[/bold] " + _("of {country} ({code}), change sets of up to {n} answers")
-              .format(country=esc(country_name(prof.country, prof.name or prof.country)), code=prof.country,
-                      n=max_size))
+    scope = ngettext("of {country} ({code}), change sets of up to {n} answer",
+                     "of {country} ({code}), change sets of up to {n} answers", max_size)
+    out.print("[bold]" + _("Sensitivity") + "[/bold] " + scope.format(
+        country=esc(country_name(prof.country, prof.name or prof.country)), code=prof.country, n=max_size))
     for f in result.fired:
         out.print(f"\n[bold]{f.title}[/bold] [dim]{f.rule}[/dim] — {_status('fired')}")
         if not f.counterfactuals:
-            out.print("  " + _("robust: no set of ≤ {n} answer changes stops it firing").format(n=max_size))
+            robust = ngettext("robust: no set of ≤ {n} answer change stops it firing",
+                              "robust: no set of ≤ {n} answer changes stops it firing", max_size)
+            out.print("  " + robust.format(n=max_size))
         for cf in f.counterfactuals[:8]:
             n = len(cf.changes)
             out.print("  • " + ngettext("{n} change", "{n} changes", n).format(n=n) + f" ⇒ {_status(cf.status.value)}")

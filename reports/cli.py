@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from diagnostics.cli.helptext import LocalizedCommand
+from diagnostics.i18n import _, format_number, ngettext
 
 if TYPE_CHECKING:
     from diagnostics.assessment import Assessment
@@ -32,8 +33,8 @@ def output_format(fmt: str | None, output: Path | None) -> str:
 
     implied = SUFFIX_FORMATS.get(output.suffix.lower()) if output is not None else None
     if fmt is not None and implied is not None and implied != fmt:
-        raise DataError(f"--format {fmt} contradicts the file name {output.name} ({implied}); "  # type: ignore[union-attr]
-                        "change one of them")
+        raise DataError(_("--format {format} contradicts the file name {name} ({implied}); change one of them").format(
+            format=fmt, name=output.name, implied=implied))  # type: ignore[union-attr]
     return fmt or implied or "md"
 
 
@@ -101,11 +102,11 @@ def brief(settings: Settings, refs: tuple[str, ...], fmt: str | None, full: bool
         echo_json((ComparisonContext if compare else BriefContext).model_json_schema())
         return
     if not refs:
-        raise DataError("name a country code, a profile file or an assessment file (e.g. `diagnose brief KZ`)")
+        raise DataError(_("name a country code, a profile file or an assessment file (e.g. `diagnose brief KZ`)"))
     if compare and len(refs) < 2:
-        raise DataError("--compare needs at least two countries, e.g. `diagnose brief --compare KZ KG`")
+        raise DataError(_("--compare needs at least two countries, e.g. `diagnose brief --compare KZ KG`"))
     if not compare and len(refs) > 1:
-        raise DataError(f"one brief at a time ({len(refs)} given); use --compare for a comparison brief")
+        raise DataError(_("one brief at a time ({n} given); use --compare for a comparison brief").format(n=len(refs)))
     from diagnostics.safeio import check_target, output_path, write_output
 
     output = output_path(output_arg)
@@ -117,7 +118,7 @@ def brief(settings: Settings, refs: tuple[str, ...], fmt: str | None, full: bool
         try:
             date = dt.date.fromisoformat(date_text)
         except ValueError:
-            raise DataError(f"--date {date_text!r} is not a date like 2025-03-31") from None
+            raise DataError(_("--date {text} is not a date like 2025-03-31").format(text=repr(date_text))) from None
 
     from .context import build_comparison, build_context
     from .render import render_brief, render_comparison, render_pdf
@@ -138,10 +139,11 @@ def brief(settings: Settings, refs: tuple[str, ...], fmt: str | None, full: bool
         if no_annexes:
             context.meta.annexes = False
         for notice in context.method.notices:
-            click.echo(f"warning: {notice}", err=True)
+            click.echo(_("warning: {notice}").format(notice=notice), err=True)
         document = (render_pdf(context, template_dir=template_dir, full=full) if fmt == "pdf" else
                     render_brief(context, fmt, template_dir=template_dir, full=full))
     if write_output(output, document, force=force) is None:
         return
     data = document if isinstance(document, bytes) else document.encode()
-    click.echo(f"wrote {output} ({fmt}, {len(data):,} bytes)", err=True)
+    wrote = ngettext("wrote {path} ({format}, {size} byte)", "wrote {path} ({format}, {size} bytes)", len(data))
+    click.echo(wrote.format(path=output, format=fmt, size=format_number(len(data))), err=True)

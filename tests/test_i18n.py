@@ -557,3 +557,11 @@ def test_rule_conditions_and_sensitivity_counts_in_russian() -> None:
     out = " ".join(run("sensitivity", "KZ", "--max-size", "1", "--lang", "ru").stdout.split())
     assert "наборы изменений не более чем из 1 ответа" in out
     assert "ни один набор из ≤ 1 изменения ответов не отменяет срабатывание" in out
+
+
+def test_brief_command_messages_in_russian(tmp_path: Path) -> None:
+    out = tmp_path / "kz.md"
+    r = run("brief", "KZ", "--lang", "ru", "-o", str(out))
+    assert r.exit_code == 0 and f"записан файл {out} (md, " in r.stderr and " байт" in r.stderr
+    r = run("brief", "KZ", "--compare", "--lang", "ru")
+    assert r.exit_code == 2 and "для --compare нужны как минимум две страны" in r.output

@@ -137,8 +137,16 @@ def _locale(lang: str | None) -> str:
     return lang or _current
 
 
+# English, the default, is formatted here in CLDR's patterns for `en` (tests compare with Babel):
+# loading Babel's locale data costs more CPU than a whole `diagnose assess`.
+_EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+              "October", "November", "December")
+
+
 def format_number(value: float | int, lang: str | None = None, digits: int = 3) -> str:
     """A number in the language's conventions: 1,234.5 in English, 1 234,5 in Russian."""
+    if _locale(lang) == DEFAULT_LANGUAGE and isinstance(value, int) and abs(value) < 10**15:
+        return f"{value:,}"  # Babel's English pattern (#,##0), without loading its locale data
     from babel.numbers import format_decimal, get_decimal_symbol
 
     if abs(value) >= 1e15 or (isinstance(value, float) and not math.isfinite(value)):
@@ -162,15 +170,23 @@ def format_percent(share: float, lang: str | None = None, digits: int = 1) -> st
 
 def format_date(value: date | datetime, lang: str | None = None, length: str = "long") -> str:
     """A date in words in the language: 5 December 2026 / 5 декабря 2026 г."""
-    from babel.dates import format_date as _format_date
-
     if isinstance(value, datetime):
         value = value.date()
+    if _locale(lang) == DEFAULT_LANGUAGE and length == "long":
+        return f"{_EN_MONTHS[value.month - 1]} {value.day}, {value.year}"  # CLDR en: MMMM d, y
+    from babel.dates import format_date as _format_date
+
     return _format_date(value, format=length, locale=_locale(lang))
 
 
 def format_datetime(value: datetime, lang: str | None = None) -> str:
     """A timestamp for an audit line, in the language's medium format."""
+    if _locale(lang) == DEFAULT_LANGUAGE:
+        # CLDR en medium: "MMM d, y, h:mm:ss a", a narrow no-break space before AM/PM. Babel
+        # shows the datetime's own wall-clock time (no conversion), as this does.
+        hour = value.hour % 12 or 12
+        return (f"{_EN_MONTHS[value.month - 1][:3]} {value.day}, {value.year}, "
+                f"{hour}:{value.minute:02}:{value.second:02}\u202f{'AM' if value.hour < 12 else 'PM'}")
     from babel.dates import format_datetime as _format_datetime
 
     return _format_datetime(value, format="medium", locale=_locale(lang))

@@ -4,13 +4,15 @@ check, the Russian interface catalog, and a plugin translating its own rule."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from diagnostics import i18n, translated_knowledge
 from diagnostics.cli import main
@@ -565,3 +567,22 @@ def test_brief_command_messages_in_russian(tmp_path: Path) -> None:
     assert r.exit_code == 0 and f"записан файл {out} (md, " in r.stderr and " байт" in r.stderr
     r = run("brief", "KZ", "--compare", "--lang", "ru")
     assert r.exit_code == 2 and "для --compare нужны как минимум две страны" in r.output
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(timezones=st.none() | st.just(UTC) | st.just(timezone(timedelta(hours=-5)))))
+def test_english_dates_match_babel(moment: datetime) -> None:
+    # English is formatted without Babel (start-up); it must read exactly as Babel writes it.
+    from babel.dates import format_date as babel_date
+    from babel.dates import format_datetime as babel_datetime
+
+    assert i18n.format_date(moment.date(), "en") == babel_date(moment.date(), format="long", locale="en")
+    assert i18n.format_datetime(moment, "en") == babel_datetime(moment, format="medium", locale="en")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=-(10**15) + 1, max_value=10**15 - 1))
+def test_english_integers_match_babel(n: int) -> None:
+    from babel.numbers import format_decimal
+
+    assert i18n.format_number(n, "en") == format_decimal(n, locale="en")

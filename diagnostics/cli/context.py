@@ -48,6 +48,9 @@ class Settings:
 
     def registry(self) -> Registry:
         """The registry with its knowledge texts in the chosen language (English, marked, where missing)."""
+        if self._registry is None and self.lang == "en":
+            # The knowledge is written in English: no translations to collect (nor their models to build).
+            self._registry = self.english_registry()
         if self._registry is None:
             from diagnostics.i18n import _
             from diagnostics.translated_knowledge import localize_registry

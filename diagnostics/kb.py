@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import pickle
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -141,9 +142,13 @@ class KnowledgeBase:
 
     # ---------------------------------------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
-        # The compiled logic core holds closures: it is rebuilt after unpickling (kbcache).
+        # The compiled logic core (with its forward-chaining form) travels as a pickle of its
+        # own, read only when a command uses it: the on-disk cache holds several knowledge
+        # bases and a run assesses with one (kbcache).
         state = dict(self.__dict__)
-        state.pop("logic", None)
+        core = state.pop("logic", None)
+        if core is not None:
+            state["_logic_pickle"] = pickle.dumps(core, protocol=pickle.HIGHEST_PROTOCOL)
         return state
 
     @cached_property
@@ -151,6 +156,11 @@ class KnowledgeBase:
         """The compiled three-valued condition trees of every rule (see diagnostics.logic)."""
         from .logic import LogicCore
 
+        packed = self.__dict__.pop("_logic_pickle", None)
+        if packed is not None:
+            core: LogicCore = pickle.loads(packed)  # noqa: S301 - written by __getstate__ above
+            core.kb = self
+            return core
         return LogicCore(self)
 
     @cached_property

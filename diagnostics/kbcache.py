@@ -25,7 +25,7 @@ from .safeio import atomic_write, read_bytes
 CACHE_ENV = "DIAGNOSE_CACHE_DIR"
 KEEP = 8  # entries kept, so that switching between two environments does not thrash
 DATA_SUFFIXES = {".py", ".yaml", ".yml", ".json", ".toml"}
-FORMAT = "3"  # bump when the cached payload changes shape
+FORMAT = "4"  # bump when the cached payload changes shape
 MAX_CACHE_BYTES = 500_000_000
 PAYLOAD_KEYS = {"kb", "full_kb", "scoped", "profiles", "bibliography", "reports"}
 

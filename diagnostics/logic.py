@@ -91,6 +91,37 @@ class Node:
     need: int = 0  # children that must hold (all / any / at_least)
     texts: tuple[str, str] = ("", "")  # a leaf described as it is, and under a `not`
 
+    def __reduce__(self) -> tuple[Any, ...]:  # tv, a closure, is made afresh when unpickled (kbcache)
+        return _node, (self.kind, self.kids, self.leaf, self.need, self.texts)
+
+
+def _test(kind: str, kids: tuple[Node, ...], leaf: Any, need: int) -> Test:
+    """The truth-value function of a node, from its kind, children and leaf."""
+    if kind == "cmp":
+        ind, test, expected = leaf.indicator, OPS[leaf.op], leaf.value
+
+        def cmp(v: Values, s: StatusMap) -> int:
+            x = v.get(ind, _MISSING)
+            if x is _MISSING:
+                return U
+            return T if test(x, expected) else F
+
+        return cmp
+    if kind == "known":
+        key = leaf.known
+        return lambda v, s: T if key in v else U
+    if kind == "finding":
+        rid = leaf.finding
+        return lambda v, s: STATUS_TV[s[rid]]
+    if kind == "not":
+        inner_tv = kids[0].tv
+        return lambda v, s: 2 - inner_tv(v, s)
+    return threshold(tuple(k.tv for k in kids), need)
+
+
+def _node(kind: str, kids: tuple[Node, ...], leaf: Any, need: int, texts: tuple[str, str]) -> Node:
+    return Node(kind, _test(kind, kids, leaf, need), kids, leaf, need, texts)
+
 
 def threshold(kids: tuple[Test, ...], need: int) -> Test:
     n = len(kids)
@@ -117,36 +148,16 @@ def threshold(kids: tuple[Test, ...], need: int) -> Test:
 
 def compile_condition(cond: Any) -> Node:
     if isinstance(cond, Compare):
-        ind, test, expected = cond.indicator, OPS[cond.op], cond.value
-
-        def cmp(v: Values, s: StatusMap) -> int:
-            x = v.get(ind, _MISSING)
-            if x is _MISSING:
-                return U
-            return T if test(x, expected) else F
-
         negated = cond.model_copy(update={"op": NEGATE_OP[cond.op]}).describe()
-        return Node("cmp", cmp, leaf=cond, texts=(cond.describe(), negated))
-    if isinstance(cond, Known):
-        key = cond.known
-        return Node("known", lambda v, s: T if key in v else U, leaf=cond, texts=(cond.describe(),) * 2)
-    if isinstance(cond, Finding):
-        rid = cond.finding
-        return Node("finding", lambda v, s: STATUS_TV[s[rid]], leaf=cond, texts=(cond.describe(),) * 2)
+        return _node("cmp", (), cond, 0, (cond.describe(), negated))
+    if isinstance(cond, (Known, Finding)):
+        return _node("known" if isinstance(cond, Known) else "finding", (), cond, 0, (cond.describe(),) * 2)
     if isinstance(cond, Not):
-        inner = compile_condition(cond.not_)
-        inner_tv = inner.tv
-        return Node("not", lambda v, s: 2 - inner_tv(v, s), (inner,))
-    if isinstance(cond, All):
-        kids = tuple(compile_condition(c) for c in cond.all)
-        return Node("all", threshold(tuple(k.tv for k in kids), len(kids)), kids, need=len(kids))
-    if isinstance(cond, AnyOf):
-        kids = tuple(compile_condition(c) for c in cond.any)
-        return Node("any", threshold(tuple(k.tv for k in kids), 1), kids, need=1)
-    if isinstance(cond, AtLeast):
-        kids = tuple(compile_condition(c) for c in cond.at_least.of)
-        k = cond.at_least.k
-        return Node("at_least", threshold(tuple(x.tv for x in kids), k), kids, need=k)
+        return _node("not", (compile_condition(cond.not_),), None, 0, ("", ""))
+    if isinstance(cond, (All, AnyOf, AtLeast)):
+        kind, of, need = (("all", cond.all, len(cond.all)) if isinstance(cond, All) else ("any", cond.any, 1)
+                          if isinstance(cond, AnyOf) else ("at_least", cond.at_least.of, cond.at_least.k))
+        return _node(kind, tuple(compile_condition(c) for c in of), None, need, ("", ""))
     raise TypeError(f"not a condition: {cond!r}")
 
 
@@ -361,6 +372,12 @@ class LogicCore:
             [i.id for i in kb.indicators.values() if i.proxy_for]
             + [p.indicator for i in kb.indicators.values() for p in i.proxy_for])
         self.translations: dict[str, Any] = {}  # engine backends keep their compiled form here
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled by its knowledge base (the on-disk cache), chaining included; the engines'
+        # compiled forms are theirs to rebuild.
+        # The knowledge base is not part of it: the one unpickling it sets itself (kb.logic).
+        return {**self.__dict__, "kb": None, "translations": {}}
 
     @cached_property
     def chaining(self) -> Chaining:

@@ -395,11 +395,16 @@ def load_registry(
 
 def _derive(payload: dict[str, Any]) -> None:
     """Compute, before caching, what every run derives from a knowledge base (the audit digest
-    alone is a JSON dump of every record), so that a run reading the cache does not."""
+    alone is a JSON dump of every record; the compiled rules and their forward-chaining form),
+    so that a run reading the cache does not."""
+    from .chaining import ChainingError
+
     kbs = [payload["kb"], payload["full_kb"], *payload["scoped"].values()]
     for kb in {id(kb): kb for kb in kbs if kb is not None}.values():
-        for name in ("digest", "feeds", "used_by", "rolls_up_to"):
+        for name in ("digest", "feeds", "used_by", "rolls_up_to", "logic"):
             getattr(kb, name)
+        with contextlib.suppress(ChainingError):
+            getattr(kb.logic, "chaining")  # noqa: B009 - computed for the cache
 
 
 def _build_all(pm: pluggy.PluginManager, loaded: list[Loaded]) -> dict[str, Any]:

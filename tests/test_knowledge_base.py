@@ -172,13 +172,25 @@ def test_a_knowledge_base_eight_times_the_size_builds_and_assesses(kb: Knowledge
     assert {re.sub(r"_c[2-8]$", "", r) for r in fired} == one
 
 
-def test_a_pickled_knowledge_base_rebuilds_its_logic_core(kb: KnowledgeBase, kz_profile) -> None:
-    # The on-disk knowledge-base cache pickles it; the compiled core (closures) is rebuilt.
+def test_a_pickled_knowledge_base_carries_its_compiled_logic_core(kb: KnowledgeBase, kz_profile) -> None:
+    # The on-disk knowledge-base cache pickles it with the compiled core and its forward-chaining
+    # form (closures pickled as what they are made from), unpickled only when first used.
     import pickle
 
     from diagnostics.assessment import Assessor
+    from diagnostics.kb import KnowledgeBase as KB
 
-    assert kb.logic is not None
+    assert kb.logic.chaining is not None
     copy = pickle.loads(pickle.dumps(kb))
     assert "logic" not in copy.__dict__
-    assert Assessor(copy).assess(kz_profile).fired() == Assessor(kb).assess(kz_profile).fired()
+    assert "chaining" in copy.logic.__dict__ and copy.logic.kb is copy
+    assert copy.logic.translations == {}  # an engine's compiled form is rebuilt by the engine
+    for engine in ("durable", "reference"):
+        got, want = Assessor(copy, engine=engine).assess(kz_profile), Assessor(kb, engine=engine).assess(kz_profile)
+        assert got.fired() == want.fired()
+        assert [f.model_dump(mode="json") for f in got.findings] == [f.model_dump(mode="json") for f in want.findings]
+    # One pickled before its core was built compiles it when first used.
+    fresh = KB(indicators=kb.indicators, rules=kb.rules, directions=kb.directions, families=kb.families)
+    again = pickle.loads(pickle.dumps(fresh))
+    assert "_logic_pickle" not in again.__dict__
+    assert Assessor(again).assess(kz_profile).fired() == Assessor(kb).assess(kz_profile).fired()

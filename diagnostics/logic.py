@@ -374,10 +374,9 @@ class LogicCore:
         self.translations: dict[str, Any] = {}  # engine backends keep their compiled form here
 
     def __getstate__(self) -> dict[str, Any]:
-        # Pickled by its knowledge base (the on-disk cache), chaining included; the engines'
-        # compiled forms are theirs to rebuild.
-        # The knowledge base is not part of it: the one unpickling it sets itself (kb.logic).
-        return {**self.__dict__, "kb": None, "translations": {}}
+        # Pickled by its knowledge base (the on-disk cache) with its chaining and the engines'
+        # compiled forms (plain data); the knowledge base unpickling it sets itself (kb.logic).
+        return {**self.__dict__, "kb": None}
 
     @cached_property
     def chaining(self) -> Chaining:

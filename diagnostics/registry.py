@@ -182,6 +182,15 @@ def plugin_code(what: str) -> Iterator[None]:
         raise PluginError(f"{what} raised {type(exc).__name__}{detail}") from None
 
 
+class PluginDirectory(pluggy.PluginManager):
+    """The shared manager: every working plugin by name (duplicate names and objects are
+    refused). Hooks are called through each plugin's own manager (`call_hook`), so a plugin's
+    hook implementations are parsed there, once, and not again here."""
+
+    def parse_hookimpl_opts(self, plugin: Any, name: str) -> None:
+        return None
+
+
 def new_manager() -> pluggy.PluginManager:
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
@@ -246,7 +255,7 @@ def _import(target: Any) -> Any:
 
 def _register(pm: pluggy.PluginManager, name: str, target: Any, report: PluginReport,
               dist: str | None) -> Loaded:
-    """Import a plugin and register it with the shared manager and with one of its own."""
+    """Import a plugin and register it with one manager of its own and in the directory."""
     with plugin_code("import"):
         plugin = _import(target)
     report.version = _version_of(plugin, dist)
@@ -333,7 +342,7 @@ def load_registry(
     env = os.environ if env is None else env
     allow = _env_list(env, "DIAGNOSE_LOAD_PLUGINS")
     block = _env_list(env, "DIAGNOSE_DISABLE_PLUGINS") or set()
-    pm = new_manager()
+    pm = PluginDirectory(hookspecs.PROJECT)
     reports: list[PluginReport] = []
     candidates: list[tuple[str, str, Any, str | None]] = []  # name, source, target, dist
 

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .assessment import Assessment
+from .i18n import _, ngettext
 from .kb import KnowledgeBase
 from .knowledge import Layer
 from .logic import Status, holds
@@ -57,17 +58,18 @@ def skipped_questions(kb: KnowledgeBase, answers: Mapping[str, Answer],
             continue
         cond = spec.ask_if
         if cond is not None and cond.indicator in known and not holds(cond, known[cond.indicator]):
-            out[spec.id] = spec.ask_if_reason or "Not asked: it does not fit this country's earlier answers."
+            out[spec.id] = spec.ask_if_reason or _("Not asked: it does not fit this country's earlier answers.")
             continue
         if spec.ranking in unranked:
             other = kb.indicators[unranked[spec.ranking]].question
-            out[spec.id] = (f"The country seems not to be ranked in the {spec.ranking}: "
-                            f"“{other}” is recorded as unknown.")
+            out[spec.id] = _("The country seems not to be ranked in the {ranking}: "
+                             "“{question}” is recorded as unknown.").format(ranking=spec.ranking, question=other)
             continue
         readers = kb.feeds.get(spec.id, [])
         if readers and all(statuses.get(r) is Status.NOT_APPLICABLE for r in readers):
             why = kb.rules[readers[0]].gate_reason
-            out[spec.id] = "Only findings that do not apply here read it" + (f": {why}" if why else ".")
+            out[spec.id] = (_("Only findings that do not apply here read it: {reason}").format(reason=why)
+                            if why else _("Only findings that do not apply here read it."))
     return out
 
 
@@ -88,7 +90,7 @@ def plan_next(kb: KnowledgeBase, profile: Profile, assessment: Assessment, order
                                  or (scored[0] if scored else None))
     if best is None:
         rest = fallback_plan(kb, profile, assessment, order, n, skipped)
-        return Plan([Suggestion(q, "No open question can change a finding now; a rule still reads this one.")
+        return Plan([Suggestion(q, _("No open question can change a finding now; a rule still reads this one."))
                      for q in rest], skipped)
     # After the first question, the rest of its topic, then the best of the others.
     new_topic = kb.indicators[best.indicator].topic
@@ -99,24 +101,29 @@ def plan_next(kb: KnowledgeBase, profile: Profile, assessment: Assessment, order
     for ind in ranked[:n]:
         q = by_id[ind]
         where = kb.indicators[ind].topic
+        settles = _settles(kb, q.decides, ind in for_roots)
         if topic is None:
-            lead = f"Starts with {where}"
+            reason = _("Starts with {topic}: {settles}")
         elif where == topic:
-            lead = f"Stays on {where}"
+            reason = _("Stays on {topic}: {settles}")
+        elif not here:
+            reason = _("Moves to {topic}; nothing left in the current topic can change a root cause: {settles}")
         else:
-            lead = f"Moves to {where}" + ("; nothing left in the current topic can change a root cause"
-                                          if not here and topic else "")
-        out.append(Suggestion(ind, f"{lead}: {_settles(kb, q.decides, ind in for_roots)}"))
+            reason = _("Moves to {topic}: {settles}")
+        out.append(Suggestion(ind, reason.format(topic=where, settles=settles)))
     return Plan(out, skipped)
 
 
 def _settles(kb: KnowledgeBase, decides: list[str], for_root: bool) -> str:
     if not decides:
-        return "it narrows a root cause still open" if for_root else "it narrows findings still open"
+        return _("it narrows a root cause still open") if for_root else _("it narrows findings still open")
     dx = [r for r in decides if kb.rules[r].layer == Layer.DIAGNOSIS]
     first = kb.rules[(dx or decides)[0]].title
     more = len(decides) - 1
-    return f"it can settle “{first}”" + (f" and {more} more finding{'s' if more > 1 else ''}" if more else "")
+    if not more:
+        return _("it can settle “{title}”").format(title=first)
+    return ngettext("it can settle “{title}” and {n} more finding", "it can settle “{title}” and {n} more findings",
+                    more).format(title=first, n=more)
 
 
 def fallback_plan(kb: KnowledgeBase, profile: Profile, assessment: Assessment, order: list[str],

@@ -31,7 +31,7 @@ FALLBACK_MARKER = "(EN) "  # put before an English text shown where a translatio
 
 # The translatable fields of each kind of record, in the order FORMAT.md hashes them.
 RULE_FIELDS = ("title", "mechanism", "story", "counter_examples", "questions", "gate_reason")
-INDICATOR_FIELDS = ("topic", "question", "help", "definition")
+INDICATOR_FIELDS = ("topic", "question", "help", "definition", "ask_if_reason")
 DIRECTION_FIELDS = ("title", "text", "caveats")
 SECTION_FIELDS = ("title", "body")  # a plugin's brief section (diagnostics_brief_sections)
 HOOK = "diagnostics_translations"
@@ -69,6 +69,7 @@ class IndicatorText(_Entry):
     question: str = ""
     help: str = ""
     definition: str = ""
+    ask_if_reason: str = ""
     value_labels: dict[str, str] = Field(default_factory=dict)
 
 

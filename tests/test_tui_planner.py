@@ -287,3 +287,33 @@ def test_a_second_window_on_the_same_file_is_refused(registry: Registry, data: P
     assert again.answer("wto.member") == Answer(value="member")
     again.close()
     assert isinstance(SessionLocked("x"), DataError)
+
+
+def test_the_planners_reasons_are_in_russian(registry: Registry, reference_assessor: Assessor) -> None:
+    # "Suggested: ..." and "Not needed for this country: ..." come from the core planner.
+    import re
+
+    from diagnostics import i18n
+    from diagnostics.translated_knowledge import localize_registry
+
+    ru, _catalog = localize_registry(registry, "ru")
+    kb = ru.kb
+    acceding = uz(registry)  # not a WTO member: the member-only questions are skipped
+    wef = [i.id for i in kb.indicators.values() if i.ranking == "WEF Global Competitiveness Report"]
+    unranked = acceding.with_answers({wef[0]: Answer(unknown=True)})
+    i18n.set_language("ru")
+    try:
+        reasons = [s.reason for s in planner.plan_next(kb, unranked, reference_assessor.assess(unranked),
+                                                      question_order(kb)).suggestions]
+        skipped = planner.skipped_questions(kb, unranked.answers,
+                                            {f.rule: f.status for f in reference_assessor.assess(unranked).findings})
+    finally:
+        i18n.set_language("en")
+    member_only = sorted(q for q in WTO_MEMBER_ONLY if q not in acceding.answers)
+    assert member_only and all(skipped[q].startswith("Только для членов ВТО") for q in member_only)
+    texts = reasons + [skipped[q] for q in member_only] + [skipped[wef[1]]]
+    assert reasons and all(re.match(r"(Начать|Продолжить|Перейти)", r) for r in reasons)
+    for text in texts:
+        # Proper names of published rankings may stay in English; nothing else may.
+        words = re.findall(r"[A-Za-z]{3,}", text.replace("WEF Global Competitiveness Report", ""))
+        assert not words, text

@@ -75,8 +75,12 @@ class LazyModel(BaseModel):
             computed = compute()
             private["_pending"] = None  # type: ignore[index]
             fields = self.__dict__
+            if fields.keys().isdisjoint(computed):
+                fields.update(computed)
+                self.__pydantic_fields_set__.update(computed)
+                return self
             for name, value in computed.items():
-                if name not in fields:
+                if name not in fields:  # assigned before it was read: keep what was given
                     fields[name] = value
                     self.__pydantic_fields_set__.add(name)
         return self
@@ -345,10 +349,9 @@ class Explainer:
             beneath.update(p.evidence_kinds)
             proxied.update(p.proxies)
         kinds, proxies = sorted(beneath), sorted(proxied)
-        independent = beneath & {EvidenceGrade.DOCUMENTED.value, EvidenceGrade.SURVEY.value,
-                                 EvidenceGrade.INTERVIEW.value}
+        independent = beneath & _INDEPENDENT
         if not independent:
-            if EvidenceGrade.SECONDARY.value in beneath:
+            if _SECONDARY in beneath:
                 level = 0
                 reasons.append(_("the answers beneath come only from second-hand reports"))
             else:
@@ -432,4 +435,6 @@ def _no_explanation() -> dict[str, Any]:
 
 
 _GRADE = {g: g.value for g in EvidenceGrade}  # an enum's .value is slow in the hot path
+_INDEPENDENT = frozenset({EvidenceGrade.DOCUMENTED.value, EvidenceGrade.SURVEY.value, EvidenceGrade.INTERVIEW.value})
+_SECONDARY = EvidenceGrade.SECONDARY.value
 _FIRED, _NOT_FIRED, _NOT_APPLICABLE = Status.FIRED, Status.NOT_FIRED, Status.NOT_APPLICABLE

@@ -56,6 +56,13 @@ def test_the_workspace_in_russian_reads_comma_decimals_and_switches_back(registr
             answer = ws.session.answer(share)
             assert answer is not None and answer.value == pytest.approx(0.075), ws.pane.error
             assert "Записано" in str(ws.pane.query_one("#q-state").render())
+            # A counted unit agrees with the number recorded.
+            ws.goto("regulation.control_departments_count", focus=True)
+            await settle(pilot)
+            await pilot.press("6", "1", "enter")
+            await settle(pilot)
+            state = str(ws.pane.query_one("#q-state").render())
+            assert "61 орган" in state and "органов" not in state, state
 
             await pilot.press("ctrl+l")  # to English; the session is reopened from its file
             await settle(pilot)

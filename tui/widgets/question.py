@@ -253,7 +253,9 @@ class QuestionPane(VerticalScroll):
             return Text(_("Not answered yet"), style="dim")
         if a.unknown:
             return Text(_("Recorded as unknown"), style="yellow")
-        unit = f" {unit_text(self.spec.unit)}" if self.spec.unit else ""
+        # The unit agrees with the number recorded ("61 орган", "5 органов").
+        count = a.value if isinstance(a.value, (int, float)) and not isinstance(a.value, bool) else None
+        unit = f" {unit_text(self.spec.unit, count)}" if self.spec.unit else ""
         return Text.assemble((_("Recorded: "), "green"), format_value(a.value) + unit)
 
     def focus_value(self) -> None:

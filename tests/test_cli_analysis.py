@@ -200,7 +200,7 @@ def test_help_lists_the_commands_and_loads_no_engine() -> None:
     code = ("import sys; from diagnostics.cli import main; "
             "import diagnostics.cli.analysis, diagnostics.cli.assess, diagnostics.cli.knowledge; "
             "assert not any(m in sys.modules for m in ('durable', 'rich', 'diagnostics.analysis', "
-            "'diagnostics.engine', 'textual', 'jinja2')), sorted(sys.modules)")
+            "'diagnostics.engine', 'textual', 'jinja2', 'pydantic', 'diagnostics.answers')), sorted(sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True)
     r = run("--help")
     for name in ("whatif", "compare", "sensitivity", "next", "sweep"):

@@ -11,7 +11,6 @@ from typing import Any
 
 import click
 
-from diagnostics.answers import format_value
 from diagnostics.i18n import N_, _, ngettext
 
 from .context import Settings, echo_json, pass_settings, resolve_profile, rule_id_or_fail
@@ -170,6 +169,7 @@ def sensitivity(settings: Settings, profile: str, max_size: int, rules: tuple[st
     """Counterfactuals: which answer changes would un-fire each fired diagnosis, and which
     unknown answers would decide each not-assessable one."""
     from diagnostics.analysis import sensitivity as run_sensitivity
+    from diagnostics.answers import format_value
 
     prof, where = resolve_profile(settings, profile)
     kb = settings.registry().kb_for(prof.country)

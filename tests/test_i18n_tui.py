@@ -40,6 +40,8 @@ def test_the_workspace_in_russian_reads_comma_decimals_and_switches_back(registr
             await settle(pilot)
             ws = workspace(pilot)
             assert app.title == "Диагностика политики"
+            # It opens on the planner's suggestion, and says why in Russian.
+            assert str(ws.pane.query_one("#q-plan").render()).startswith("Рекомендация: Начать с темы «")
             assert {"Далее", "Записать", "Что, если", "Сравнить", "Записка"} <= _footer_labels(app)
             assert ws.kb is app.registry.kb and app.registry is not registry  # texts localized
             question = ws.kb.indicators[share].question

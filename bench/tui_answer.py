@@ -1,62 +1,24 @@
-"""Benchmark of `diagnose tui` on the full knowledge base and the KZ profile.
+"""Benchmark of answering in `diagnose tui` on the full knowledge base and the KZ profile.
 
-    .venv/bin/python bench/tui.py [--answers 200] [--starts 5]
+    .venv/bin/python bench/tui_answer.py [--answers 200]
 
-Prints two measurements (targets in brackets; this script never fails on them):
-
-* answer -> findings panel updated, p50/p95/max [p95 <= 50 ms]: from recording an answer
-  (the call the question pane makes: validate, autosave with fsync, relabel the navigator,
-  start the assessment worker) until the findings panel has relabelled every root cause
-  and manifestation from the new assessment;
-* app start, median/max of fresh processes [<= 1.5 s]: from launching Python until the
-  start screen is ready to use (knowledge base and plugins loaded in a worker).
+Prints (target in brackets; this script never fails on it) answer -> findings panel updated,
+p50/p95/max [p95 <= 50 ms]: from recording an answer (the call the question pane makes:
+validate, autosave with fsync, relabel the navigator, start the assessment worker) until the
+findings panel has relabelled every root cause and manifestation from the new assessment.
+Start-up to the first findings is measured by bench/tui_start.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
-
-CHILD_START = """
-import asyncio
-from pathlib import Path
-from diagnostics.tui.app import DiagnosticsApp
-from diagnostics.tui.start import StartScreen
-
-async def main():
-    app = DiagnosticsApp(data=Path({data!r}))
-    async with app.run_test(size=(80, 24)) as pilot:
-        while app.registry is None or not isinstance(app.screen, StartScreen):
-            await asyncio.sleep(0.002)
-        await pilot.pause()
-        print("READY", flush=True)
-
-asyncio.run(main())
-"""
-
-
-def bench_start(runs: int) -> list[float]:
-    times = []
-    with tempfile.TemporaryDirectory() as tmp:
-        code = CHILD_START.format(data=tmp)
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                 env={**os.environ, "DIAGNOSE_DATA_DIR": tmp})
-            elapsed = time.perf_counter() - t0
-            if "READY" not in out.stdout:
-                raise SystemExit(f"start benchmark failed:\n{out.stderr[-2000:]}")
-            times.append(elapsed)
-    return times
 
 
 def random_value(spec: Any, rng: random.Random) -> Any:
@@ -84,8 +46,8 @@ def random_value(spec: Any, rng: random.Random) -> Any:
 
 async def bench_answers(n: int) -> tuple[list[float], list[float], int]:
     from diagnostics.tui.app import DiagnosticsApp
-    from diagnostics.tui.widgets import FindingsPanel
-    from diagnostics.tui.workspace import WorkspaceScreen
+    from diagnostics.tui.screens.workspace import WorkspaceScreen
+    from diagnostics.tui.widgets.findings import FindingsPanel
 
     from diagnostics.profile import Answer, EvidenceGrade
     from diagnostics.registry import load_registry
@@ -149,7 +111,6 @@ def pct(xs: list[float], p: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--answers", type=int, default=200)
-    parser.add_argument("--starts", type=int, default=5)
     args = parser.parse_args()
 
     lat, commits, answered = asyncio.run(bench_answers(args.answers))
@@ -161,10 +122,6 @@ def main() -> None:
           "   [target p95 <= 50 ms]")
     print(f"  of which the autosave (YAML, atomic write, fsync): p50 {statistics.median(cm):.1f} ms   "
           f"p95 {pct(cm, 95):.1f} ms")
-
-    starts = bench_start(args.starts)
-    print(f"app start to a usable start screen ({len(starts)} fresh processes):")
-    print(f"  median {statistics.median(starts):.2f} s   max {max(starts):.2f} s   [target <= 1.5 s]")
 
 
 if __name__ == "__main__":

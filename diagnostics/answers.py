@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
+from .condition_tree import rule_text
 from .errors import DataError
 from .i18n import _
 from .knowledge import Indicator, IndicatorType
@@ -183,17 +184,13 @@ def format_value(value: Any, style: Style = "analyst", spec: Indicator | None = 
         return _reader_text(value, spec)
     if value is None:
         return ""
+    if style == "rule":
+        return rule_text(value)
     if isinstance(value, bool):
-        if style == "rule":
-            return str(value).lower()
         return "yes" if value else "no"
     if isinstance(value, (list, tuple)):
-        if style == "rule":
-            return "{" + ", ".join(str(v) for v in value) + "}"
         return ", ".join(str(v) for v in value) if value else "(none)"
     if isinstance(value, float):
-        if style == "rule" and value.is_integer():
-            return str(int(value))
         return f"{value:g}"
     return str(value)
 

@@ -15,6 +15,20 @@ COMPARISON_OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contain
 ORDER_OPS = ("lt", "lte", "gt", "gte")
 
 
+def rule_text(value: Any) -> str:
+    """A value as the rule language writes it: true/false, {a, b}, 5 for 5.0, 0.25.
+
+    The one place for this style; `answers.format_value(value, "rule")` calls it too.
+    """
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (list, tuple)):
+        return "{" + ", ".join(str(v) for v in value) + "}"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:g}"
+    return str(value)
+
+
 class Compare(Strict):
     """`{indicator: ns.name, gte: 4}`: true when the answer satisfies the comparison."""
 
@@ -40,12 +54,7 @@ class Compare(Strict):
     def describe(self) -> str:
         symbol = {"eq": "==", "ne": "!=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
         op = symbol.get(self.op, self.op.replace("_", " "))
-        value = self.value
-        if isinstance(value, (list, tuple)):
-            value = "{" + ", ".join(str(v) for v in value) + "}"
-        elif isinstance(value, bool):
-            value = str(value).lower()
-        return f"{self.indicator} {op} {value}"
+        return f"{self.indicator} {op} {rule_text(self.value)}"
 
 
 class Known(Strict):

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 
 from pydantic import BaseModel, Field, PrivateAttr, SerializerFunctionWrapHandler, model_serializer
 
-from .condition_tree import Compare, Finding, Known
+from .condition_tree import Compare, Finding, Known, rule_text
 from .i18n import _, current_language, pgettext, set_language
 from .knowledge import Rule, Tier
 from .logic import LeafResult, RuleOutcome, Status, T, explain, holds
@@ -416,12 +416,8 @@ def _describe(lf: LeafResult) -> str:
         return _("needs {finding}, which did not fire").format(finding=leaf.finding)
     if isinstance(leaf, Known):
         return _("{indicator} is not answered").format(indicator=leaf.known)
-    actual = lf.actual
-    if isinstance(actual, tuple):
-        actual = "{" + ", ".join(actual) + "}"
-    elif isinstance(actual, bool):
-        actual = str(actual).lower()
-    return _("needs {condition}, but the answer is {actual}").format(condition=lf.describe(), actual=actual)
+    return _("needs {condition}, but the answer is {actual}").format(condition=lf.describe(),
+                                                                   actual=rule_text(lf.actual))
 
 
 def grade_word(grade: str) -> str:

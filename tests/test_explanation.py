@@ -125,3 +125,20 @@ def test_deciding_leaves_are_the_explanations_leaves(kb: KnowledgeBase, kz_profi
         fired = [r for r, s in status.items() if s is Status.FIRED]
         assert fired and all(logic.used_leaves(r, values, status) == [
             lf.leaf for lf in logic.outcome(r, values, status).true_leaves] for r in fired)
+
+
+def test_conditions_and_why_not_lines_write_values_one_way() -> None:
+    # A premise, the answer quoted against it and `format_value(..., "rule")` share one
+    # style (condition_tree.rule_text): 5.0 reads as 5, booleans lower case, sets in braces.
+    from diagnostics.answers import format_value
+    from diagnostics.condition_tree import Compare
+    from diagnostics.explanation import _describe
+    from diagnostics.logic import LeafResult
+
+    cases = [(5.0, "5"), (0.25, "0.25"), (True, "true"), (("a", "b"), "{a, b}"), ("x", "x")]
+    for value, text in cases:
+        assert Compare(indicator="ns.v", op="eq", value=value).describe() == f"ns.v == {text}"
+        assert format_value(value, "rule") == text
+    leaf = Compare(indicator="ns.v", op="gte", value=5.0)
+    line = _describe(LeafResult(leaf, F, actual=2.0))
+    assert line == "needs ns.v >= 5, but the answer is 2"

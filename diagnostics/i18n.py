@@ -201,8 +201,10 @@ COUNTED_UNITS = (
     NP_("ministries", "ministries"), NP_("months", "months"), NP_("months per year", "months per year"),
     NP_("requirements", "requirements"), NP_("years", "years"),
 )
+# A catalog entry writes a literal percent sign as "%%" (gettext reads "% of" as a python-format
+# directive, and msgfmt --check and Babel's checkers then refuse the translation); see unit_msgid.
 KNOWN_UNITS = (
-    N_("%"), N_("% of GDP"), N_("% of senior management time"),
+    N_("%%"), N_("%% of GDP"), N_("%% of senior management time"),
     N_("ratio (supplier linkages realised ÷ expected)"), N_("ratio (required output ÷ domestic market)"),
     N_("index (0 = fully diversified, 1 = one product)"), N_("BTI score (1 to 10)"),
     N_("CPI score (0 = highly corrupt, 100 = very clean)"), N_("WGI estimate (about -2.5 to 2.5)"),
@@ -219,9 +221,14 @@ def unit_text(unit: str, count: float | None = None) -> str:
     if not unit:
         return ""
     if unit not in COUNTED_UNITS:
-        return gettext(unit)
+        return gettext(unit_msgid(unit)).replace("%%", "%")
     n = 5 if count is None else int(count) if float(count).is_integer() else 2
     return ngettext(unit, unit, abs(n))
+
+
+def unit_msgid(unit: str) -> str:
+    """The catalog entry of a unit as written in the data: its percent signs doubled."""
+    return unit.replace("%", "%%")
 
 
 def country_name(code: str, english: str, lang: str | None = None) -> str:

@@ -114,6 +114,19 @@ def test_every_interface_string_has_a_russian_translation_with_the_same_placehol
     assert len(extracted) > 50
 
 
+def test_the_catalog_passes_babels_checkers_as_pybabel_compile_runs_them() -> None:
+    # The checks `pybabel compile` (and msgfmt --check) make: placeholders of python-format
+    # entries ("% of GDP" would be a directive: a literal percent sign is written %%), and the
+    # number of plural forms.
+    with i18n.catalog_path("ru").open("rb") as fh:
+        catalog = read_po(fh, locale="ru")
+    problems = [(m.id, [str(e) for e in errors]) for m, errors in catalog.check()]
+    assert not problems, problems
+    percent_entries = [m for m in catalog if m.id and "%" in (m.id if isinstance(m.id, str) else m.id[0])]
+    assert percent_entries and all("python-format" in m.flags for m in percent_entries)
+    assert i18n.compile_catalog(i18n.catalog_path("ru"), "ru")  # compiles: the .mo is not empty
+
+
 def test_gettext_switches_with_the_language() -> None:
     i18n.set_language("ru")
     assert i18n._("Root causes") == "Первопричины"
@@ -293,8 +306,12 @@ def test_reader_values_name_the_ends_of_a_scale_in_the_readers_language(registry
 
 
 def test_every_unit_of_the_knowledge_base_has_a_catalog_entry(kb: KnowledgeBase) -> None:
-    units = {i.unit for i in kb.indicators.values() if i.unit}
+    units = {i18n.unit_msgid(i.unit) for i in kb.indicators.values() if i.unit}
     assert units <= set(i18n.KNOWN_UNITS), units - set(i18n.KNOWN_UNITS)
+    i18n.set_language("ru")
+    assert i18n.unit_text("% of GDP") == "% ВВП" and i18n.unit_text("%") == "%"
+    i18n.set_language("en")
+    assert i18n.unit_text("% of GDP") == "% of GDP"
 
 
 def test_set_reads_comma_decimals_in_russian_only() -> None:

@@ -242,7 +242,7 @@ class QuestionPane(VerticalScroll):
             if r:
                 bits.append(_("range {range}").format(range=r))
         if spec.type == IndicatorType.SHARE:
-            bits.append(_("35% is read as 0.35"))
+            bits.append(_("35%% is read as 0.35").replace("%%", "%"))  # %%: a literal % in the catalog
         if spec.type == IndicatorType.RANK_FRAC:
             bits.append(_("rank ÷ number ranked; 1 = worst"))
         return " · ".join(bits)

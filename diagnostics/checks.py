@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataError, DiagnosticsError
+from .i18n import _
 
 
 def record_lines(folder: Path) -> dict[str, tuple[Path, int]]:
@@ -53,7 +54,7 @@ def engine_problem(kb: Any, engine: str) -> str | None:
     except DiagnosticsError as exc:
         return str(exc)
     except Exception as exc:  # noqa: BLE001 - whatever durable-rules raises means "cannot load"
-        return f"the rule engine cannot load it: {type(exc).__name__}: {exc}"
+        return _("the rule engine cannot load it: {error}").format(error=f"{type(exc).__name__}: {exc}")
     return None
 
 
@@ -69,13 +70,17 @@ def check_folder(folder: Path, name: str, engine: str = "durable") -> str:
     except DataError:
         raise
     except DiagnosticsError as exc:
-        message = re.sub(rf"^plugin {re.escape(name)}: (invalid (knowledge|records): )?", "", str(exc))
+        from .compose import invalid_knowledge_prefix, invalid_records_prefix
+        from .registry import plugin_problem
+
+        prefixes = "|".join(re.escape(p) for p in (invalid_knowledge_prefix(), invalid_records_prefix()))
+        message = re.sub(rf"^{re.escape(plugin_problem(name, ''))}({prefixes})?", "", str(exc))
         message = re.sub(rf"^{re.escape(name)} \S+: ", "", message)  # the stamp "name version: "
         raise _locate(message, lines) from None
     report = next(r for r in registry.reports if r.name == name)
     if not report.records:
-        raise DataError("no records found: expected family.yaml, indicators.yaml, rules.yaml, "
-                        "directions.yaml or bibliography.yaml (or indicators/, nodes/, directions/ folders)",
+        raise DataError(_("no records found: expected family.yaml, indicators.yaml, rules.yaml, "
+                          "directions.yaml or bibliography.yaml (or indicators/, nodes/, directions/ folders)"),
                         file=folder)
     kbs = {id(kb): kb for kb in (registry.everything, *registry.scoped.values())}
     for kb in kbs.values():

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from .i18n import _
+
 _DASH = "[–-]"
 _RANGE = rf"\d+(?:{_DASH}\d+)?"
 CITATION = re.compile(
@@ -46,16 +48,17 @@ def parse_citation(text: str) -> Citation:
         return Citation(text, "bibliography", None, (), key=b.group("key"))
     m = CITATION.match(text.strip())
     if not m:
-        raise ValueError(
-            f"citation {text!r} is not in the form '§4.5 p.61 (ll. 5346–5371)', "
+        raise ValueError(_(
+            "citation {text} is not in the form '§4.5 p.61 (ll. 5346–5371)', "
             "'Abstract (ll. 74–78)', 'Blog (l. 13)' or '[key] p.12' (a key of the plugin's bibliography)"
-        )
+        ).format(text=repr(text)))
     ranges = []
     for part in m.group("ranges").split(", "):
         bounds = re.split(_DASH, part)
         lo, hi = int(bounds[0]), int(bounds[-1])
         if hi < lo:
-            raise ValueError(f"citation {text!r}: line range {part} runs backwards")
+            raise ValueError(_("citation {text}: line range {range} runs backwards")
+                .format(text=repr(text), range=part))
         ranges.append((lo, hi))
     where = m.group("where")
     if where == "Blog":
@@ -109,21 +112,23 @@ def check_citation(c: Citation, sections: dict[str, tuple[int, int]], blog_lines
         if bibliography is not None and c.key not in bibliography:
             from .kb import did_you_mean
 
-            known = ", ".join(sorted(bibliography)) or "none declared"
-            return (f"{c.text}: unknown bibliography key {c.key!r}{did_you_mean(c.key or '', bibliography)} "
-                    f"(keys: {known})")
+            known = ", ".join(sorted(bibliography)) or _("none declared")
+            return _("{citation}: unknown bibliography key {key}{hint} (keys: {known})").format(
+                citation=c.text, key=repr(c.key), hint=did_you_mean(c.key or "", bibliography), known=known)
         return None
     if c.source == "blog":
         bad = [r for r in c.ranges if r[0] < 1 or r[1] > blog_lines]
-        return f"{c.text}: lines outside the blog note (1–{blog_lines})" if bad else None
+        return _("{citation}: lines outside the blog note (1–{last})").format(citation=c.text, last=blog_lines) \
+            if bad else None
     assert c.section is not None
     if c.section not in sections:
-        return f"{c.text}: the thesis has no section {c.section}"
+        return _("{citation}: the thesis has no section {section}").format(citation=c.text, section=c.section)
     lo, hi = sections[c.section]
     bad = [r for r in c.ranges if r[0] < lo or r[1] > hi]
     if bad:
         spans = ", ".join(f"{a}–{b}" for a, b in bad)
-        return f"{c.text}: lines {spans} fall outside §{c.section} (ll. {lo}–{hi})"
+        return _("{citation}: lines {spans} fall outside §{section} (ll. {first}–{last})").format(
+            citation=c.text, spans=spans, section=c.section, first=lo, last=hi)
     return None
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from .citations import citation_problem
 from .condition_tree import AnyOf, AtLeast, AtLeastSpec, Finding
 from .errors import KnowledgeError, PluginError
+from .i18n import _
 from .kb import KnowledgeBase, did_you_mean
 from .knowledge import Direction, Family, Indicator, Layer, Rule
 from .provenance import CORE_PLUGIN
@@ -68,9 +69,21 @@ def attribute(error: KnowledgeError, items: list[Loaded]) -> Blame:
     for line in str(error).splitlines():
         owner = next((i for i in items if line.startswith(f"{i.name} ")), None)
         if owner is None or owner.name == CORE_PLUGIN:
-            raise PluginError(f"the thesis knowledge base failed to load: {line}")
+            raise PluginError(thesis_failed(line))
         problems.setdefault(owner.name, []).append(line)
-    return blame(items, problems, "invalid knowledge: ")
+    return blame(items, problems, invalid_knowledge_prefix())
+
+
+def thesis_failed(problem: str) -> str:
+    return _("the thesis knowledge base failed to load: {problem}").format(problem=problem)
+
+
+def invalid_knowledge_prefix() -> str:
+    return _("invalid knowledge: {problems}").format(problems="")
+
+
+def invalid_records_prefix() -> str:
+    return _("invalid records: {problems}").format(problems="")
 
 
 def contribute(rules: list[Rule]) -> list[Rule]:
@@ -122,14 +135,19 @@ def _checks(accepted: list[Loaded]) -> dict[str, list[str]]:
             if target is None:
                 continue
             if target not in rules:
-                out.append(f"{r.id}: contributes_to unknown rule {target!r}{did_you_mean(target, rules)}")
+                out.append(_("{id}: contributes_to unknown rule {target}").format(id=r.id, target=repr(target))
+                           + did_you_mean(target, rules))
             elif rules[target][1] is item:
-                out.append(f"{r.id}: contributes_to {target}, a rule of the same plugin (require it instead)")
+                out.append(_("{id}: contributes_to {target}, a rule of the same plugin (require it instead)")
+                           .format(id=r.id, target=target))
             elif rules[target][0].layer == Layer.CONTEXT:
-                out.append(f"{r.id}: contributes_to {target}, a context gate, not a finding")
+                out.append(_("{id}: contributes_to {target}, a context gate, not a finding")
+                    .format(id=r.id, target=target))
         for p in item.records.get("diagnostics_profiles", []):
             if p.family not in families:
-                out.append(f"profile {p.country}: unknown family {p.family!r}{did_you_mean(p.family, families)}")
+                out.append(_("profile {country}: unknown family {family}")
+                    .format(country=p.country, family=repr(p.family))
+                           + did_you_mean(p.family, families))
     return {k: v for k, v in problems.items() if v}
 
 
@@ -137,9 +155,9 @@ def compose(accepted: list[Loaded]) -> dict[str, Any]:
     """The knowledge bases of the accepted plugins; raises Blame naming plugins to leave out."""
     problems = _checks(accepted)
     if problems.get(CORE_PLUGIN):
-        raise PluginError(f"the thesis knowledge base failed to load: {problems[CORE_PLUGIN][0]}")
+        raise PluginError(thesis_failed(problems[CORE_PLUGIN][0]))
     if problems:
-        raise blame(accepted, problems, "invalid records: ")
+        raise blame(accepted, problems, invalid_records_prefix())
     families = [f for i in accepted for f in i.records.get("diagnostics_families", [])]
     try:
         full = build_kb(accepted, families)

@@ -19,6 +19,7 @@ from typing import Any
 
 from .errors import DataError
 from .hookspecs import CountryProfile, Source, hookimpl
+from .i18n import _
 from .kb import load_direction_file, load_indicator_file, load_rule_file
 from .knowledge import Direction, Family, Indicator, RulePack
 from .yamlio import load_data, parse_model
@@ -45,7 +46,7 @@ class FamilyPlugin:
             return None
         data, lines = load_data(path)
         if not isinstance(data, dict) or "family" not in data:
-            raise DataError("expected a 'family:' mapping", file=path, line=1)
+            raise DataError(_("expected a 'family:' mapping"), file=path, line=1)
         family: Family = parse_model(Family, data["family"], path, lines, ("family",))
         return family, dict(data.get("country_names") or {})
 
@@ -62,7 +63,7 @@ class FamilyPlugin:
         for code in family.countries:
             path = self.folder / "profiles" / f"{code.lower()}.yaml"
             if not path.exists():
-                raise DataError(f"no profile file for {code}", file=path)
+                raise DataError(_("no profile file for {country}").format(country=code), file=path)
             profiles.append(CountryProfile(country=code, name=names.get(code, code), family=family.id, path=path))
         return profiles
 
@@ -87,7 +88,7 @@ class FamilyPlugin:
             return []
         data, lines = load_data(path)
         if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
-            raise DataError("expected a top-level 'sources:' list", file=path, line=1)
+            raise DataError(_("expected a top-level '{key}:' list").format(key="sources"), file=path, line=1)
         return [parse_model(Source, item, path, lines, ("sources", n)) for n, item in enumerate(data["sources"])]
 
     @hookimpl

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pluggy
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from .i18n import _
 from .knowledge import Direction, Family, Indicator, RulePack
 from .profile import COUNTRY_CODE
 
@@ -43,7 +44,7 @@ class CountryProfile(BaseModel):
     @classmethod
     def _code(cls, v: str) -> str:
         if not COUNTRY_CODE.match(v):
-            raise ValueError(f"country {v!r} must be an ISO 3166 alpha-2 or alpha-3 code")
+            raise ValueError(_("country {code} must be an ISO 3166 alpha-2 or alpha-3 code").format(code=repr(v)))
         return v
 
 
@@ -86,7 +87,8 @@ class Source(BaseModel):
     @classmethod
     def _key(cls, v: str) -> str:
         if not _KEY.match(v):
-            raise ValueError(f"bibliography key {v!r} must be lower case letters, digits, '_' or '-'")
+            raise ValueError(_("bibliography key {key} must be lower case letters, digits, '_' or '-'")
+                .format(key=repr(v)))
         return v
 
 

@@ -23,6 +23,7 @@ from .citations import parse_citation
 from .condition_tree import All, AnyOf, Compare, Finding, Known, leaves
 from .conditions import Conjunction, NegationError, TooComplex, dnf, push_not
 from .errors import DataError, KnowledgeError
+from .i18n import N_, _
 from .knowledge import LAYER_ORDER, Direction, EvidenceKind, Family, Indicator, IndicatorType, Layer, Rule
 from .yamlio import load_data, parse_model
 
@@ -44,8 +45,6 @@ def did_you_mean(name: str, options: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
     if not close:
         return ""
-    from .i18n import _
-
     return " " + _("(did you mean {name}?)").format(name=repr(close[0]))
 
 
@@ -71,22 +70,22 @@ class KnowledgeBase:
         problems: list[Problem] = []
 
         def where(record_id: str, provided_by: str) -> str:
-            return origin.get(record_id) or provided_by or "knowledge base"
+            return origin.get(record_id) or provided_by or _("knowledge base")
 
         def index(records: Sequence[Any], kind: str) -> dict[str, Any]:
             out: dict[str, Any] = {}
             for rec in records:
                 if rec.id in out:
-                    also = out[rec.id].provided_by or "another file"
+                    also = out[rec.id].provided_by or _("another file")
                     problems.append(Problem(where(rec.id, rec.provided_by), rec.id,
-                                            f"duplicate {kind} id (also from {also})"))
+                                            _(kind).format(also=also)))
                 out[rec.id] = rec
             return out
 
-        ind: dict[str, Indicator] = index(indicators, "indicator")
-        rl: dict[str, Rule] = index(rules, "rule")
-        dirs: dict[str, Direction] = index(directions, "direction")
-        fams: dict[str, Family] = index(families, "family")
+        ind: dict[str, Indicator] = index(indicators, N_("duplicate indicator id (also from {also})"))
+        rl: dict[str, Rule] = index(rules, N_("duplicate rule id (also from {also})"))
+        dirs: dict[str, Direction] = index(directions, N_("duplicate direction id (also from {also})"))
+        fams: dict[str, Family] = index(families, N_("duplicate family id (also from {also})"))
 
         compiled: dict[str, list[Conjunction]] = {}
         graph: dict[str, set[str]] = {}
@@ -103,13 +102,14 @@ class KnowledgeBase:
                     continue
                 # Context (L0) nodes are gates, never findings, so R-4 does not apply to them.
                 if r.layer != Layer.CONTEXT and not all(_benchmark_free(conj, ind) for conj in compiled[r.id]):
-                    problems.append(Problem(w, r.id, "an alternative rests only on outcome or benchmark indicators "
-                                                     "(design rule R-4: a benchmark gap is never a finding alone)"))
+                    problems.append(Problem(w, r.id, _("an alternative rests only on outcome or benchmark indicators "
+                                                       "(design rule R-4: a benchmark gap is never a finding alone)")))
         for d in dirs.values():
             for target in d.answers:
                 if target not in rl:
                     problems.append(Problem(where(d.id, d.provided_by), d.id,
-                                            f"answers unknown rule {target!r}{did_you_mean(target, rl)}"))
+                                            _("answers unknown rule {id}").format(id=repr(target))
+                                            + did_you_mean(target, rl)))
             problems.extend(Problem(where(d.id, d.provided_by), d.id, m) for m in _check_citations(d.citations))
         for i in ind.values():
             problems.extend(Problem(where(i.id, i.provided_by), i.id, m) for m in _check_citations(i.citations))
@@ -122,7 +122,7 @@ class KnowledgeBase:
             members = exc.args[1]
             first = rl[members[0]]
             problems.append(Problem(where(first.id, first.provided_by), first.id,
-                                    f"rules form a cycle: {' -> '.join(members)}"))
+                                    _("rules form a cycle: {cycle}").format(cycle=" -> ".join(members))))
 
         if not problems:
             problems.extend(_unreachable(order, rl, compiled, ind, origin))
@@ -135,7 +135,8 @@ class KnowledgeBase:
         if engine_problems:
             def located(message: str) -> str:
                 rule = rl.get(message.split(":", 1)[0])
-                return f"{where(rule.id, rule.provided_by)}: {message}" if rule else f"knowledge base: {message}"
+                return f"{where(rule.id, rule.provided_by)}: {message}" if rule else \
+                    _("knowledge base: {problem}").format(problem=message)
 
             raise KnowledgeError("\n".join(located(p) for p in engine_problems))
         return kb
@@ -298,32 +299,35 @@ def _check_proxies(measure: Indicator, ind: dict[str, Indicator]) -> list[str]:
     for proxy in measure.proxy_for:
         target = ind.get(proxy.indicator)
         if target is None:
-            out.append(f"proxy for unknown indicator {proxy.indicator!r}{did_you_mean(proxy.indicator, ind)}")
+            out.append(_("proxy for unknown indicator {id}").format(id=repr(proxy.indicator))
+                       + did_you_mean(proxy.indicator, ind))
             continue
         if target.evidence_kind != EvidenceKind.INFORMAL:
-            out.append(f"may stand in only for an informal indicator; {target.id} is {target.evidence_kind}")
+            out.append(_("may stand in only for an informal indicator; {id} is {kind}").format(
+                id=target.id, kind=target.evidence_kind))
         out.extend(_check_citations(proxy.concept))
         for band in proxy.bands:
             try:
                 check_value(target, band.value)
             except AnswerError as exc:
-                out.append(f"proxy band gives a value {target.id} does not accept: {exc}")
+                out.append(_("proxy band gives a value {id} does not accept: {problem}").format(
+                    id=target.id, problem=exc))
     return out
 
 
 def _check_compare(c: Compare, ind: dict[str, Indicator]) -> list[str]:
     if c.indicator not in ind:
-        return [f"unknown indicator {c.indicator!r}{did_you_mean(c.indicator, ind)}"]
+        return [_("unknown indicator {id}").format(id=repr(c.indicator)) + did_you_mean(c.indicator, ind)]
     spec = ind[c.indicator]
     allowed = _OPS_BY_TYPE.get(spec.type, _NUMERIC_OPS)
     if spec.display_only:
-        return [f"{c.indicator} is display-only and cannot be used in a condition"]
+        return [_("{id} is display-only and cannot be used in a condition").format(id=c.indicator)]
     if c.op not in allowed:
-        return [f"operator {c.op!r} does not fit {spec.type.value} indicator {c.indicator} "
-                f"(use {', '.join(sorted(allowed)) or 'none'})"]
+        return [_("operator {op} does not fit {type} indicator {id} (use {ops})").format(
+            op=repr(c.op), type=spec.type.value, id=c.indicator, ops=", ".join(sorted(allowed)) or _("none"))]
     values = c.value if c.op in ("in", "not_in") else [c.value]
     if c.op in ("in", "not_in") and not isinstance(c.value, (list, tuple)):
-        return [f"{c.op} needs a list of values for {c.indicator}"]
+        return [_("{op} needs a list of values for {id}").format(op=c.op, id=c.indicator)]
     from .profile import AnswerError, check_value
 
     for v in values:
@@ -333,7 +337,7 @@ def _check_compare(c: Compare, ind: dict[str, Indicator]) -> list[str]:
             else:
                 check_value(spec, v)
         except AnswerError as exc:
-            return [f"comparison value does not fit: {exc}"]
+            return [_("comparison value does not fit: {problem}").format(problem=exc)]
     return []
 
 
@@ -344,25 +348,26 @@ def _check_rule(r: Rule, ind: dict[str, Indicator], rl: dict[str, Rule], dirs: d
             out.extend(_check_compare(lf, ind))
         elif isinstance(lf, Known):
             if lf.known not in ind:
-                out.append(f"unknown indicator {lf.known!r}{did_you_mean(lf.known, ind)}")
+                out.append(_("unknown indicator {id}").format(id=repr(lf.known)) + did_you_mean(lf.known, ind))
         elif isinstance(lf, Finding):
             if lf.finding not in rl:
-                out.append(f"requires unknown rule {lf.finding!r}{did_you_mean(lf.finding, rl)}")
+                out.append(_("requires unknown rule {id}").format(id=repr(lf.finding)) + did_you_mean(lf.finding, rl))
             elif lf.finding == r.id:
-                out.append("requires its own finding")
+                out.append(_("requires its own finding"))
     if r.evidence is not None:
         for side, kind in (("formal", EvidenceKind.FORMAL), ("informal", EvidenceKind.INFORMAL)):
             for i in getattr(r.evidence, side):
                 if i in ind and ind[i].evidence_kind != kind:
-                    out.append(f"evidence.{side} lists {i}, whose evidence kind is {ind[i].evidence_kind.value}")
+                    out.append(_("evidence.{side} lists {id}, whose evidence kind is {kind}").format(
+                        side=side, id=i, kind=ind[i].evidence_kind.value))
     if r.theme == "formal_informal_mismatch" and r.layer == Layer.MANIFESTATION and not r.mismatch:
-        out.append("a formal–informal mismatch manifestation must set 'mismatch: true' (design rule R-2)")
+        out.append(_("a formal–informal mismatch manifestation must set 'mismatch: true' (design rule R-2)"))
     for d in r.directions:
         if d not in dirs:
-            out.append(f"unknown policy direction {d!r}{did_you_mean(d, dirs)}")
+            out.append(_("unknown policy direction {id}").format(id=repr(d)) + did_you_mean(d, dirs))
     out.extend(_check_citations(r.citations))
     if r.layer != Layer.CONTEXT and not r.background and not r.directions and dirs:
-        out.append("a reportable finding needs at least one policy direction (R-6)")
+        out.append(_("a reportable finding needs at least one policy direction (R-6)"))
     return out
 
 
@@ -421,8 +426,8 @@ def _unreachable(
             reachable.add(rid)
         else:
             r = rl[rid]
-            problems.append(Problem(origin.get(rid) or r.provided_by or "knowledge base", rid,
-                                    "unreachable: no combination of answers can make it fire"))
+            problems.append(Problem(origin.get(rid) or r.provided_by or _("knowledge base"), rid,
+                                    _("unreachable: no combination of answers can make it fire")))
     return problems
 
 
@@ -432,7 +437,7 @@ def _unreachable(
 def _records(path: Path, key: str) -> tuple[list[Any], Mapping[Any, int]]:
     data, lines = load_data(path)
     if not isinstance(data, dict) or key not in data or not isinstance(data[key], list):
-        raise DataError(f"expected a top-level '{key}:' list", file=path, line=1)
+        raise DataError(_("expected a top-level '{key}:' list").format(key=key), file=path, line=1)
     return data[key], lines
 
 
@@ -440,7 +445,8 @@ def _load_records(path: Path, key: str, model: type[Any], provided_by: str) -> l
     items, lines = _records(path, key)
     out = []
     for n, item in enumerate(items):
-        label = item.get("id", f"item {n + 1}") if isinstance(item, dict) else f"item {n + 1}"
+        numbered = _("item {n}").format(n=n + 1)
+        label = item.get("id", numbered) if isinstance(item, dict) else numbered
         if isinstance(item, dict) and provided_by:
             item = {**item, "provided_by": provided_by}
         out.append(parse_model(model, item, path, lines, (key, n), what=str(label)))

@@ -73,6 +73,13 @@ def cache_key(plugins: Iterable[tuple[str, str, Any]]) -> str | None:
     for p in sorted(core.glob("*.py")):
         digest.update(p.read_bytes())
     digest.update((core / "thesis_index.json").read_bytes())
+    # A plugin that failed is cached with its error message, which is in the language of the run.
+    from .i18n import DEFAULT_LANGUAGE, catalog_path, current_language
+
+    lang = current_language()
+    digest.update(f"|{lang}|".encode())
+    if lang != DEFAULT_LANGUAGE and catalog_path(lang).exists():
+        digest.update(catalog_path(lang).read_bytes())
     for name, version, plugin in plugins:
         folder = plugin_folder(plugin)
         if folder is None:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from .condition_tree import Compare, Condition
-from .i18n import N_
+from .i18n import N_, _
 from .record_base import INDICATOR_ID, RULE_ID, SNAKE_ID, Strict
 
 
@@ -77,9 +77,9 @@ class ProxyBand(Strict):
     @model_validator(mode="after")
     def _bounded(self) -> ProxyBand:
         if all(b is None for b in (self.gt, self.gte, self.lt, self.lte)):
-            raise ValueError("a proxy band needs at least one of gt, gte, lt, lte")
+            raise ValueError(_("a proxy band needs at least one of gt, gte, lt, lte"))
         if self.gt is not None and self.gte is not None or self.lt is not None and self.lte is not None:
-            raise ValueError("a proxy band takes one lower bound (gt or gte) and one upper bound (lt or lte)")
+            raise ValueError(_("a proxy band takes one lower bound (gt or gte) and one upper bound (lt or lte)"))
         return self
 
     def holds(self, x: float) -> bool:
@@ -154,27 +154,29 @@ class Indicator(Strict):
     @classmethod
     def _id_shape(cls, v: str) -> str:
         if not INDICATOR_ID.match(v):
-            raise ValueError(f"indicator id {v!r} must look like 'namespace.name' in snake_case")
+            raise ValueError(_("indicator id {id} must look like 'namespace.name' in snake_case").format(id=repr(v)))
         return v
 
     @model_validator(mode="after")
     def _type_fields(self) -> Indicator:
         if self.type in (IndicatorType.ENUM, IndicatorType.SET) and not self.values:
-            raise ValueError(f"{self.id}: type {self.type} needs a list of 'values'")
+            raise ValueError(_("{id}: type {type} needs a list of 'values'").format(id=self.id, type=self.type))
         if self.type not in (IndicatorType.ENUM, IndicatorType.SET) and self.values:
-            raise ValueError(f"{self.id}: 'values' only fits enum or set indicators")
+            raise ValueError(_("{id}: 'values' only fits enum or set indicators").format(id=self.id))
         if self.type == IndicatorType.NUMBER and not self.unit:
-            raise ValueError(f"{self.id}: a number indicator needs a 'unit'")
+            raise ValueError(_("{id}: a number indicator needs a 'unit'").format(id=self.id))
         if self.type == IndicatorType.TEXT and not self.display_only:
-            raise ValueError(f"{self.id}: text indicators must be display_only")
+            raise ValueError(_("{id}: text indicators must be display_only").format(id=self.id))
         if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"{self.id}: min is above max")
+            raise ValueError(_("{id}: min is above max").format(id=self.id))
         if self.evidence_kind == EvidenceKind.MEASURE and not (self.publisher and self.definition):
-            raise ValueError(f"{self.id}: a standard measure needs its 'publisher' and a precise 'definition'")
+            raise ValueError(_("{id}: a standard measure needs its 'publisher' and a precise 'definition'")
+                             .format(id=self.id))
         if self.proxy_for and self.evidence_kind != EvidenceKind.MEASURE:
-            raise ValueError(f"{self.id}: only a standard measure (evidence_kind: measure) may be a proxy")
+            raise ValueError(_("{id}: only a standard measure (evidence_kind: measure) may be a proxy")
+                             .format(id=self.id))
         if self.proxy_for and self.type not in (IndicatorType.NUMBER, IndicatorType.SHARE):
-            raise ValueError(f"{self.id}: a proxy must be a number or a share")
+            raise ValueError(_("{id}: a proxy must be a number or a share").format(id=self.id))
         return self
 
     def bounds(self) -> tuple[float | None, float | None]:
@@ -231,7 +233,7 @@ class Rule(Strict):
     @classmethod
     def _id_shape(cls, v: str) -> str:
         if not RULE_ID.match(v):
-            raise ValueError(f"rule id {v!r} must be 'node.<snake_case>' or 'dx.<snake_case>'")
+            raise ValueError(_("rule id {id} must be 'node.<snake_case>' or 'dx.<snake_case>'").format(id=repr(v)))
         return v
 
     @field_validator("evidence_grade")
@@ -240,26 +242,24 @@ class Rule(Strict):
         parts = re.split(r"[+ ]+", v.replace("contested:", "").strip())
         bad = [p for p in parts if p and p not in EVIDENCE_GRADES]
         if bad or not any(parts):
-            raise ValueError(
-                f"evidence_grade {v!r}: use {', '.join(EVIDENCE_GRADES)} joined by '+'"
-            )
+            raise ValueError(_("evidence_grade {value}: use {grades} joined by '+'").format(
+                value=repr(v), grades=", ".join(EVIDENCE_GRADES)))
         return v
 
     @field_validator("mechanism", "story", "title")
     @classmethod
     def _not_blank(cls, v: str) -> str:
         if not v.strip():
-            raise ValueError("must not be blank (design rule R-1: mechanism and story)")
+            raise ValueError(_("must not be blank (design rule R-1: mechanism and story)"))
         return v.strip()
 
     @model_validator(mode="after")
     def _mismatch_needs_evidence(self) -> Rule:
         if self.mismatch and self.evidence is None:
-            raise ValueError(
-                f"{self.id} is mismatch-type and needs 'evidence: {{formal: [...], informal: [...]}}'"
-            )
+            raise ValueError(_("{id} is mismatch-type and needs 'evidence: {{formal: [...], informal: [...]}}'")
+                             .format(id=self.id))
         if self.evidence is not None and not self.mismatch:
-            raise ValueError(f"{self.id}: 'evidence' sets are only for mismatch: true rules")
+            raise ValueError(_("{id}: 'evidence' sets are only for mismatch: true rules").format(id=self.id))
         return self
 
     @property
@@ -269,14 +269,14 @@ class Rule(Strict):
     @model_validator(mode="after")
     def _contributes_from_a_mechanism_or_manifestation(self) -> Rule:
         if self.contributes_to is not None and self.layer not in (Layer.MECHANISM, Layer.MANIFESTATION):
-            raise ValueError(f"{self.id}: only a mechanism or manifestation can contribute to another finding "
-                             f"(this rule's layer is {self.layer.value})")
+            raise ValueError(_("{id}: only a mechanism or manifestation can contribute to another finding "
+                               "(this rule's layer is {layer})").format(id=self.id, layer=self.layer.value))
         return self
 
     @model_validator(mode="after")
     def _role_only_for_diagnoses(self) -> Rule:
         if self.role is not None and self.layer != Layer.DIAGNOSIS:
-            raise ValueError(f"{self.id}: 'role' is only for diagnosis-layer rules")
+            raise ValueError(_("{id}: 'role' is only for diagnosis-layer rules").format(id=self.id))
         return self
 
 
@@ -303,7 +303,7 @@ class Direction(Strict):
     @classmethod
     def _id_shape(cls, v: str) -> str:
         if not SNAKE_ID.match(v):
-            raise ValueError(f"direction id {v!r} must be snake_case")
+            raise ValueError(_("direction id {id} must be snake_case").format(id=repr(v)))
         return v
 
 
@@ -339,7 +339,7 @@ class Family(Strict):
     @classmethod
     def _id_shape(cls, v: str) -> str:
         if not SNAKE_ID.match(v):
-            raise ValueError(f"family id {v!r} must be snake_case")
+            raise ValueError(_("family id {id} must be snake_case").format(id=repr(v)))
         return v
 
     def tier_of(self, country: str) -> Tier:

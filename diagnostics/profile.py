@@ -57,9 +57,9 @@ class Answer(BaseModel):
     @model_validator(mode="after")
     def _value_or_unknown(self) -> Answer:
         if self.unknown and self.value is not None:
-            raise ValueError("an answer cannot have a value and be unknown")
+            raise ValueError(_("an answer cannot have a value and be unknown"))
         if not self.unknown and self.value is None:
-            raise ValueError("an answer needs a value, or 'unknown: true'")
+            raise ValueError(_("an answer needs a value, or 'unknown: true'"))
         return self
 
     @field_validator("value", mode="before")
@@ -88,7 +88,8 @@ class DataCaution(BaseModel):
     @classmethod
     def _id(cls, v: str) -> str:
         if not CAUTION_ID.match(v):
-            raise ValueError(f"caution id {v!r} must be a short code of letters, digits, '.', '_', ':' or '-'")
+            raise ValueError(_("caution id {id} must be a short code of letters, digits, '.', '_', ':' or '-'")
+                             .format(id=repr(v)))
         return v
 
     @field_validator("indicators")
@@ -96,7 +97,7 @@ class DataCaution(BaseModel):
     def _indicator_ids(cls, v: tuple[str, ...]) -> tuple[str, ...]:
         for ind in v:
             if not INDICATOR_REF.match(ind):
-                raise ValueError(f"{ind!r} is not an indicator id such as rd.gerd_share")
+                raise ValueError(_("{id} is not an indicator id such as rd.gerd_share").format(id=repr(ind)))
         return v
 
 
@@ -119,22 +120,23 @@ class Profile(BaseModel):
         # pydantic would read 2018 as seconds since 1970 and a time of day as a date.
         if isinstance(v, (bool, int, float)):
             year = v if isinstance(v, int) and 1000 <= v <= 9999 else 2018
-            raise ValueError(f"as_of is a date such as {year}-12-31, not a bare "
-                             "number; for a year alone write its last day")
+            raise ValueError(_("as_of is a date such as {year}-12-31, not a bare number; for a year alone "
+                               "write its last day").format(year=year))
         if isinstance(v, dt.datetime):
-            raise ValueError("as_of is a date such as 2018-12-31, without a time of day")
+            raise ValueError(_("as_of is a date such as 2018-12-31, without a time of day"))
         if isinstance(v, str):
             try:
                 return dt.date.fromisoformat(v.strip())
             except ValueError:
-                raise ValueError(f"as_of {v!r} is not a date such as 2018-12-31") from None
+                raise ValueError(_("as_of {value} is not a date such as 2018-12-31").format(value=repr(v))) from None
         return v
 
     @field_validator("country")
     @classmethod
     def _country(cls, v: str) -> str:
         if not COUNTRY_CODE.match(v):
-            raise ValueError(f"country {v!r} must be an ISO 3166 alpha-2 or alpha-3 code, e.g. KZ")
+            raise ValueError(_("country {code} must be an ISO 3166 alpha-2 or alpha-3 code, e.g. KZ")
+                .format(code=repr(v)))
         return v
 
     def known_values(self) -> dict[str, Value]:

@@ -31,10 +31,10 @@ import pluggy
 from pydantic import BaseModel, ValidationError
 
 from . import hookspecs
-from .compose import CORE_PLUGIN, Blame, Loaded, compose
+from .compose import CORE_PLUGIN, Blame, Loaded, compose, thesis_failed
 from .errors import DataError, DiagnosticsError, PluginError
 from .hookspecs import PLACEMENTS, BriefSection, CountryProfile, Source
-from .i18n import DEFAULT_LANGUAGE, current_language
+from .i18n import DEFAULT_LANGUAGE, N_, _, current_language
 from .kb import KnowledgeBase, did_you_mean
 from .knowledge import Direction, Family, Indicator, RulePack
 
@@ -120,10 +120,11 @@ class Registry:
         """An unknown family id in a profile is an error that suggests the nearest known one."""
         if not profile.family or profile.family in self.families:
             return
-        known = ", ".join(sorted(self.families)) or "none"
+        known = ", ".join(sorted(self.families)) or _("none")
         line = (lines or {}).get(("family",)) if lines is not None else None
-        raise DataError(f"unknown family {profile.family!r}{did_you_mean(profile.family, self.families)} "
-                        f"(known: {known})", file=file, line=line)
+        raise DataError(_("unknown family {family}{hint} (known: {known})").format(
+            family=repr(profile.family), hint=did_you_mean(profile.family, self.families), known=known),
+            file=file, line=line)
 
     def plugin_manager(self, name: str) -> pluggy.PluginManager | None:
         """The manager holding plugin `name` alone, through which its hooks are called (so that
@@ -152,12 +153,14 @@ class Registry:
                 found = [_validate(BriefSection, x, "diagnostics_brief_sections", n)
                          for n, x in enumerate(call_hook(pm, "diagnostics_brief_sections", assessment=assessment))]
             except PluginError as exc:
-                notices.append(f"plugin {name}: brief sections left out ({exc})")
+                notices.append(_("plugin {name}: brief sections left out ({problem})").format(name=name, problem=exc))
                 continue
             for record in found:
                 if record.placement not in PLACEMENTS:
-                    notices.append(f"plugin {name}: section {record.id!r} left out: placement "
-                                   f"{record.placement!r} is not one of {', '.join(PLACEMENTS)}")
+                    notices.append(_("plugin {name}: section {id} left out: placement {placement} is not one of "
+                                     "{placements}").format(name=name, id=repr(record.id),
+                                                            placement=repr(record.placement),
+                                                            placements=", ".join(PLACEMENTS)))
                     continue
                 sections.append(record.model_copy(update={"provided_by": name}))
         lang = lang or current_language()
@@ -179,7 +182,7 @@ def plugin_code(what: str) -> Iterator[None]:
         raise
     except (Exception, SystemExit, KeyboardInterrupt) as exc:  # noqa: BLE001 - plugin code is untrusted
         detail = f": {exc}" if str(exc) else ""
-        raise PluginError(f"{what} raised {type(exc).__name__}{detail}") from None
+        raise PluginError(_("{what} raised {error}").format(what=what, error=type(exc).__name__) + detail) from None
 
 
 class PluginDirectory(pluggy.PluginManager):
@@ -200,13 +203,14 @@ def new_manager() -> pluggy.PluginManager:
 def call_hook(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[Any]:
     """A plugin's answer to a hook, through `pm.hook` of the manager holding that plugin alone
     (so that every record and every failure is the plugin's)."""
-    with plugin_code(f"hook {hook_name}"):
+    with plugin_code(_("hook {name}").format(name=hook_name)):
         results = getattr(pm.hook, hook_name)(**kwargs)
     result = results[0] if results else []
     if result is None:
         return []
     if not isinstance(result, (list, tuple)):
-        raise PluginError(f"hook {hook_name} must return a list, got {type(result).__name__}")
+        raise PluginError(_("hook {name} must return a list, got {type}")
+            .format(name=hook_name, type=type(result).__name__))
     return list(result)
 
 
@@ -216,10 +220,14 @@ def _validate(model: type[BaseModel], item: Any, hook_name: str, n: int = 0) -> 
             return item  # already validated when it was made
         return model.model_validate(item.model_dump() if isinstance(item, BaseModel) else item)
     except ValidationError as exc:
+        from .yamlio import pydantic_message
+
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise PluginError(f"hook {hook_name} returned an invalid {model.__name__} (item {n + 1}"
-                          f"{', ' + where if where else ''}): {first['msg']}") from None
+        raise PluginError(_("hook {name} returned an invalid {model} ({item}): {problem}").format(
+            name=hook_name, model=model.__name__,
+            item=_("item {n}").format(n=n + 1) + (", " + where if where else ""),
+            problem=pydantic_message(first))) from None
 
 
 def _env_list(env: Mapping[str, str], key: str) -> set[str] | None:
@@ -289,11 +297,16 @@ def _collect(item: Loaded) -> None:
         codes = [str(c).upper() for c in call_hook(item.pm, "diagnostics_scope")]
         bad = [c for c in codes if not COUNTRY_CODE.match(c)]
         if bad:
-            raise PluginError(f"hook diagnostics_scope returned {bad[0]!r}, not an ISO country code")
+            raise PluginError(_("hook diagnostics_scope returned {code}, not an ISO country code")
+                .format(code=repr(bad[0])))
         item.scope = frozenset(codes)
     elif item.records.get("diagnostics_families") and item.name != CORE_PLUGIN:
         item.scope = frozenset(c for f in item.records["diagnostics_families"] for c in f.countries)
     item.report.scope = sorted(item.scope) if item.scope is not None else None
+
+
+def plugin_problem(name: str, error: str) -> str:
+    return _("plugin {name}: {error}").format(name=name, error=error)
 
 
 def _stamp(record: BaseModel, stamp: str) -> BaseModel:
@@ -303,6 +316,15 @@ def _stamp(record: BaseModel, stamp: str) -> BaseModel:
     if "provided_by" in type(record).model_fields:
         return record.model_copy(update={"provided_by": stamp})
     return record
+
+
+_ID_KINDS = {
+    "indicator": N_("indicator {id} (also from plugin {plugin})"),
+    "rule": N_("rule {id} (also from plugin {plugin})"),
+    "direction": N_("direction {id} (also from plugin {plugin})"),
+    "family": N_("family {id} (also from plugin {plugin})"),
+    "profile": N_("profile {id} (also from plugin {plugin})"),
+}
 
 
 def _ids(item: Loaded) -> dict[str, set[str]]:
@@ -360,7 +382,7 @@ def load_registry(
                               source=source)
         reports.append(report)
         if name in block or (allow is not None and source != "builtin" and name not in allow):
-            report.status, report.error = "disabled", "disabled by DIAGNOSE_*_PLUGINS"
+            report.status, report.error = "disabled", _("disabled by DIAGNOSE_*_PLUGINS")
             continue
         start = time.perf_counter()
         try:
@@ -396,9 +418,9 @@ def load_registry(
                         managers={i.name: i.pm for i in loaded if i.report.status == "ok"})
     core = next((r for r in reports if r.name == CORE_PLUGIN), None)
     if core is not None and core.status != "ok":
-        raise PluginError(f"the thesis knowledge base failed to load: {core.error}")
+        raise PluginError(thesis_failed(core.error))
     if strict and registry.problems():
-        raise PluginError("; ".join(f"plugin {r.name}: {r.error}" for r in registry.problems()))
+        raise PluginError("; ".join(plugin_problem(r.name, r.error) for r in registry.problems()))
     return registry
 
 
@@ -427,10 +449,10 @@ def _build_all(pm: pluggy.PluginManager, loaded: list[Loaded]) -> dict[str, Any]
             _fail(item, pm, str(exc))
             continue
         # Duplicates are pinned on the later plugin, so the first one keeps working.
-        clash = [f"{kind} {i!r} (also from plugin {owners[(kind, i)]})"
+        clash = [_(_ID_KINDS[kind]).format(id=repr(i), plugin=owners[(kind, i)])
                  for kind, ids in _ids(item).items() for i in sorted(ids) if (kind, i) in owners]
         if clash:
-            _fail(item, pm, "duplicate ids: " + "; ".join(clash))
+            _fail(item, pm, _("duplicate ids: {ids}").format(ids="; ".join(clash)))
             continue
         accepted.append(item)
         owners.update({(kind, i): item.name for kind, ids in _ids(item).items() for i in ids})

@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import DataError
-from .i18n import _
+from .i18n import DEFAULT_LANGUAGE, N_, _, current_language, format_number, ngettext
 from .safeio import CONTROL_CHARS, MAX_FILE_BYTES, atomic_write, read_text
 
 __all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "atomic_write", "dump_yaml", "line_for", "load_data",
@@ -34,8 +34,8 @@ Path_ = tuple[str | int, ...]
 
 _TAG = "tag:yaml.org,2002:"
 _STR = _TAG + "str"
-_SCALAR_KINDS = {"str": "text", "int": "an integer", "float": "a number", "bool": "true or false",
-                 "null": "null", "timestamp": "a date"}
+_SCALAR_KINDS = {"str": N_("text"), "int": N_("an integer"), "float": N_("a number"),
+                 "bool": N_("true or false"), "null": N_("null"), "timestamp": N_("a date")}
 
 
 # libyaml's parser when available (about 10x faster); the pure-Python one otherwise.
@@ -57,11 +57,27 @@ def _conversion_problem(node: yaml.Node, exc: Exception) -> str:
     kind = node.tag.removeprefix(_TAG)
     shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
     if isinstance(exc, ValueError) and "digits" in str(exc) and kind == "int":
-        return f"an integer of {len(node.value):,} digits is beyond any indicator's range"
+        return _("an integer of {n} digits is beyond any indicator's range").format(
+            n=format_number(len(node.value)))
     if kind == "timestamp":
-        reason = f" ({exc})" if isinstance(exc, ValueError) else ""
-        return f"{shown!r} is not a valid date{reason}; write a date as YYYY-MM-DD"
-    return f"{shown!r} cannot be read as {_SCALAR_KINDS.get(kind, kind)}"
+        if isinstance(exc, ValueError):
+            return _("{value} is not a valid date ({reason}); write a date as YYYY-MM-DD").format(
+                value=repr(shown), reason=_date_reason(exc))
+        return _("{value} is not a valid date; write a date as YYYY-MM-DD").format(value=repr(shown))
+    what = _(_SCALAR_KINDS[kind]) if kind in _SCALAR_KINDS else kind
+    return _("{value} cannot be read as {kind}").format(value=repr(shown), kind=what)
+
+
+# Python's own reasons for refusing a date, in the reader's language.
+_DATE_REASONS = {
+    "day is out of range for month": N_("day is out of range for month"),
+    "month must be in 1..12": N_("month must be in 1..12"),
+}
+
+
+def _date_reason(exc: Exception) -> str:
+    text = str(exc)
+    return _(_DATE_REASONS[text]) if text in _DATE_REASONS else text
 
 
 class _Builder:
@@ -81,42 +97,42 @@ class _Builder:
         line = node.start_mark.line + 1
         if id(node) in self.seen:
             # An alias node carries the anchor's position; report where it is used.
-            raise DataError("YAML aliases (*name) are not allowed in data files", line=used_at or line)
+            raise DataError(_("YAML aliases (*name) are not allowed in data files"), line=used_at or line)
         if depth > MAX_DEPTH:
-            raise DataError(f"nested more than {MAX_DEPTH} levels deep", line=line)
+            raise DataError(_too_deep(), line=line)
         self.seen.add(id(node))
         self.lines.setdefault(path, line)
         if isinstance(node, yaml.MappingNode):
             if node.tag != _TAG + "map":
-                raise DataError(f"the tag {_short(node.tag)} is not allowed in data files", line=line)
+                raise DataError(_tag_refused(node.tag), line=line)
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
                 key = self.build(key_node, ("<key>",), depth=depth + 1)
                 key_line = key_node.start_mark.line + 1
                 if isinstance(key, (dict, list)):
-                    raise DataError("a mapping key must be a plain value", line=key_line)
+                    raise DataError(_("a mapping key must be a plain value"), line=key_line)
                 if key in out:
-                    raise DataError(f"duplicate key {key!r}", line=key_line)
+                    raise DataError(_("duplicate key {key}").format(key=repr(key)), line=key_line)
                 self.lines[(*path, key)] = key_line  # errors point at the key
                 out[key] = self.build(value_node, (*path, key), key_line, depth + 1)
             return out
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _TAG + "seq":
-                raise DataError(f"the tag {_short(node.tag)} is not allowed in data files", line=line)
+                raise DataError(_tag_refused(node.tag), line=line)
             return [self.build(child, (*path, i), line, depth + 1) for i, child in enumerate(node.value)]
         if node.tag == _STR:  # most scalars: no conversion to fail
             value = node.value
         elif not self.construct:
             value = None
         elif node.tag.removeprefix(_TAG) not in _SCALAR_KINDS or not node.tag.startswith(_TAG):
-            raise DataError(f"the tag {_short(node.tag)} is not allowed in data files", line=line)
+            raise DataError(_tag_refused(node.tag), line=line)
         else:
             try:
                 value = self.scalars.construct_object(node)
             except Exception as exc:  # every way a scalar can fail to convert is an input error
                 raise DataError(_conversion_problem(node, exc), line=line) from None
         if isinstance(value, str) and CONTROL_CHARS.search(value):
-            raise DataError("a control character (an escape such as \\e or \\x1b) is not allowed in text",
+            raise DataError(_("a control character (an escape such as \\e or \\x1b) is not allowed in text"),
                             line=line)
         if isinstance(value, dt.datetime) and value.tzinfo is not None:
             value = value.replace(tzinfo=None)
@@ -125,6 +141,14 @@ class _Builder:
 
 def _short(tag: str) -> str:
     return "!!" + tag.removeprefix(_TAG) if tag.startswith(_TAG) else tag
+
+
+def _tag_refused(tag: str) -> str:
+    return _("the tag {tag} is not allowed in data files").format(tag=_short(tag))
+
+
+def _too_deep() -> str:
+    return _("nested more than {depth} levels deep").format(depth=MAX_DEPTH)
 
 
 def _compose(text: str) -> yaml.Node | None:
@@ -139,26 +163,26 @@ def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise DataError(f"duplicate key {key!r}")
+            raise DataError(_("duplicate key {key}").format(key=repr(key)))
         out[key] = value
     return out
 
 
 def _json_constant(name: str) -> Any:
-    raise DataError(f"{name} is not a number a data file may hold")
+    raise DataError(_("{name} is not a number a data file may hold").format(name=name))
 
 
 def _check_json_strings(data: Any, lines: Mapping[Path_, int], path: Path_ = ()) -> None:
     if isinstance(data, dict):
         for key, value in data.items():
             if CONTROL_CHARS.search(key):
-                raise DataError("a control character is not allowed in a key", line=line_for(lines, path))
+                raise DataError(_("a control character is not allowed in a key"), line=line_for(lines, path))
             _check_json_strings(value, lines, (*path, key))
     elif isinstance(data, list):
         for i, value in enumerate(data):
             _check_json_strings(value, lines, (*path, i))
     elif isinstance(data, str) and CONTROL_CHARS.search(data):
-        raise DataError("a control character (such as \\u001b) is not allowed in text",
+        raise DataError(_("a control character (such as \\u001b) is not allowed in text"),
                         line=line_for(lines, path))
 
 
@@ -203,7 +227,7 @@ def _json_line_map(text: str) -> dict[Path_, int]:
             top = stack[-1]
             key = token[1:-1] if "\\" not in token else json.loads(token)
             if key in top[3]:
-                raise DataError(f"duplicate key {key!r}", line=line)
+                raise DataError(_("duplicate key {key}").format(key=repr(key)), line=line)
             top[3].add(key)
             top[2] = key
             lines[(*top[0], key)] = line
@@ -239,7 +263,8 @@ def _load_json(text: str, path: Path) -> tuple[Any, Mapping[Path_, int]]:
     try:
         data = json.loads(text, object_pairs_hook=_json_pairs, parse_constant=_json_constant)
     except json.JSONDecodeError as exc:
-        raise DataError(f"malformed JSON: {exc.msg}", file=path, line=exc.lineno) from None
+        raise DataError(_("malformed JSON: {detail}").format(detail=_json_problem(exc)), file=path,
+                        line=exc.lineno) from None
     except DataError as exc:  # a duplicate key: the line map's builder finds its line
         try:
             lines.lines()
@@ -247,18 +272,18 @@ def _load_json(text: str, path: Path) -> tuple[Any, Mapping[Path_, int]]:
             raise located.at_file(path) from None
         raise exc.at_file(path) from None
     except RecursionError:
-        raise DataError(f"nested more than {MAX_DEPTH} levels deep", file=path) from None
+        raise DataError(_too_deep(), file=path) from None
     except ValueError as exc:  # an integer beyond Python's digit limit, and the like
         long_number = re.search(r"\d{4000,}", text)
         line = text.count("\n", 0, long_number.start()) + 1 if long_number else None
-        detail = "an integer with thousands of digits is beyond any indicator's range" if long_number else str(exc)
+        detail = _("an integer with thousands of digits is beyond any indicator's range") if long_number else str(exc)
         raise DataError(detail, file=path, line=line) from None
     try:
         _check_json_strings(data, lines)
     except DataError as exc:
         raise exc.at_file(path) from None
     except RecursionError:
-        raise DataError(f"nested more than {MAX_DEPTH} levels deep", file=path) from None
+        raise DataError(_too_deep(), file=path) from None
     return data, lines
 
 
@@ -277,14 +302,14 @@ def parse_data(text: str, path: Path) -> tuple[Any, Mapping[Path_, int]]:
         node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or "malformed YAML"
         raise DataError(
-            _("malformed YAML: {detail}").format(detail=problem), file=path, line=mark.line + 1 if mark else None
+            _("malformed YAML: {detail}").format(detail=yaml_problem(exc)), file=path,
+            line=mark.line + 1 if mark else None
         ) from None
     except yaml.YAMLError as exc:
         raise DataError(_("malformed YAML: {detail}").format(detail=exc), file=path) from None
     except RecursionError:
-        raise DataError(f"nested more than {MAX_DEPTH} levels deep", file=path) from None
+        raise DataError(_too_deep(), file=path) from None
     if node is None:
         raise DataError(_("the file holds no data"), file=path)
     builder = _Builder()
@@ -294,13 +319,71 @@ def parse_data(text: str, path: Path) -> tuple[Any, Mapping[Path_, int]]:
         raise exc.at_file(path) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise DataError(_("malformed YAML: {detail}").format(detail=exc.problem or exc), file=path,
+        raise DataError(_("malformed YAML: {detail}").format(detail=yaml_problem(exc, str(exc))), file=path,
                         line=mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         raise DataError(_("malformed YAML: {detail}").format(detail=exc), file=path) from None
     except RecursionError:
-        raise DataError(f"nested more than {MAX_DEPTH} levels deep", file=path) from None
+        raise DataError(_too_deep(), file=path) from None
     return data, builder.lines
+
+
+# What PyYAML (libyaml, or the pure-Python parser) says about a syntax error, in the reader's
+# language. English shows PyYAML's own words, as before; other languages a translated phrase
+# with the line and column ("строка 3, столбец 5: ..."), PyYAML's words only when unknown.
+_YAML_PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), m) for p, m in (
+    (r"^mapping values are not allowed", N_("a colon (key: value) is not allowed here; "
+                                            "put text that holds ': ' in quotes")),
+    (r"^could not find expected ':'", N_("a key without a colon after it")),
+    (r"^did not find expected key|^expected <block end>", N_("the indentation does not line up with the lines above")),
+    (r"^did not find expected '-' indicator", N_("a list item ('- ') does not line up with the list above")),
+    (r"^did not find expected ',' or '\]'|^expected ',' or '\]'", N_("a list in brackets [...] is not closed")),
+    (r"^did not find expected ',' or '\}'|^expected ',' or '\}'", N_("a mapping in braces {...} is not closed")),
+    (r"^found unexpected end of stream|^found unexpected end of stream", N_("the file ends inside quoted text")),
+    (r"^found character .*that cannot start any token", N_("a character that cannot start a value "
+                                                           "(a tab for indentation, or @ or ` unquoted)")),
+    (r"^found undefined alias", N_("YAML aliases (*name) are not allowed in data files")),
+    (r"^second occurrence", N_("an anchor (&name) given twice")),
+    (r"^but found another document", N_("a second document (---) in one file")),
+    (r"^found unknown escape character", N_("an unknown escape sequence (\\) in quoted text")),
+    (r"^found unknown directive name", N_("an unknown directive (a line starting with %)")),
+    (r"^found a tab character", N_("a tab character where spaces are expected")),
+))
+
+
+def yaml_problem(exc: yaml.MarkedYAMLError, fallback: str = "") -> str:
+    """PyYAML's problem in English; in another language, translated with its line and column."""
+    problem = exc.problem or fallback or "malformed YAML"
+    if current_language() == DEFAULT_LANGUAGE:
+        return problem
+    phrase = next((_(m) for p, m in _YAML_PROBLEMS if p.search(problem)), problem)
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return phrase
+    return _("line {line}, column {column}: {problem}").format(line=mark.line + 1, column=mark.column + 1,
+                                                                 problem=phrase)
+
+
+_JSON_PROBLEMS = {
+    "Expecting value": N_("a value is expected here"),
+    "Expecting property name enclosed in double quotes": N_("a key in double quotes is expected here"),
+    "Expecting ',' delimiter": N_("a comma is missing"),
+    "Expecting ':' delimiter": N_("a colon is missing"),
+    "Extra data": N_("text after the end of the document"),
+    "Unterminated string starting at": N_("a string is not closed"),
+    "Invalid control character at": N_("a control character inside a string"),
+    "Invalid \\escape": N_("an unknown escape sequence (\\) in a string"),
+    "Illegal trailing comma before end of object": N_("a comma before the closing brace"),
+    "Illegal trailing comma before end of array": N_("a comma before the closing bracket"),
+}
+
+
+def _json_problem(exc: json.JSONDecodeError) -> str:
+    """json's reason in English; translated, with its column, in another language."""
+    if current_language() == DEFAULT_LANGUAGE or exc.msg not in _JSON_PROBLEMS:
+        return exc.msg
+    return _("line {line}, column {column}: {problem}").format(line=exc.lineno, column=exc.colno,
+                                                                 problem=_(_JSON_PROBLEMS[exc.msg]))
 
 
 def line_for(lines: Mapping[Path_, int], loc: Sequence[str | int]) -> int | None:
@@ -320,17 +403,87 @@ def validation_error(
     err = exc.errors(include_url=False)[0]
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
     where = ".".join(str(p) if _PLAIN_KEY.match(str(p)) else repr(p) for p in loc)  # a key may hold anything
-    msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        msg = f"unknown field {loc[-1]!r}"
-    elif err["type"] == "missing":
-        msg = f"missing field {loc[-1]!r}"
+    msg = pydantic_message(err, loc)
     label = f"{what}: " if what else ""
     detail = f"{label}{where}: {msg}" if where else f"{label}{msg}"
     more = len(exc.errors()) - 1
     if more:
-        detail += f" (and {more} more problem{'s' if more > 1 else ''})"
+        detail += " " + ngettext("(and {n} more problem)", "(and {n} more problems)", more).format(n=more)
     return DataError(detail, file=path, line=line_for(lines, (*prefix, *loc)))
+
+
+# pydantic's error types, in the reader's language. English keeps pydantic's own message
+# (what the goldens hold); another language gets our phrase, filled from the error's context.
+PYDANTIC_MESSAGES: dict[str, str] = {
+    "missing": N_("missing field {field}"),
+    "extra_forbidden": N_("unknown field {field}"),
+    "float_parsing": N_("{input} is not a number"),
+    "float_type": N_("a number is expected, not {input}"),
+    "int_parsing": N_("{input} is not a whole number"),
+    "int_type": N_("a whole number is expected, not {input}"),
+    "int_from_float": N_("{input} is not a whole number"),
+    "finite_number": N_("{input} is not a finite number"),
+    "bool_parsing": N_("{input} is not true or false"),
+    "bool_type": N_("true or false is expected, not {input}"),
+    "string_type": N_("text is expected, not {input}"),
+    "string_too_short": N_("text of at least {min_length} characters is expected"),
+    "string_too_long": N_("text of at most {max_length} characters is expected"),
+    "string_pattern_mismatch": N_("{input} does not have the expected form"),
+    "too_short": N_("at least {min_length} items are expected"),
+    "too_long": N_("at most {max_length} items are expected"),
+    "list_type": N_("a list is expected, not {input}"),
+    "tuple_type": N_("a list is expected, not {input}"),
+    "set_type": N_("a list is expected, not {input}"),
+    "dict_type": N_("a mapping (key: value) is expected, not {input}"),
+    "model_type": N_("a mapping (key: value) is expected, not {input}"),
+    "model_attributes_type": N_("a mapping (key: value) is expected, not {input}"),
+    "greater_than": N_("must be greater than {gt}"),
+    "greater_than_equal": N_("must be at least {ge}"),
+    "less_than": N_("must be less than {lt}"),
+    "less_than_equal": N_("must be at most {le}"),
+    "literal_error": N_("must be one of {expected}"),
+    "enum": N_("must be one of {expected}"),
+    "date_parsing": N_("{input} is not a date such as 2018-12-31"),
+    "date_from_datetime_parsing": N_("{input} is not a date such as 2018-12-31"),
+    "date_from_datetime_inexact": N_("{input} is not a date such as 2018-12-31"),
+    "date_type": N_("a date such as 2018-12-31 is expected, not {input}"),
+    "datetime_parsing": N_("{input} is not a date and time"),
+    "datetime_from_date_parsing": N_("{input} is not a date and time"),
+    "datetime_type": N_("a date and time is expected, not {input}"),
+    "url_parsing": N_("{input} is not a web address"),
+    "url_scheme": N_("{input} is not a web address"),
+    "url_type": N_("a web address is expected, not {input}"),
+    "union_tag_invalid": N_("unknown kind {tag} (expected {expected_tags})"),
+    "union_tag_not_found": N_("no field tells its kind (expected {discriminator})"),
+    "frozen_instance": N_("cannot be changed"),
+    "none_required": N_("must be empty"),
+}
+
+
+def pydantic_message(err: Mapping[str, Any], loc: Sequence[str | int] = ()) -> str:
+    """One pydantic error as a phrase: our own validators' messages as raised (translated
+    there), pydantic's in the reader's language."""
+    kind = err["type"]
+    field = loc[-1] if loc else (err["loc"][-1] if err["loc"] else "")
+    if kind == "extra_forbidden":
+        return _("unknown field {field}").format(field=repr(field))
+    if kind == "missing":
+        return _("missing field {field}").format(field=repr(field))
+    msg = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    template = PYDANTIC_MESSAGES.get(kind)
+    if template is None or current_language() == DEFAULT_LANGUAGE:
+        return msg
+    shown = _shown(err.get("input"))
+    context = {k: _shown(v) if k == "input" else v for k, v in (err.get("ctx") or {}).items()}
+    try:
+        return _(template).format(**{"input": shown, **context})
+    except (KeyError, IndexError, ValueError):
+        return msg
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 _PLAIN_KEY = re.compile(r"\A[\w.:-]{1,80}\Z")

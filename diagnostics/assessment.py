@@ -149,7 +149,7 @@ class Assessor:
         elif engine == "reference":
             self.durable = None
         else:
-            raise DataError(f"unknown engine {engine!r}: use durable or reference")
+            raise DataError(_("unknown engine {engine}: use durable or reference").format(engine=repr(engine)))
 
     def close(self) -> None:
         """Free the engine's native resources now (they are freed on garbage collection too)."""

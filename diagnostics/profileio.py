@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import DataError
+from .i18n import _
 from .profile import COUNTRY_CODE, MAX_NOTE_CHARS, MAX_SOURCE_CHARS, Answer, EvidenceGrade, Profile
 from .safeio import read_text
 from .yamlio import Path_, line_for, parse_data, parse_model
@@ -81,11 +82,12 @@ def _check_version(data: dict[str, Any], path: Path, lines: Mapping[Path_, int])
     version = data.get("version", 1)
     line = line_for(lines, ("version",))
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise DataError(f"version {version!r} is not a format version of an assessment file "
-                        f"(1 to {FORMAT_VERSION})", file=path, line=line)
+        raise DataError(_("version {version} is not a format version of an assessment file (1 to {latest})")
+                        .format(version=repr(version), latest=FORMAT_VERSION), file=path, line=line)
     if version > FORMAT_VERSION:
-        raise DataError(f"written by a newer policy-diagnostics (format {version}; this one reads up to "
-                        f"{FORMAT_VERSION}): update it", file=path, line=line)
+        raise DataError(_("written by a newer policy-diagnostics (format {version}; this one reads up to "
+                          "{latest}): update it").format(version=version, latest=FORMAT_VERSION),
+                        file=path, line=line)
     return version
 
 
@@ -103,9 +105,9 @@ def _check_complete(text: str, path: Path) -> None:
     if text.rstrip().endswith(END_MARKER):
         return
     last = text.count("\n") + (0 if text.endswith("\n") else 1)
-    raise DataError(f"the file ends early: its last line is not {END_MARKER!r}, so answers may be missing "
-                    "(an interrupted copy or a full disk?); restore it from a copy, or check the answers "
-                    "and add that line back", file=path, line=last)
+    raise DataError(_("the file ends early: its last line is not {marker}, so answers may be missing "
+                      "(an interrupted copy or a full disk?); restore it from a copy, or check the answers "
+                      "and add that line back").format(marker=repr(END_MARKER)), file=path, line=last)
 
 
 def load_profile(path: Path) -> ProfileFile:
@@ -126,11 +128,12 @@ def load_profile(path: Path) -> ProfileFile:
         inner = {key[1:]: line for key, line in lines.items() if key[:1] == ("profile",)}
         return ProfileFile(doc.profile, path, inner, doc)
     if isinstance(data, dict) and "format" in data and "country" not in data:
-        raise DataError(f"unknown file format {str(data['format'])[:60]!r}; expected a profile or an "
-                        f"assessment file ({FORMAT})", file=path, line=line_for(lines, ("format",)))
+        raise DataError(_("unknown file format {format}; expected a profile or an assessment file ({expected})")
+                        .format(format=repr(str(data["format"])[:60]), expected=FORMAT),
+                        file=path, line=line_for(lines, ("format",)))
     if not isinstance(data, dict) or "country" not in data:
-        raise DataError("neither a profile nor an assessment file: a profile is a mapping with "
-                        "'country' and 'answers'", file=path, line=1)
+        raise DataError(_("neither a profile nor an assessment file: a profile is a mapping with "
+                          "'country' and 'answers'"), file=path, line=1)
     return ProfileFile(parse_model(Profile, data, path, lines), path, lines)
 
 
@@ -141,10 +144,11 @@ def check_saved_assessment(data: dict[str, Any], path: Path, lines: Mapping[Path
     audit = data.get("audit")
     version = audit.get("schema_version", SCHEMA_VERSION) if isinstance(audit, dict) else SCHEMA_VERSION
     if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
-        raise DataError(f"schema_version {version!r} is not one this policy-diagnostics reads "
-                        f"(1 to {SCHEMA_VERSION})", file=path, line=line_for(lines, ("audit", "schema_version")))
+        raise DataError(_("schema_version {version} is not one this policy-diagnostics reads (1 to {latest})")
+                        .format(version=repr(version), latest=SCHEMA_VERSION),
+                        file=path, line=line_for(lines, ("audit", "schema_version")))
     assessment: Assessment = parse_model(Assessment, data, path, lines)
     if not COUNTRY_CODE.match(assessment.country):
-        raise DataError(f"country {assessment.country[:20]!r} must be an ISO 3166 alpha-2 or alpha-3 code",
-                        file=path, line=line_for(lines, ("country",)))
+        raise DataError(_("country {code} must be an ISO 3166 alpha-2 or alpha-3 code")
+                        .format(code=repr(assessment.country[:20])), file=path, line=line_for(lines, ("country",)))
     return assessment

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO
 
 from .errors import DataError
-from .i18n import N_, _
+from .i18n import N_, _, format_number
 
 MAX_FILE_BYTES = 5_000_000
 STDOUT = "-"
@@ -35,16 +35,16 @@ CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
-        return "a folder"
+        return _("a folder")
     if stat.S_ISFIFO(mode):
-        return "a named pipe"
+        return _("a named pipe")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
+        return _("a device")
     if stat.S_ISSOCK(mode):
-        return "a socket"
+        return _("a socket")
     if stat.S_ISLNK(mode):
-        return "a symbolic link"
-    return "not a regular file"
+        return _("a symbolic link")
+    return _("not a regular file")
 
 
 def _os_reason(exc: OSError) -> str:
@@ -77,9 +77,10 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise DataError(f"is {_kind(info.st_mode)}, not a regular file", file=path)
+            raise DataError(_("is {kind}, not a regular file").format(kind=_kind(info.st_mode)), file=path)
         if info.st_size > limit:
-            raise DataError(f"file is {info.st_size:,} bytes; the limit is {limit:,}", file=path)
+            raise DataError(_("file is {size} bytes; the limit is {limit}").format(
+                size=format_number(info.st_size), limit=format_number(limit)), file=path)
         chunks: list[bytes] = []
         size = 0
         while True:  # the file may grow while we read: never take more than the limit
@@ -89,7 +90,8 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
             if size > limit:
-                raise DataError(f"file is over the limit of {limit:,} bytes", file=path)
+                raise DataError(_("file is over the limit of {limit} bytes").format(limit=format_number(limit)),
+                                file=path)
         return b"".join(chunks)
     except OSError as exc:
         raise DataError(_("cannot read: {reason}").format(reason=_os_reason(exc)), file=path) from None
@@ -105,13 +107,14 @@ def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise DataError(
-            f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8", file=path, line=line
+            _("not UTF-8 text (byte 0x{byte}); save the file as UTF-8").format(byte=f"{raw[exc.start]:02x}"),
+            file=path, line=line
         ) from None
     bad = CONTROL_CHARS.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
-        raise DataError(f"control character U+{ord(bad.group()):04X} in the text; "
-                        "a data file holds printable text only", file=path, line=line)
+        raise DataError(_("control character U+{code} in the text; a data file holds printable text only")
+                        .format(code=f"{ord(bad.group()):04X}"), file=path, line=line)
     return text
 
 
@@ -132,9 +135,9 @@ def check_target(path: Path, *, force: bool) -> None:
     except OSError as exc:
         raise DataError(_os_reason(exc), file=path) from None
     if stat.S_ISDIR(info.st_mode):
-        raise DataError("is a folder; give a file name inside it", file=path)
+        raise DataError(_("is a folder; give a file name inside it"), file=path)
     if not stat.S_ISREG(info.st_mode):
-        raise DataError(f"is {_kind(info.st_mode)}; only regular files are written", file=path)
+        raise DataError(_("is {kind}; only regular files are written").format(kind=_kind(info.st_mode)), file=path)
     if not force:
         raise DataError(_("exists; add --force to overwrite it"), file=path)
 
@@ -147,9 +150,10 @@ def output_path(raw: str | os.PathLike[str] | None) -> Path | None:
     if text == STDOUT:
         return None
     if not text.strip():
-        raise DataError("-o needs a file name")
+        raise DataError(_("-o needs a file name"))
     if text.endswith(("/", os.sep)):
-        raise DataError(f"{text}: ends with '/', which names a folder; give a file name such as {text}brief.md")
+        raise DataError(_("{path}: ends with '/', which names a folder; give a file name such as {path}brief.md")
+                        .format(path=text))
     return Path(text)
 
 
@@ -172,7 +176,8 @@ def atomic_output(path: Path, *, force: bool = True, binary: bool = False) -> It
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DataError(f"cannot create the folder {folder}: {_os_reason(exc)}", file=path) from None
+        raise DataError(_("cannot create the folder {folder}: {reason}").format(
+            folder=folder, reason=_os_reason(exc)), file=path) from None
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)  # keep the permissions of a file we replace
     except OSError:
@@ -180,7 +185,7 @@ def atomic_output(path: Path, *, force: bool = True, binary: bool = False) -> It
     tmp: Path | None = None
     fd = -1
     try:
-        for _ in range(100):
+        for _attempt in range(100):
             tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
             try:
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
@@ -188,7 +193,7 @@ def atomic_output(path: Path, *, force: bool = True, binary: bool = False) -> It
             except FileExistsError:
                 continue
         else:  # pragma: no cover - a hundred random names all taken
-            raise DataError("cannot create a temporary file beside it", file=path)
+            raise DataError(_("cannot create a temporary file beside it"), file=path)
         stream: IO = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
         fd = -1  # owned by the stream now
         with stream:

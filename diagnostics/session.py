@@ -26,6 +26,7 @@ from typing import Any, Literal
 import yaml
 
 from .errors import DataError
+from .i18n import _, format_number
 from .kb import KnowledgeBase
 from .profile import Answer, AnswerError, Profile, check_value
 from .profileio import END_MARKER, FORMAT, FORMAT_VERSION, Draft, SessionFile, load_profile
@@ -112,7 +113,7 @@ class AssessmentSession:
         try:
             profile, doc = read_profile_or_session(path)
             if doc is None:
-                raise DataError("this is a plain profile, not an assessment: import it instead", file=path)
+                raise DataError(_("this is a plain profile, not an assessment: import it instead"), file=path)
         except BaseException:
             if taken is not None:
                 taken.release()
@@ -150,14 +151,14 @@ class AssessmentSession:
             spec = self.kb.indicators.get(ind_id)
             if spec is None:
                 self.set_aside[ind_id] = answer
-                self.notes.append(f"{ind_id}: no longer in the knowledge base; answer set aside")
+                self.notes.append(_("{id}: no longer in the knowledge base; answer set aside").format(id=ind_id))
                 continue
             if answer.known:
                 try:
                     answer = answer.model_copy(update={"value": check_value(spec, answer.value)})
                 except AnswerError as exc:
                     self.set_aside[ind_id] = answer
-                    self.notes.append(f"{exc}; answer set aside")
+                    self.notes.append(_("{problem}; answer set aside").format(problem=exc))
                     continue
             keep[ind_id] = answer
         return profile.model_copy(update={"answers": keep})
@@ -236,7 +237,7 @@ class AssessmentSession:
     def set_draft(self, ind_id: str, draft: Draft) -> None:
         """Keep evidence typed on a question without a value (an empty draft is dropped)."""
         if ind_id not in self._index:
-            raise DataError(f"unknown question {ind_id!r}")
+            raise DataError(_("unknown question {id}").format(id=repr(ind_id)))
         old = self.drafts.get(ind_id)
         if draft.empty:
             if old is None:
@@ -283,7 +284,7 @@ class AssessmentSession:
 
     def goto(self, ind_id: str) -> None:
         if ind_id not in self._index:
-            raise DataError(f"unknown question {ind_id!r}")
+            raise DataError(_("unknown question {id}").format(id=repr(ind_id)))
         if ind_id != self.current:
             self.current = ind_id
             self.save()
@@ -305,8 +306,10 @@ class AssessmentSession:
         text = self.dumps()
         size = len(text.encode())
         if size > MAX_FILE_BYTES:  # never write a file that could not be opened again
-            raise DataError(f"the assessment would take {size:,} bytes, over the {MAX_FILE_BYTES:,} a file may "
-                            "hold; shorten the longest notes", file=self.path)
+            raise DataError(_("the assessment would take {size} bytes, over the {limit} a file may hold; "
+                              "shorten the longest notes").format(size=format_number(size),
+                                                                  limit=format_number(MAX_FILE_BYTES)),
+                            file=self.path)
         atomic_write(self.path, text)
 
     def export_profile(self, dest: Path) -> Path:

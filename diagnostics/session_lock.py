@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataError
+from .i18n import _
 from .safeio import read_text
 
 
@@ -55,16 +56,17 @@ class SessionLock:
                 holder = _lock_holder(lock)
                 if holder is not None and not _stale(holder):
                     raise SessionLocked(
-                        f"already open in another window ({holder.get('user', '?')} on "
-                        f"{holder.get('host', '?')}, since {str(holder.get('since', '?'))[:16].replace('T', ' ')}). "
-                        f"Close it there, or open a copy; if that window is gone, delete {lock.name}",
+                        _("already open in another window ({user} on {host}, since {since}). Close it there, "
+                          "or open a copy; if that window is gone, delete {lock}").format(
+                            user=holder.get("user", "?"), host=holder.get("host", "?"),
+                            since=str(holder.get("since", "?"))[:16].replace("T", " "), lock=lock.name),
                         file=session_path) from None
                 lock.unlink(missing_ok=True)  # a stale or unreadable lock: take it over
                 continue
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(body + "\n")
             return cls(lock, token)
-        raise SessionLocked("could not take the lock", file=session_path)
+        raise SessionLocked(_("could not take the lock"), file=session_path)
 
     def release(self) -> None:
         holder = _lock_holder(self.path)

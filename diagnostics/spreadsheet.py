@@ -18,6 +18,7 @@ from typing import Any
 
 from .answers import format_value, parse_text, parse_year, range_text
 from .errors import DataError
+from .i18n import _, format_number, ngettext
 from .kb import KnowledgeBase
 from .knowledge import IndicatorType
 from .profile import Answer, AnswerError, EvidenceGrade, Profile
@@ -92,7 +93,7 @@ def write_questionnaire(path: Path, rows: list[dict[str, str]], title: str = "")
         atomic_write(path, buf.getvalue().encode("utf-8-sig"))  # the BOM lets Excel see UTF-8
         return path
     if suffix != ".xlsx":
-        raise DataError("a questionnaire is written as .xlsx or .csv", file=path)
+        raise DataError(_("a questionnaire is written as .xlsx or .csv"), file=path)
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -131,7 +132,7 @@ def read_questionnaire(path: Path) -> list[tuple[int, dict[str, str]]]:
     """(row number as the spreadsheet shows it, cells by column name), header checked."""
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        raise DataError("a questionnaire is read from .xlsx or .csv", file=path)
+        raise DataError(_("a questionnaire is read from .xlsx or .csv"), file=path)
     data = read_bytes(path, limit=MAX_WORKBOOK_BYTES)  # the guarded reader: regular files only
     table: list[list[Any]]
     if suffix == ".csv":
@@ -145,25 +146,28 @@ def read_questionnaire(path: Path) -> list[tuple[int, dict[str, str]]]:
         try:
             unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
         except (zipfile.BadZipFile, OSError, ValueError):
-            raise DataError("not a readable .xlsx workbook (not a zip archive)", file=path) from None
+            raise DataError(_("not a readable .xlsx workbook (not a zip archive)"), file=path) from None
         if unpacked > MAX_UNPACKED_BYTES:
-            raise DataError(f"the workbook unpacks to {unpacked:,} bytes; the limit is {MAX_UNPACKED_BYTES:,}",
-                            file=path)
+            raise DataError(_("the workbook unpacks to {size} bytes; the limit is {limit}").format(
+                size=format_number(unpacked), limit=format_number(MAX_UNPACKED_BYTES)), file=path)
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
-            raise DataError(f"not a readable .xlsx workbook ({type(exc).__name__})", file=path) from None
+            raise DataError(_("not a readable .xlsx workbook ({error})").format(error=type(exc).__name__),
+                            file=path) from None
         ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
         table = [list(r) for r in ws.iter_rows(values_only=True, max_row=MAX_ROWS + 1)]
         wb.close()
     else:
-        raise DataError("a questionnaire is read from .xlsx or .csv", file=path)
+        raise DataError(_("a questionnaire is read from .xlsx or .csv"), file=path)
     if not table:
-        raise DataError("the sheet is empty", file=path)
+        raise DataError(_("the sheet is empty"), file=path)
     header = [str(c).strip().lower() if c is not None else "" for c in table[0]]
     missing = [c for c in ("id", *EDITABLE) if c not in header and c != "url"]
     if missing:
-        raise DataError(f"the first row lacks the column(s) {', '.join(missing)}", file=path, line=1)
+        lacks = ngettext("the first row lacks the column(s) {columns}", "the first row lacks the column(s) {columns}",
+                         len(missing))
+        raise DataError(lacks.format(columns=", ".join(missing)), file=path, line=1)
     out = []
     for n, raw in enumerate(table[1:], start=2):
         cells = {name: _cell(raw[i]) if i < len(raw) else "" for i, name in enumerate(header) if name}
@@ -197,15 +201,16 @@ def parse_questionnaire(kb: KnowledgeBase, path: Path) -> Imported:
     seen: dict[str, int] = {}
     for row, cells in read_questionnaire(path):
         ind = cells.get("id", "")
+        before = len(problems)
 
         def bad(column: str, message: str, row: int = row) -> None:
-            problems.append(f"row {row}, column {column}: {message}")
+            problems.append(_("row {row}, column {column}: {problem}").format(row=row, column=column, problem=message))
 
         if ind not in kb.indicators:
-            bad("id", f"no question has the id {ind!r}" if ind else "the id is empty")
+            bad("id", _("no question has the id {id}").format(id=repr(ind)) if ind else _("the id is empty"))
             continue
         if ind in seen:
-            bad("id", f"{ind} is also on row {seen[ind]}")
+            bad("id", _("{id} is also on row {row}").format(id=ind, row=seen[ind]))
             continue
         seen[ind] = row
         spec = kb.indicators[ind]
@@ -215,18 +220,19 @@ def parse_questionnaire(kb: KnowledgeBase, path: Path) -> Imported:
             try:
                 meta["evidence"] = EvidenceGrade(grade)
             except ValueError:
-                bad("evidence", f"{grade!r} is not one of {', '.join(g.value for g in EvidenceGrade)}")
+                bad("evidence", _("{value} is not one of {choices}").format(
+                    value=repr(grade), choices=", ".join(g.value for g in EvidenceGrade)))
         try:
             meta["as_of"] = parse_year(cells.get("year", ""))
         except AnswerError as exc:
             bad("year", str(exc))
         unknown_cell = cells.get("unknown", "").strip().lower()
         if unknown_cell not in ("", "yes", "no", "true", "false", "y", "n", "x", "1", "0"):
-            bad("unknown", "write yes, or leave it empty")
+            bad("unknown", _("write yes, or leave it empty"))
         unknown = unknown_cell in ("yes", "true", "y", "x", "1")
         text = cells.get("answer", "")
         if unknown and text:
-            bad("answer", "a question with an answer cannot also be unknown")
+            bad("answer", _("a question with an answer cannot also be unknown"))
             continue
         value = None
         if text:
@@ -235,7 +241,7 @@ def parse_questionnaire(kb: KnowledgeBase, path: Path) -> Imported:
             except AnswerError as exc:
                 bad("answer", str(exc))
                 continue
-        if len(problems) and problems[-1].startswith(f"row {row},"):
+        if len(problems) > before:  # a bad cell on this row: the row is not imported
             continue
         url = cells.get("url", "")
         if unknown:
@@ -248,9 +254,11 @@ def parse_questionnaire(kb: KnowledgeBase, path: Path) -> Imported:
             if not draft.empty:
                 drafts[ind] = draft
     if problems:
-        shown = problems[:20] + ([f"… and {len(problems) - 20} more"] if len(problems) > 20 else [])
-        raise DataError(f"{len(problems)} cell(s) to fix; nothing was imported:\n  " + "\n  ".join(shown),
-                        file=path)
+        more = len(problems) - 20
+        shown = problems[:20] + ([_("… and {n} more").format(n=more)] if more > 0 else [])
+        head = ngettext("{n} cell(s) to fix; nothing was imported:", "{n} cell(s) to fix; nothing was imported:",
+                        len(problems)).format(n=len(problems))
+        raise DataError(head + "\n  " + "\n  ".join(shown), file=path)
     return Imported(answers, drafts)
 
 

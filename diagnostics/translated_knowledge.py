@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import DataError
-from .i18n import DEFAULT_LANGUAGE, LANGUAGES
+from .i18n import DEFAULT_LANGUAGE, LANGUAGES, _
 
 if TYPE_CHECKING:
     from .hookspecs import BriefSection
@@ -116,7 +116,7 @@ def load_translation_file(path: Path, provided_by: str = "") -> KnowledgeTransla
 
     data, lines = load_data(path)
     if not isinstance(data, dict) or "language" not in data:
-        raise DataError("a translation file is a mapping with 'language' and rules/indicators/directions",
+        raise DataError(_("a translation file is a mapping with 'language' and rules/indicators/directions"),
                         file=path, line=1)
     record: KnowledgeTranslation = parse_model(KnowledgeTranslation, data, path, lines)
     return record.model_copy(update={"provided_by": provided_by or record.provided_by})
@@ -171,7 +171,7 @@ def collect_translations(registry: Registry, lang: str) -> Catalog:
         try:  # through pm.hook, like every hook: prints go to stderr, anything raised is contained
             items = call_hook(pm, HOOK)
         except PluginError as exc:  # a broken translation must not stop the tool
-            catalog.problems.append(f"plugin {report.name}: {exc}")
+            catalog.problems.append(_("plugin {name}: {error}").format(name=report.name, error=exc))
             continue
         for item in items:
             try:
@@ -185,7 +185,7 @@ def collect_translations(registry: Registry, lang: str) -> Catalog:
                         item.model_dump() if isinstance(item, BaseModel) else item)
                     record = record.model_copy(update={"provided_by": stamp})
             except (DataError, ValidationError, OSError) as exc:
-                catalog.problems.append(f"plugin {report.name}: {exc}")
+                catalog.problems.append(_("plugin {name}: {error}").format(name=report.name, error=exc))
                 continue
             if record.language == lang:
                 catalog.add(record)

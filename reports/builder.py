@@ -233,11 +233,11 @@ def build_context(
     if unknown_rules:
         from diagnostics.errors import DataError
 
-        raise DataError(f"the assessment names rules the knowledge base lacks: {', '.join(unknown_rules[:5])}"
-                        " (assessed with another knowledge base?)")
+        raise DataError(_("the assessment names rules the knowledge base lacks: {rules} (assessed with another "
+                          "knowledge base?)").format(rules=", ".join(unknown_rules[:5])))
     if a.audit.knowledge_base != kb.digest:
-        notes.append(f"the assessment used knowledge base {a.audit.knowledge_base}; texts come from "
-                     f"the loaded one ({kb.digest})")
+        notes.append(_("the assessment used knowledge base {used}; texts come from the loaded one ({loaded})")
+                     .format(used=a.audit.knowledge_base, loaded=kb.digest))
     by_id = {f.rule: f for f in a.findings if f.status is Status.FIRED}
     names = reader_names(kb)
     rule_order = {rid: n for n, rid in enumerate(kb.rules)}

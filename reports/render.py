@@ -27,7 +27,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from diagnostics.errors import DataError
-from diagnostics.i18n import current_language, date_text, gettext
+from diagnostics.i18n import DEFAULT_LANGUAGE, N_, _, current_language, date_text, gettext
 from diagnostics.safeio import read_text
 
 from .diagram import chain_graph, diagram_layout, diagrams_for
@@ -133,7 +133,7 @@ _BIG_FORMAT = re.compile(r"\d{5,}|\*")
 
 
 def _refuse(what: str) -> jinja2.exceptions.SecurityError:
-    return jinja2.exceptions.SecurityError(f"{what} is beyond the limits of a brief template")
+    return jinja2.exceptions.SecurityError(_("{what} is beyond the limits of a brief template").format(what=what))
 
 
 def _size(value: Any) -> int | None:
@@ -204,15 +204,43 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         return super().wrap_str_format(value)
 
 
-def _template_error(exc: BaseException, prefix: str = "template error") -> DataError:
+def _template_error(exc: BaseException, prefix: str = N_("template error")) -> DataError:
     """A runtime error in a user template, located at its template line when jinja2 knows it."""
     where: tuple[str | None, int | None] = (None, None)
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename and frame.filename.endswith(".j2"):
             where = (frame.filename, frame.lineno)
-    detail = str(exc).splitlines()[0] if str(exc) else ""
+    detail = jinja_problem(str(exc).splitlines()[0]) if str(exc) else ""
     kind = "" if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: "
-    return DataError(f"{prefix}: {kind}{detail}"[:300], file=where[0], line=where[1])
+    return DataError(f"{_(prefix)}: {kind}{detail}"[:300], file=where[0], line=where[1])
+
+
+# jinja2's own words for the mistakes a template author makes, in the reader's language.
+# English shows jinja2's message as it is.
+_JINJA_PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), m) for p, m in (
+    (r"^'([^']+)' is undefined$", N_("{0} is not defined")),
+    (r"^'([^']+)' has no attribute '([^']+)'$", N_("{0} has no attribute {1}")),
+    (r"^access to attribute '([^']+)' of '([^']+)' object is unsafe\.?$",
+     N_("access to the attribute {0} of a {1} object is not allowed")),
+    (r"^unexpected '([^']+)'$", N_("unexpected {0}")),
+    (r"^Encountered unknown tag '([^']+)'\.", N_("unknown tag {0}")),
+    (r"^Unexpected end of template\.", N_("the template ends before a block is closed")),
+    (r"^expected token '([^']+)', got '([^']+)'$", N_("expected {0}, found {1}")),
+    (r"^No filter named '([^']+)'\.?$", N_("no filter named {0}")),
+    (r"^No test named '([^']+)'\.?$", N_("no test named {0}")),
+    (r"^unexpected end of template, expected '([^']+)'\.?$", N_("the template ends where {0} is expected")),
+))
+
+
+def jinja_problem(message: str) -> str:
+    """jinja2's message; in another language, translated when it is one of the usual ones."""
+    if current_language() == DEFAULT_LANGUAGE:
+        return message
+    for pattern, template in _JINJA_PROBLEMS:
+        found = pattern.search(message)
+        if found:
+            return _(template).format(*(repr(g) for g in found.groups()))
+    return message
 
 
 class GuardedLoader(jinja2.FileSystemLoader):
@@ -284,9 +312,9 @@ def _in_child(render: Callable[[], str], where: str) -> str:
             left = deadline - time.monotonic()
             if left <= 0:
                 os.kill(pid, signal.SIGKILL)
-                raise DataError(f"the template ran longer than {RENDER_SECONDS:g} s and was stopped",
-                                file=where)
-            ready, _, _ = select.select([read_end], [], [], left)
+                raise DataError(_("the template ran longer than {seconds} s and was stopped").format(
+                    seconds=f"{RENDER_SECONDS:g}"), file=where)
+            ready, _writable, _errors = select.select([read_end], [], [], left)
             if ready:
                 chunk = os.read(read_end, 1 << 20)
                 if not chunk:
@@ -298,7 +326,7 @@ def _in_child(render: Callable[[], str], where: str) -> str:
     try:
         payload = json.loads(b"".join(chunks))
     except ValueError:
-        raise DataError("the template was stopped: it went beyond the memory or time allowed", file=where) from None
+        raise DataError(_("the template was stopped: it went beyond the memory or time allowed"), file=where) from None
     if payload[0] == "ok":
         return str(payload[1])
     raise DataError(payload[1], file=payload[2], line=payload[3])
@@ -369,10 +397,9 @@ def _render(template: str, fmt: str, context: BriefContext | ComparisonContext,
     try:
         compiled = env.get_template(template)
     except jinja2.TemplateSyntaxError as exc:
-        raise DataError(f"template syntax error: {exc.message}", file=exc.filename or exc.name,
-                        line=exc.lineno) from None
+        raise _syntax_error(exc) from None
     except jinja2.TemplateNotFound as exc:
-        raise DataError(f"template {exc.name!r} not found in {template_dir} or the built-in templates") from None
+        raise _not_found(exc, template_dir) from None
     return _in_child(lambda: _render_user(compiled, context, template_dir), compiled.filename or template)
 
 
@@ -380,20 +407,29 @@ def _render_user(compiled: jinja2.Template, context: BriefContext | ComparisonCo
     try:
         return compiled.render(brief=context)
     except jinja2.TemplateSyntaxError as exc:
-        raise DataError(f"template syntax error: {exc.message}", file=exc.filename or exc.name,
-                        line=exc.lineno) from None
+        raise _syntax_error(exc) from None
     except jinja2.TemplateNotFound as exc:
-        raise DataError(f"template {exc.name!r} not found in {template_dir} or the built-in templates") from None
+        raise _not_found(exc, template_dir) from None
     except jinja2.exceptions.SecurityError as exc:
-        raise _template_error(exc, "template refused by the sandbox") from None
+        raise _template_error(exc, N_("template refused by the sandbox")) from None
     except jinja2.UndefinedError as exc:
         raise _template_error(exc) from None
     except RecursionError:
-        raise DataError("template error: it calls itself too deeply") from None
+        raise DataError(_("template error: it calls itself too deeply")) from None
     except MemoryError:
         raise
     except Exception as exc:  # any other runtime error in the user's template is an input error
         raise _template_error(exc) from None
+
+
+def _syntax_error(exc: jinja2.TemplateSyntaxError) -> DataError:
+    return DataError(_("template syntax error: {problem}").format(problem=jinja_problem(exc.message or "")),
+                     file=exc.filename or exc.name, line=exc.lineno)
+
+
+def _not_found(exc: jinja2.TemplateNotFound, template_dir: Path) -> DataError:
+    return DataError(_("template {name} not found in {folder} or the built-in templates").format(
+        name=repr(exc.name), folder=template_dir))
 
 
 def _document(full: bool) -> str:
@@ -408,8 +444,9 @@ def render_brief(context: BriefContext, fmt: str, *, template_dir: Path | None =
     if fmt == "json":
         return context.model_dump_json(indent=2) + "\n"
     if fmt not in ("md", "html"):
-        hint = " (PDF is bytes: use render_pdf)" if fmt == "pdf" else ""
-        raise DataError(f"unknown brief format {fmt!r}: use {', '.join(TEXT_FORMATS)}{hint}")
+        hint = " " + _("(PDF is bytes: use render_pdf)") if fmt == "pdf" else ""
+        raise DataError(_("unknown brief format {format}: use {formats}").format(
+            format=repr(fmt), formats=", ".join(TEXT_FORMATS)) + hint)
     return _render(f"{_document(full)}.{fmt}.j2", fmt, context, template_dir)
 
 
@@ -418,7 +455,8 @@ def render_comparison(context: ComparisonContext, fmt: str, *, template_dir: Pat
     if fmt == "json":
         return context.model_dump_json(indent=2) + "\n"
     if fmt not in ("md", "html"):
-        raise DataError(f"unknown brief format {fmt!r}: use {', '.join(TEXT_FORMATS)}")
+        raise DataError(_("unknown brief format {format}: use {formats}").format(
+            format=repr(fmt), formats=", ".join(TEXT_FORMATS)))
     return _render(f"compare.{fmt}.j2", fmt, context, template_dir)
 
 

@@ -37,7 +37,9 @@ def tui(settings: Any, target: str | None, resume: bool, blank: bool, data_dir: 
         else:
             country = target
     if blank and country is None:
-        raise DataError("--blank needs a country code, e.g. `diagnose tui KZ --blank`")
+        from diagnostics.i18n import _
+
+        raise DataError(_("--blank needs a country code, e.g. `diagnose tui KZ --blank`"))
 
     strict = bool(getattr(settings, "strict", False))
     engine = str(getattr(settings, "engine", "durable"))

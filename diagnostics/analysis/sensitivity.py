@@ -15,6 +15,7 @@ from typing import Any
 from ..assessment import undecided_indicators, validate_answers
 from ..condition_tree import Compare
 from ..errors import DataError
+from ..i18n import _
 from ..kb import KnowledgeBase, did_you_mean
 from ..logic import DECIDED, F, LeafResult, Node, RuleOutcome, Status, T, U
 from ..profile import Answer, EvidenceGrade, Profile, Value
@@ -341,14 +342,14 @@ def sensitivity(kb: KnowledgeBase, profile: Profile, *, max_size: int = 3,
                 rules: Sequence[str] | None = None, budget: int = 20_000) -> Sensitivity:
     """Counterfactuals for fired diagnoses, deciding answers for not-assessable ones."""
     if not 1 <= max_size <= 3:
-        raise DataError(f"the size of a change set must be 1, 2 or 3, not {max_size}")
+        raise DataError(_("the size of a change set must be 1, 2 or 3, not {size}").format(size=max_size))
     values = validate_answers(profile, kb)
     outcomes = kb.logic.outcomes(values)
     status = {r: o.status for r, o in outcomes.items()}
     targets = list(rules) if rules is not None else [r.id for r in kb.diagnoses()]
     for rid in targets:
         if rid not in kb.rules:
-            raise DataError(f"unknown rule {rid!r}{did_you_mean(rid, kb.rules)}")
+            raise DataError(_("unknown rule {id}").format(id=repr(rid)) + did_you_mean(rid, kb.rules))
     fired = [counterfactuals(kb, rid, values, max_size=max_size, budget=budget, base_status=status)
              for rid in targets if status[rid] is Status.FIRED]
     open_ = [deciders(kb, rid, values, outcomes, status)

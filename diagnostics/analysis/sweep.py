@@ -15,6 +15,7 @@ from typing import Any
 from ..answers import format_value, parse_answer
 from ..assessment import AssessmentState, Assessor
 from ..errors import DataError
+from ..i18n import _
 from ..kb import KnowledgeBase, did_you_mean
 from ..logic import Status
 from ..profile import Answer, AnswerError, EvidenceGrade, Profile, check_value
@@ -228,7 +229,8 @@ class SweepRunner:
         if cells is None:
             for ind in changes:
                 if ind not in self.assessor.kb.indicators:
-                    raise DataError(f"unknown indicator {ind!r}{did_you_mean(ind, self.assessor.kb.indicators)}")
+                    raise DataError(_("unknown indicator {id}").format(id=repr(ind))
+                                    + did_you_mean(ind, self.assessor.kb.indicators))
             state = self._decide(label, base, changes)
             self.assessed += 1
             cells = tuple((state.findings[r].status.value, state.findings[r].confidence) for r in self.rules)
@@ -257,7 +259,7 @@ class RowWriter:
     def __init__(self, stream: io.TextIOBase | Any, fmt: str, rules: Sequence[str],
                  set_keys: Sequence[str]) -> None:
         if fmt not in ("jsonl", "csv"):
-            raise DataError(f"unknown output format {fmt!r}: use jsonl or csv")
+            raise DataError(_("unknown output format {format}: use jsonl or csv").format(format=repr(fmt)))
         self.stream = stream
         self.fmt = fmt
         self.rules = list(rules)
@@ -288,7 +290,7 @@ def output_format(path: Path | None, fmt: str | None) -> str:
     """jsonl or csv, from --format or else from the file's suffix."""
     if fmt:
         if fmt not in ("jsonl", "csv"):
-            raise DataError(f"unknown output format {fmt!r}: use jsonl or csv")
+            raise DataError(_("unknown output format {format}: use jsonl or csv").format(format=repr(fmt)))
         return fmt
     if path is None:
         return "jsonl"
@@ -297,7 +299,8 @@ def output_format(path: Path | None, fmt: str | None) -> str:
         return "jsonl"
     if suffix == ".csv":
         return "csv"
-    raise DataError(f"cannot tell the format of {path.name!r}: name it .jsonl or .csv, or pass --format")
+    raise DataError(_("cannot tell the format of {name}: name it .jsonl or .csv, or pass --format")
+                    .format(name=repr(path.name)))
 
 
 def spec_set_keys(spec: SweepSpec) -> list[str]:

@@ -73,11 +73,16 @@ class DiagnoseGroup(LocalizedGroup):
         try:
             return super().invoke(ctx)
         except DiagnosticsError as exc:
+            from diagnostics.i18n import _, ngettext
+
             lines = str(exc).splitlines()
-            more = f" (and {len(lines) - 1} more problems)" if len(lines) > 1 else ""
+            more = " " + ngettext("(and {n} more problems)", "(and {n} more problems)", len(lines) - 1).format(
+                n=len(lines) - 1) if len(lines) > 1 else ""
             fail(lines[0] + more if lines else type(exc).__name__)
         except RecursionError:
-            fail("the input is nested too deeply")
+            from diagnostics.i18n import _
+
+            fail(_("the input is nested too deeply"))
 
 
 def early_language(args: list[str]) -> None:

@@ -66,12 +66,15 @@ def rules_check(settings: Settings, folder: Path | None, name: str | None) -> No
     entries are listed and the exit code is 1 if there are any.
     """
     if folder is None and settings.lang == "en":
-        raise click.UsageError("give a knowledge FOLDER to validate, or --lang LANG to check translations")
+        from diagnostics.i18n import _
+
+        raise click.UsageError(_("give a knowledge FOLDER to validate, or --lang LANG to check translations"))
     if folder is not None:
         from diagnostics.checks import check_folder
+        from diagnostics.i18n import _
 
         summary = check_folder(folder, name or folder.name, engine=settings.engine)
-        click.echo(f"{folder}: ok: {summary}")
+        click.echo(_("{folder}: ok: {summary}").format(folder=folder, summary=summary))
     if settings.lang != "en":
         _check_translations(settings)
 

@@ -37,9 +37,12 @@ def export(settings: Settings, source: str, out: Path) -> None:
         profile, _ = resolve_profile(settings, source)
         drafts = {}
     rows = questionnaire_rows(kb, profile, drafts)
-    write_questionnaire(out, rows, title=f"{profile.name or profile.country}: questionnaire")
+    from diagnostics.i18n import _, ngettext
+
+    write_questionnaire(out, rows, title=_("{country}: questionnaire").format(country=profile.name or profile.country))
     answered = sum(1 for r in rows if r["answer"] or r["unknown"])
-    click.echo(f"{out}: {len(rows)} questions, {answered} answered")
+    click.echo(ngettext("{out}: {n} questions, {answered} answered", "{out}: {n} questions, {answered} answered",
+                        len(rows)).format(out=out, n=len(rows), answered=answered))
 
 
 @questionnaire.command("import")
@@ -51,6 +54,7 @@ def import_(settings: Settings, sheet: Path, assessment: Path, yes: bool) -> Non
     """Check every row of SHEET, list what would change in ASSESSMENT (a TUI assessment
     file), and replace those answers once confirmed."""
     from diagnostics.errors import DataError
+    from diagnostics.i18n import _, ngettext
     from diagnostics.session import AssessmentSession
     from diagnostics.spreadsheet import changes_against, parse_questionnaire
 
@@ -61,17 +65,22 @@ def import_(settings: Settings, sheet: Path, assessment: Path, yes: bool) -> Non
         changes = changes_against(kb, session.profile, imported, session.order)
         new_drafts = {k: d for k, d in imported.drafts.items() if session.drafts.get(k) != d}
         if not changes and not new_drafts:
-            click.echo("Nothing to change: the sheet matches the assessment.")
+            click.echo(_("Nothing to change: the sheet matches the assessment."))
             return
-        click.echo(f"{len(changes)} answer(s) would change in {assessment.name}:")
+        click.echo(ngettext("{n} answer(s) would change in {file}:", "{n} answer(s) would change in {file}:",
+                            len(changes)).format(n=len(changes), file=assessment.name))
         for c in changes:
             question = kb.indicators[c.indicator].question
-            click.echo(f"- {question}\n    now:   {c.before}\n    sheet: {c.after}")
+            click.echo(_("- {question}\n    now:   {before}\n    sheet: {after}").format(
+                question=question, before=c.before, after=c.after))
         if new_drafts:
-            click.echo(f"and the evidence of {len(new_drafts)} unanswered question(s).")
-        if not yes and not click.confirm("Replace them?", default=False):
-            raise DataError("nothing was replaced")
+            click.echo(ngettext("and the evidence of {n} unanswered question(s).",
+                                "and the evidence of {n} unanswered question(s).", len(new_drafts))
+                                    .format(n=len(new_drafts)))
+        if not yes and not click.confirm(_("Replace them?"), default=False):
+            raise DataError(_("nothing was replaced"))
         session.apply({c.indicator: imported.answers[c.indicator] for c in changes}, new_drafts)
-        click.echo(f"Replaced {len(changes)} answer(s) in {assessment}.")
+        click.echo(ngettext("Replaced {n} answer(s) in {file}.", "Replaced {n} answer(s) in {file}.",
+                            len(changes)).format(n=len(changes), file=assessment))
     finally:
         session.close()

@@ -9,11 +9,14 @@ alternatives are one durable rule (`any`) with a `cap`, and rules run in order o
 its one activation carries every alternative that holds. That firing is the finding, and
 the alternatives it carries are its "how".
 
-Facts hold no answer values, only small integers: a rule or chunk number written in base-32
-digits over the fields x, y, z. durable-rules keeps the children of an alpha node in a
-512-slot table probed linearly by property name, so one field with hundreds of distinct
-values makes every match (and, past 512, the build) scan them all; digits keep every
-table at 32 entries or fewer, and the work per fact flat as the knowledge base grows.
+Facts hold no answer values, only a rule or chunk number written in base-32 digits, each
+digit its own property name set to 1 (`x5: 1, y0: 1` is 5 + 0 * 32). durable-rules keeps
+the children of an alpha node in a 512-slot table probed linearly by property name, and
+compares every child with the fact's property of that name: one field with hundreds of
+values makes every match (and, past 512, the build) scan them all, and even a digit field
+`x` with 32 values is 32 comparisons per fact at each level, a number that grows with the
+knowledge base. A digit in the name is found by its hash in one probe, and no table holds
+more than 32 names, so the work per fact stays flat as the knowledge base grows.
 True parts travel 32 to a fact (a chunk, with one flag field `bN` per true part): the C
 core copies about 9 KB per stored fact whatever its size, so fewer, wider facts cost less.
 A part's pattern tests its chunk's digits and its flag.
@@ -80,9 +83,10 @@ def _fnv1a(text: str) -> int:
 
 
 def _digits(n: int, width: int) -> list[tuple[str, int]]:
+    """`n` in base-32 digits, one property per digit named by its field and value."""
     out = []
     for f in DIGIT_FIELDS[:width]:
-        out.append((f, n % BASE))
+        out.append((f"{f}{n % BASE}", 1))
         n //= BASE
     return out
 

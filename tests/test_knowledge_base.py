@@ -172,6 +172,36 @@ def test_a_knowledge_base_eight_times_the_size_builds_and_assesses(kb: Knowledge
     assert {re.sub(r"_c[2-8]$", "", r) for r in fired} == one
 
 
+def test_engine_patterns_find_every_alpha_child_by_its_name(kb: KnowledgeBase) -> None:
+    # durable-rules compares a fact with every child of an alpha node that tests the same
+    # property name; a digit written as a value (`x: 5`) makes that up to 32 comparisons per
+    # level, growing with the knowledge base. Written as a name (`x5: 1`), each is one probe.
+    from diagnostics.engine import _fnv1a, compile_program
+    from diagnostics.testing import scaled_knowledge_base
+
+    program = compile_program(scaled_knowledge_base(kb, 8))
+    values: dict[str, set[object]] = {}
+
+    def visit(test: dict[str, object]) -> None:
+        for key, sub in test.items():
+            if key in ("$and", "$or"):
+                assert isinstance(sub, list)
+                for t in sub:
+                    visit(t)
+            else:
+                values.setdefault(key, set()).add(sub)
+
+    for rule in program.definition.values():
+        for pattern in rule["all"]:
+            for test in pattern.values():
+                visit(test)
+    assert values.pop("type") == {"s", "o", "f"}
+    assert all(v == {1} for v in values.values()), {k: v for k, v in values.items() if v != {1}}
+    assert len(values) > 64  # digits of two levels and part flags
+    names = [*values, "sid", "id", "type", "$s"]
+    assert len({_fnv1a(n) for n in names}) == len(names)  # the engine tells names apart by hash
+
+
 def test_a_pickled_knowledge_base_carries_its_compiled_logic_core(kb: KnowledgeBase, kz_profile) -> None:
     # The on-disk knowledge-base cache pickles it with the compiled core and its forward-chaining
     # form (closures pickled as what they are made from), unpickled only when first used.

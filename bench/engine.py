@@ -19,12 +19,17 @@ wall times and the load average are printed beside them.
    interleaved (a round assesses each size 8/copies times); the median is taken per block
    of rounds and the lowest block median is reported (min of medians: a block slowed by
    other processes does not decide the ratio).
+   Then where the engine's time goes at each size (see "Why x8 is not linear" in
+   docs/engine.md): CPU in each durable-rules C call, firings, facts stored, the steps of
+   durable-rules' agenda scan, the bytes one session holds and minor page faults.
 3. 1,000 `Assessor` objects created, used once and dropped: RSS growth (target <= 50 MB).
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
+import ctypes
 import gc
 import os
 import resource
@@ -34,8 +39,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import diagnostics.engine as engine_module
 from diagnostics.assessment import Assessment, Assessor, validate_answers
-from diagnostics.engine import EngineResult, Firing
+from diagnostics.engine import DurableEngine, EngineResult, Firing
 from diagnostics.kb import KnowledgeBase
 from diagnostics.profile import Profile
 from diagnostics.registry import load_registry
@@ -125,6 +131,135 @@ def read_everything(assessment: Assessment) -> Assessment:
     return assessment
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+                 "fordblks", "keepcost")]
+
+
+def _malloc_in_use() -> Callable[[], int] | None:
+    """Bytes the C heap holds (glibc's mallinfo2), or None where there is no such call."""
+    try:
+        fn = ctypes.CDLL(None).mallinfo2
+    except (AttributeError, OSError):
+        return None
+    fn.restype = _MallInfo2
+
+    def in_use() -> int:
+        info = fn()
+        return int(info.uordblks + info.hblkhd)
+    return in_use
+
+
+class TimedCore:
+    """durable-rules' C module with the CPU time of every call summed by function; the bytes
+    the session holds are read just before `delete_state` frees it."""
+
+    def __init__(self, core: Any) -> None:
+        self.core = core
+        self.cpu: dict[str, float] = {}
+        self.session_bytes: list[int] = []
+        self.in_use = _malloc_in_use()
+        self.fresh = True  # the next assert_facts opens a session: it posts the parts
+
+    def _key(self, name: str) -> str:
+        if name == "assert_facts":
+            name, self.fresh = ("post parts" if self.fresh else "post findings"), False
+        elif name == "delete_state":
+            self.fresh = True
+        return name
+
+    def __getattr__(self, name: str) -> Any:
+        fn = getattr(self.core, name)
+        if isinstance(fn, type) or not callable(fn):
+            return fn  # the exception class
+
+        def timed(*args: Any) -> Any:
+            if name == "delete_state" and self.in_use is not None:
+                before = self.in_use()
+            key = self._key(name)
+            t = time.thread_time()
+            try:
+                return fn(*args)
+            finally:
+                self.cpu[key] = self.cpu.get(key, 0.0) + time.thread_time() - t
+                if name == "delete_state" and self.in_use is not None:
+                    self.session_bytes.append(before - self.in_use())
+        return timed
+
+
+def agenda_steps(engine: DurableEngine, fired: list[str]) -> int:
+    """The actions durable-rules' agenda scan looks at in one assessment.
+
+    After every firing the C core (`getNextResultInState`) walks the rules in priority order
+    from the first and stops at the first with a pending activation; every rule that was
+    activated earlier in the session and sits before it is looked at again. So each firing
+    costs the number of rules fired before it with a lower index: the sum grows with the
+    square of the firings. Computed from the firing order (the sentinel fires first)."""
+    definition = engine.program.definition
+    order = sorted(range(len(definition)), key=lambda i: list(definition.values())[i]["pri"])
+    index = {name: order.index(i) for i, name in enumerate(definition)}
+    seen: list[int] = []
+    steps = 0
+    for name in [engine_module.SENTINEL, *fired]:
+        steps += bisect.bisect_left(seen, index[name])
+        bisect.insort(seen, index[name])
+    return steps + len(seen)  # the last scan finds nothing pending
+
+
+def anatomy(sizes: dict[int, tuple[Any, dict[str, Any], Profile]], rounds: int) -> None:
+    """Where the engine's time goes at each size: CPU per C call, the agenda scan, memory."""
+    real = engine_module._c()
+    rows: dict[int, dict[str, float]] = {}
+    try:
+        for copies, (assessor, scaled, _) in sizes.items():
+            engine: DurableEngine = assessor.durable
+            timed = TimedCore(real)
+            engine_module._c = lambda t=timed: t  # type: ignore[assignment]
+            n = rounds * 8 // copies
+            faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+            t = time.thread_time()
+            for _ in range(n):
+                result = engine.assess(scaled)
+            total = (time.thread_time() - t) * 1000 / n
+            faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
+            c_calls = {k: v * 1000 / n for k, v in timed.cpu.items()}
+            row = {
+                "total": total,
+                "post parts": c_calls.get("post parts", 0.0),  # opens the session too
+                "post findings": c_calls.get("post findings", 0.0) + c_calls.get("assert_fact", 0.0),
+                "agenda": c_calls.get("start_action_for_state", 0.0) + c_calls.get("complete_and_start_action", 0.0),
+                "delete": c_calls.get("delete_state", 0.0) + c_calls.get("abandon_action", 0.0),
+            }
+            row["python"] = total - sum(v for k, v in row.items() if k != "total")
+            row["firings"] = len(result.fired) + 1
+            slots = engine.program.finding_slots
+            row["facts"] = 2 + len({p // engine_module.CHUNK for p in engine.chaining.true_parts(scaled)}) + len(
+                {slots[r][0] for r in result.fired if r in slots})  # sentinel, state, chunks of parts and findings
+            row["steps"] = agenda_steps(engine, result.fired)
+            row["patterns"] = sum(len(r["all"]) for r in engine.program.definition.values())
+            row["MB"] = statistics.median(timed.session_bytes) / 2**20 if timed.session_bytes else float("nan")
+            row["faults"] = faults / n
+            rows[copies] = row
+    finally:
+        engine_module._c = lambda: real  # type: ignore[assignment]
+    print("  where the engine's time goes (CPU ms per assessment, each C call timed; one pass, not interleaved):")
+    base = rows[1]
+    for key in ("total", "post parts", "post findings", "agenda", "delete", "python"):
+        cells = "  ".join(f"x{c} {r[key]:.3f} ({r[key] / base[key]:.1f}x)" if base[key] else f"x{c} {r[key]:.3f}"
+                          for c, r in rows.items())
+        print(f"    {key:13s} {cells}")
+    for key, what in (("firings", "firings"), ("facts", "facts stored"), ("patterns", "patterns (beta nodes)"),
+                      ("steps", "agenda scan steps"), ("MB", "MB one session holds"),
+                      ("faults", "minor page faults")):
+        if key == "faults":  # none at all at x1: no ratio
+            cells = "  ".join(f"x{c} {r[key]:.0f}" for c, r in rows.items())
+        else:
+            digits = 1 if key == "MB" else 0
+            cells = "  ".join(f"x{c} {r[key]:.{digits}f} ({r[key] / base[key]:.1f}x)" for c, r in rows.items())
+        print(f"    {what:22s} {cells}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=300, help="interleaved rounds for the full assessment")
@@ -204,6 +339,8 @@ def main() -> None:
         cells = "  ".join(f"x{c} {cpu:.3f} ({w:.3f}) = {cpu / best[1][1]:.2f}x" for c, (w, cpu) in best.items())
         verdict = "met" if best[8][1] / best[1][1] <= 9 else "NOT met"
         print(f"  {label}: {cells}  (x8 target <= 9x: {verdict})")
+
+    anatomy(sizes, rounds)
 
     # 3. Assessor objects created and dropped.
     for assessor, _, _ in sizes.values():

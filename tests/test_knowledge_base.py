@@ -195,11 +195,30 @@ def test_engine_patterns_find_every_alpha_child_by_its_name(kb: KnowledgeBase) -
         for pattern in rule["all"]:
             for test in pattern.values():
                 visit(test)
-    assert values.pop("type") == {"s", "o", "f"}
+    assert values.pop("type") == {"s", "o", "g"}  # sentinel, chunks of parts, chunks of findings
     assert all(v == {1} for v in values.values()), {k: v for k, v in values.items() if v != {1}}
-    assert len(values) > 64  # digits of two levels and part flags
+    assert {"x0", "x1", "b0", "b31"} <= values.keys()  # chunk digits and flags
     names = [*values, "sid", "id", "type", "$s"]
     assert len({_fnv1a(n) for n in names}) == len(names)  # the engine tells names apart by hash
+
+
+def test_findings_carried_by_one_fact_fill_every_premise(kb: KnowledgeBase, kz_profile) -> None:
+    # Findings are posted as flags of shared facts, one chunk per depth: a join over two of
+    # them is one fact in two premises, and an alternative over findings reads what fired.
+    from diagnostics.assessment import Assessor
+    from diagnostics.engine import compile_program
+
+    first, second = "node.soviet_command_legacy", "node.science_push_legacy"
+    slots = compile_program(kb).finding_slots
+    assert slots[first][0] == slots[second][0]  # one fact carries both
+    both = _rule(when={"all": [{"finding": first}, {"finding": second}]})
+    either = _rule(id="node.test_either", when={"any": [
+        {"all": [{"finding": first}, {"indicator": "wto.bargaining_power", "lte": 2}]}, {"finding": second}]})
+    big = _rebuild(kb, [both, either])
+    durable, reference = Assessor(big).assess(kz_profile), Assessor(big, engine="reference").assess(kz_profile)
+    assert {"node.test_extra", "node.test_either"} <= set(durable.fired())
+    assert durable.fired() == reference.fired()
+    assert [f.trace for f in durable.findings] == [f.trace for f in reference.findings]
 
 
 def test_a_pickled_knowledge_base_carries_its_compiled_logic_core(kb: KnowledgeBase, kz_profile) -> None:

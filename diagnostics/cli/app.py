@@ -7,6 +7,7 @@ module imports from diagnostics.cli.context, never from here.
 
 from __future__ import annotations
 
+import gc
 import importlib
 from typing import Any
 
@@ -42,8 +43,11 @@ class DiagnoseGroup(LocalizedGroup):
     help and click's own messages in the chosen language (helptext)."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        with click_in_catalog():
-            return super().main(*args, **kwargs)
+        try:
+            with click_in_catalog():
+                return super().main(*args, **kwargs)
+        finally:
+            gc.unfreeze()  # what loading froze (context.startup_allocations) is collectable again
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*COMMANDS, *self.commands})

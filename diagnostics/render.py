@@ -7,27 +7,19 @@ from typing import Any
 
 from rich.console import Console
 from rich.errors import MarkupError
-from rich.markup import escape
 from rich.padding import Padding
 from rich.text import Text
-from rich.tree import Tree
 
-from .assessment import Assessment, FindingResult
+from .assessment import Assessment
+from .assessment_text import _status, word
 from .condition_tree import Condition, children
+from .console_text import esc
 from .evaluator import Status
 from .explanation import grade_word
-from .i18n import N_, _, country_name, date_text, format_datetime, format_number
+from .i18n import N_, _, country_name
 from .kb import KnowledgeBase
 from .knowledge import Family, Indicator, Rule
-from .provenance import source_label
 from .safeio import strip_controls
-
-STATUS_STYLE = {
-    Status.FIRED: (N_("FIRED"), "bold red"),
-    Status.NOT_ASSESSABLE: (N_("not assessable"), "yellow"),
-    Status.NOT_APPLICABLE: (N_("not applicable"), "dim"),
-    Status.NOT_FIRED: (N_("not fired"), "green"),
-}
 
 
 class SafeConsole(Console):
@@ -49,128 +41,6 @@ class SafeConsole(Console):
 
 def console(**kwargs: Any) -> Console:
     return SafeConsole(highlight=False, soft_wrap=False, **kwargs)
-
-
-def esc(value: Any) -> str:
-    """Data (a name, a source, a value) as literal text inside rich markup."""
-    return escape(strip_controls(str(value)))
-
-
-def _status(f: FindingResult) -> str:
-    label, style = STATUS_STYLE[f.status]
-    conf = " · " + _("confidence {level}").format(level=word(f.confidence)) if f.confidence else ""
-    return f"[{style}]{_(label)}[/{style}]{conf}"
-
-
-# Confidence levels, layers and functions as printed (the values themselves stay English ids).
-WORDS = (N_("high"), N_("medium"), N_("low"), N_("context"), N_("policy"), N_("mechanism"),
-         N_("manifestation"), N_("diagnosis"), N_("allocator"), N_("regulator"), N_("coordinator"),
-         N_("cross_cutting"), N_("formal"), N_("informal"))
-# The built-in country families' names; a plugin's own family is shown as it names itself.
-FAMILY_NAMES = (N_("Central Asia"), N_("Eastern Europe"), N_("South Caucasus"), N_("Baltic states"))
-
-
-def word(value: str | None) -> str:
-    """A printed id (confidence level, layer, function) in the current language; '—' for none."""
-    return _(value) if value else "—"
-
-
-ROLE_HEADINGS = {
-    "root_cause": N_("Root causes"),
-    "diagnosis": N_("Diagnoses"),
-    "function_rollup": N_("Government functions"),
-    "outcome": N_("Outcome"),
-    None: N_("Other top-level findings"),
-}
-
-
-def premises(f: FindingResult, by_id: dict[str, FindingResult]) -> list[FindingResult]:
-    """The findings a finding rests on directly, without context gates or background nodes."""
-    found = [by_id[s.rule] for s in f.trace if s.kind == "finding" and s.rule in by_id]
-    shown = [c for c in found if not c.background]
-    # Context gates add little under a diagnosis, unless they are all it rests on (e.g. WTO-plus).
-    substantive = [c for c in shown if c.layer != "context"] or shown
-    return list({c.rule: c for c in substantive}.values())
-
-
-def _whose(f: FindingResult) -> str:
-    """' · Mongolia plugin (its bibliography)' after a plugin's own finding; nothing after the thesis's."""
-    return " · " + esc(source_label(f.plugin)) if f.plugin else ""
-
-
-def family_name(kb: KnowledgeBase, family: str | None) -> str:
-    """A country family's name in the current language; its id when the knowledge base lacks it."""
-    known = kb.families.get(family or "")
-    return _(known.name) if known else (family or "—")
-
-
-def print_assessment(a: Assessment, kb: KnowledgeBase, show_all: bool = False) -> None:
-    """Roots first, each top-level finding with what it rests on one level down (R-5)."""
-    out = console()
-    tier = " · " + _("tier {tier}").format(tier=a.tier) if a.tier else ""
-    out.print(f"[bold]{esc(country_name(a.country, a.name))}[/bold] ({esc(a.country)}) · "
-              + _("family {family}").format(family=esc(family_name(kb, a.family)))
-              + tier + " · " + _("as of {year}").format(year=esc(date_text(a.as_of))))
-    c = a.coverage
-    out.print(_("Answers: {known} known, {unknown} unknown, {unasked} not asked (of {total} indicators)").format(
-        known=format_number(c.answered), unknown=format_number(c.unknown), unasked=format_number(c.unanswered),
-        total=format_number(c.indicators)))
-    by_id = {f.rule: f for f in a.findings}
-    heading = object()
-    for dx in a.diagnoses():
-        if dx.status is Status.NOT_FIRED and not show_all:
-            continue
-        if dx.role != heading:
-            heading = dx.role
-            out.print(f"\n[bold underline]{_(ROLE_HEADINGS[dx.role])}[/bold underline]")
-        tree = Tree(f"[bold]{dx.title}[/bold] [dim]{dx.rule}{_whose(dx)}[/dim] — {_status(dx)}")
-        if dx.status is Status.FIRED:
-            for p in premises(dx, by_id):
-                tree.add(f"{p.title} [dim]{p.rule} · {word(p.layer)} · {word(p.confidence)}{_whose(p)}[/dim]")
-            for step in dx.trace:
-                if step.kind == "answer" and "mismatch evidence" not in step.condition:
-                    source = step.source or _("no source")
-                    tree.add(f"[cyan]{esc(step.condition)}[/cyan] [dim]← {esc(step.value)} ({esc(source)})[/dim]")
-            if dx.plugin:  # a plugin's own finding: its sources, never presented as the thesis's
-                tree.add("[dim]" + _("Source:") + " " + esc(source_label(dx.plugin)) + ": "
-                         + esc("; ".join(dx.citations)) + "[/dim]")
-            else:
-                tree.add("[dim]" + _("cites: {citations}").format(citations=esc("; ".join(dx.citations))) + "[/dim]")
-        elif dx.status is Status.NOT_ASSESSABLE:
-            missing = a.coverage.per_diagnosis.get(dx.rule, dx.missing)
-            more = " " + _("and {n} more").format(n=len(missing) - 6) if len(missing) > 6 else ""
-            decided_by = _("would be decided by:")
-            tree.add(f"[yellow]{decided_by}[/yellow] {', '.join(missing[:6])}{more}")
-        elif dx.status is Status.NOT_APPLICABLE:
-            tree.add(f"[dim]{dx.gate_reason}[/dim]")
-        else:
-            for w in dx.why_not[:3]:
-                tree.add("[green]" + _("why not:") + f"[/green] {w}")
-        out.print(tree)
-    fired_dx = [d for d in a.diagnoses() if d.status is Status.FIRED]
-    fired = [f for f in a.findings if f.status is Status.FIRED and f.layer != "diagnosis"]
-    out.print("\n" + _("{fired} of {total} top-level diagnoses fired, resting on {findings} findings. "
-                       "`diagnose explain PROFILE RULE` shows how any of them fired, or why not.").format(
-        fired=len(fired_dx), total=len(a.diagnoses()), findings=len(fired)))
-    if a.imaginaries:
-        out.print("\n[bold]" + _("Candidate imaginaries") + "[/bold] " + _("(a vision is not a plan)"))
-        for line in a.imaginaries:
-            out.print(f"  • {esc(line)}")
-    out.print("\n[dim]" + _("audit: kb {kb} · profile {profile} · engine {engine} · v{version} · {at}").format(
-        kb=esc(a.audit.knowledge_base), profile=esc(a.audit.profile), engine=esc(a.audit.engine),
-        version=esc(a.audit.package_version), at=esc(_when(a.audit.assessed_at))) + "[/dim]")
-
-
-def _when(stamp: Any) -> str:
-    """An audit timestamp in the language's format (as given when it is not a datetime)."""
-    from datetime import datetime
-
-    if isinstance(stamp, str):
-        try:
-            stamp = datetime.fromisoformat(stamp)
-        except ValueError:
-            return stamp
-    return format_datetime(stamp) if isinstance(stamp, datetime) else str(stamp)
 
 
 _MARKED_CONDITIONS = (

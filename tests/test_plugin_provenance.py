@@ -21,12 +21,12 @@ from textual.app import App, ComposeResult
 from textual.widgets.tree import TreeNode
 
 from diagnostics.assessment import Assessment
+from diagnostics.assessment_text import print_assessment
 from diagnostics.cli import main
 from diagnostics.familykit import FamilyPlugin
 from diagnostics.hookspecs import hookimpl
 from diagnostics.knowledge import Rule, RulePack
 from diagnostics.provenance import plugin_of, source_label
-from diagnostics.render import print_assessment
 from diagnostics.testing import assess, make_registry
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,14 +1,26 @@
 """What keeps `diagnose assess` cheap to start (issue 11): the collector's pause while the
-knowledge base loads."""
+knowledge base loads, and plain output printed without rich's console."""
 
 from __future__ import annotations
 
 import gc
+import io
+import os
+import subprocess
+import sys
 
+import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.markup import escape as rich_escape
 
+from diagnostics.assessment import Assessor
+from diagnostics.assessment_text import assessment_blocks, plain_text, print_assessment, print_blocks
 from diagnostics.cli import main
 from diagnostics.cli.context import Settings, startup_allocations
+from diagnostics.console_text import LETTERLESS_EMOJI, MIN_WIDTH, NeedsRich, escape, plain, plain_width
+from diagnostics.i18n import set_language
 
 
 def test_loading_pauses_the_collector_and_freezes_what_it_loaded() -> None:
@@ -46,3 +58,124 @@ def test_the_registry_loads_frozen_and_a_command_unfreezes_when_it_returns() -> 
     result = CliRunner().invoke(main, ["--no-plugins", "assess", "no-such.yaml"])
     assert result.exit_code == 2
     assert gc.get_freeze_count() == 0 and gc.isenabled()
+
+
+# -------------------------------------------------------------------------------------
+# `diagnose assess` printed without rich's console where rich would print plain text
+# (diagnostics.console_text): the same text, byte for byte.
+
+TOKENS = [":100:", ":+1:", "[bold]", "[/bold]", "[dim]", "[/dim]", "[bold red]", "[/bold red]", "[/]", "[b]", "[/b]",
+          "[BOLD]", "[/ bold ]", "[@click]", "[link=https://x.org]", "[/link]", "[cyan]", "\\", "\\[",
+          "[", "]", "[x", ":", ":smile:", ":SMILE:", ":thumbs_up-emoji:", "5:38:54", "::", " ", "  ",
+          "\n", "\t", "\r", "\x1b[31m", "word", "a-long-unbroken-identifier-that-must-be-folded",
+          "node.official_hostility_to_entrepreneurship", "слово", "漢字", "—", "·", "←", "e\u0301"]
+MARKUP = st.lists(st.sampled_from(TOKENS), max_size=24).map("".join)
+# What assess prints: text, data escaped or not, inside tags that close in order.
+WORDS = ["word", " ", "  ", "\n", "—", "·", "←", "слово", "漢字", "e\u0301", "5:38:54",
+         "node.official_hostility_to_entrepreneurship", "a-long-unbroken-identifier-that-must-be-folded"]
+TEXT = st.lists(st.sampled_from(WORDS), max_size=12).map("".join)
+DATA = st.lists(st.sampled_from([*WORDS, "\\", "]", "[x", "[bold]", "[/]", "\\[dim]"]), max_size=8).map(
+    "".join).map(escape)
+STYLED = st.tuples(st.sampled_from(["bold", "dim", "bold red", "cyan", "bold underline"]), TEXT, DATA).map(
+    lambda p: f"[{p[0]}]{p[1]}{p[2]}[/{p[0]}]")
+WELL_FORMED = st.lists(st.one_of(TEXT, DATA, STYLED), max_size=6).map("".join)
+
+
+def rich_text(blocks, width: int) -> str:
+    buffer = io.StringIO()
+    print_blocks(blocks, file=buffer, width=width, force_terminal=False)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+@pytest.mark.parametrize("show_all", [False, True])
+def test_the_plain_assessment_is_what_rich_prints(lang: str, show_all: bool, registry, kz_profile) -> None:
+    set_language(lang)
+    kb = registry.kb_for("KZ")
+    blocks = assessment_blocks(Assessor(kb).assess(kz_profile), kb, show_all)
+    for width in (80, 47, 133):
+        assert plain_text(blocks, width) == rich_text(blocks, width)
+
+
+def test_assess_prints_plain_text_where_rich_would(registry, kz_profile, capsys, monkeypatch) -> None:
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COLUMNS", "80")
+    kb = registry.kb_for("KZ")
+    a = Assessor(kb).assess(kz_profile)
+    print_assessment(a, kb)
+    assert capsys.readouterr().out == rich_text(assessment_blocks(a, kb), 80)
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich's colours: printed by rich
+    print_assessment(a, kb)
+    assert "\x1b[" in capsys.readouterr().out
+
+
+def test_assess_to_a_pipe_does_not_import_richs_console() -> None:
+    code = ("import sys; from diagnostics.cli import main\n"
+            "try:\n    main(['--no-plugins', 'assess', 'KZ'])\nexcept SystemExit as e:\n    assert not e.code\n"
+            "assert 'rich.console' not in sys.modules and 'rich.tree' not in sys.modules\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    r = subprocess.run([sys.executable, "-c", code], env={**env, "COLUMNS": "80"}, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "Root causes" in r.stdout and "dx.formal_informal_mismatch" in r.stdout
+
+
+@settings(max_examples=400, deadline=None, database=None, derandomize=True)
+@given(label=MARKUP, branches=st.lists(MARKUP, max_size=3), line=MARKUP, width=st.integers(16, 90))
+def test_plain_markup_is_what_rich_prints(label: str, branches: list[str], line: str, width: int) -> None:
+    blocks = [line, (label, branches)]
+    try:
+        plain = plain_text(blocks, width)
+    except NeedsRich:
+        return  # printed by rich itself
+    assert plain == rich_text(blocks, width)
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(label=WELL_FORMED, branches=st.lists(WELL_FORMED, max_size=3), line=WELL_FORMED, width=st.integers(16, 90))
+def test_well_formed_markup_is_printed_plainly_as_rich_prints_it(label: str, branches: list[str], line: str,
+                                                                 width: int) -> None:
+    blocks = [line, (label, branches)]
+    assert plain_text(blocks, width) == rich_text(blocks, width)
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(text=MARKUP)
+def test_escape_is_richs(text: str) -> None:
+    assert escape(text) == rich_escape(text)
+
+
+def test_emoji_names_without_a_letter_are_known() -> None:
+    # console_text passes colon pairs without a letter (a time, 5:38:54) without rich's emoji
+    # table unless they are one of these names.
+    from rich._emoji_codes import EMOJI
+
+    assert {name for name in EMOJI if not any(c.isalpha() for c in name)} <= LETTERLESS_EMOJI
+    with pytest.raises(NeedsRich):
+        plain("score :100:")
+    assert plain("at 5:38:54 PM") == "at 5:38:54 PM"
+
+
+@pytest.mark.parametrize("env", [
+    {}, {"FORCE_COLOR": "1"}, {"FORCE_COLOR": ""}, {"TTY_COMPATIBLE": "1"}, {"TTY_COMPATIBLE": "0"},
+    {"TTY_COMPATIBLE": "0", "FORCE_COLOR": "1"}, {"TTY_COMPATIBLE": "x"}, {"NO_COLOR": "1"}, {"TERM": "dumb"},
+])
+@pytest.mark.parametrize("columns", ["80", "120", "20", "5"])
+@pytest.mark.parametrize("tty", [False, True])
+@pytest.mark.parametrize("encoding", ["utf-8", "ascii"])
+def test_plain_width_agrees_with_richs_console(env: dict[str, str], columns: str, tty: bool, encoding: str) -> None:
+    from rich.console import Console
+
+    class Stream(io.StringIO):
+        def isatty(self) -> bool:
+            return tty
+
+        @property
+        def encoding(self) -> str:  # type: ignore[override]
+            return encoding
+
+    stream = Stream()
+    environ = {**env, "COLUMNS": columns}
+    console = Console(file=stream, _environ=environ)
+    plain = not console.is_terminal and console.encoding.startswith("utf") and console.width >= MIN_WIDTH
+    assert plain_width(stream, environ) == (console.width if plain else None)

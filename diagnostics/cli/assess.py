@@ -19,7 +19,7 @@ def assess(settings: Settings, profile: str, as_json: bool, show_all: bool) -> N
     if as_json:
         echo_json(result.model_dump(mode="json"))
         return
-    from diagnostics.render import print_assessment
+    from diagnostics.assessment_text import print_assessment
 
     print_assessment(result, settings.registry().kb_for(result.country), show_all=show_all)
 

@@ -104,6 +104,7 @@ class Program:
     finding_slots: dict[str, tuple[int, str]]  # consumed rule -> (its chunk of findings, its flag)
     depth: dict[str, int]  # rule -> its `pri`: rules fire in this order
     problems: list[str]
+    definition_text: str = ""  # `definition` as the JSON durable-rules reads (made once, cached with it)
 
 
 def _fact(kind: str, key: int, width: int) -> dict[str, Any]:
@@ -191,7 +192,7 @@ def compile_program(kb: KnowledgeBase) -> Program:
                      for c in range(len(finding_chunk_depth))]
     finding_slots = {rule_ids[i]: (slot // CHUNK, _FLAGS[slot % CHUNK]) for i, slot in slot_of.items()}
     program = Program(definition, alternatives, chunk_heads, finding_heads, finding_slots,
-                      {cr.rule: cr.depth for cr in chaining.rules}, problems)
+                      {cr.rule: cr.depth for cr in chaining.rules}, problems, json.dumps(definition))
     kb.logic.translations["durable"] = program
     return program
 
@@ -247,7 +248,7 @@ class DurableEngine:
         self.max_firings = len(self.chaining.rules) + 1
         c = _c()
         try:
-            self._handle = c.create_ruleset(RULESET, json.dumps(self.program.definition))
+            self._handle = c.create_ruleset(RULESET, self.program.definition_text)
         except c.error as exc:
             raise EngineError(f"durable-rules cannot load the knowledge base: {exc}") from None
         self._finalizer = weakref.finalize(self, _delete_ruleset, self._handle)

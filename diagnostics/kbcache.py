@@ -6,6 +6,10 @@ hashes of the files in its folder. Any change gives a new key, so a stale entry 
 read. The folder is `DIAGNOSE_CACHE_DIR` if set, else the user's cache folder
 (platformdirs); the entry is a pickle written atomically, and one that cannot be read is
 ignored and rebuilt. Plugins registered as objects in-process (tests) are never cached.
+
+Profiles read by the CLI are cached beside it (`profile-*.pickle`), validated, keyed by
+the knowledge base's key, the file's path and a hash of its bytes: an edited file is read
+afresh, and a run whose profile is cached imports neither PyYAML nor the profile parser.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from .safeio import atomic_write, read_bytes
 
 CACHE_ENV = "DIAGNOSE_CACHE_DIR"
 KEEP = 8  # entries kept, so that switching between two environments does not thrash
+KEEP_PROFILES = 64
 DATA_SUFFIXES = {".py", ".yaml", ".yml", ".json", ".toml"}
 FORMAT = "4"  # bump when the cached payload changes shape
 MAX_CACHE_BYTES = 500_000_000
@@ -112,6 +117,41 @@ def save(folder: Path, key: str, payload: dict[str, Any]) -> None:
         atomic_write(folder / f"kb-{key}.pickle", data)  # no temporary file is left on failure
         entries = sorted(folder.glob("kb-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in entries[KEEP:]:
+            old.unlink(missing_ok=True)
+    except (OSError, DataError):
+        pass
+
+
+# ---------------------------------------------------------------------------------------
+# Profiles
+
+
+def profile_key(kb_key: str, path: Path, raw: bytes) -> str:
+    """The cache key of a profile file: the knowledge base's key, the file's path and its bytes."""
+    digest = hashlib.sha256(f"{FORMAT}|{kb_key}|{path}|".encode())
+    digest.update(raw)
+    return digest.hexdigest()[:40]
+
+
+def load_profile(key: str) -> tuple[Any, Any, Any] | None:
+    """(profile, line map, assessment file or None) cached under `key`, or None."""
+    path = cache_dir(os.environ) / f"profile-{key}.pickle"
+    try:
+        payload = pickle.loads(read_bytes(path, limit=MAX_CACHE_BYTES))  # noqa: S301 - our own cache file
+    except Exception:  # noqa: BLE001 - missing, damaged or foreign: read the file itself
+        return None
+    if not isinstance(payload, tuple) or len(payload) != 4 or payload[0] != key:
+        return None
+    return payload[1], payload[2], payload[3]
+
+
+def save_profile(key: str, loaded: tuple[Any, Any, Any]) -> None:
+    """Write atomically, keeping the newest entries; failing to write only costs time."""
+    folder = cache_dir(os.environ)
+    try:
+        atomic_write(folder / f"profile-{key}.pickle", pickle.dumps((key, *loaded), protocol=pickle.HIGHEST_PROTOCOL))
+        entries = sorted(folder.glob("profile-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in entries[KEEP_PROFILES:]:
             old.unlink(missing_ok=True)
     except (OSError, DataError):
         pass

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .errors import DataError
 from .i18n import _
 from .profile import COUNTRY_CODE, MAX_NOTE_CHARS, MAX_SOURCE_CHARS, Answer, EvidenceGrade, Profile
-from .safeio import read_text
+from .safeio import read_bytes, text_of
 from .yamlio import Path_, line_for, parse_data, parse_model
 
 FORMAT = "policy-diagnostics-assessment"
@@ -110,9 +110,31 @@ def _check_complete(text: str, path: Path) -> None:
                       "and add that line back").format(marker=repr(END_MARKER)), file=path, line=last)
 
 
-def load_profile(path: Path) -> ProfileFile:
-    """Read a profile or an assessment file; every problem is a DataError naming file and line."""
-    text = read_text(path)
+def load_profile(path: Path, cache_key: str | None = None) -> ProfileFile:
+    """Read a profile or an assessment file; every problem is a DataError naming file and line.
+
+    With `cache_key` (the knowledge-base cache's key, which covers this code, Python and
+    pydantic), a file read before with the same bytes at the same path comes from the
+    on-disk cache (diagnostics.kbcache) without parsing or validating it again; only files
+    that loaded without a problem are cached, so every error is found and worded as here.
+    """
+    raw = read_bytes(path)
+    entry = None
+    if cache_key is not None:
+        from . import kbcache
+
+        entry = kbcache.profile_key(cache_key, path, raw)
+        cached = kbcache.load_profile(entry)
+        if cached is not None:
+            profile, lines, session = cached
+            return ProfileFile(profile, path, lines, session)
+    loaded = _read(text_of(raw, path), path)
+    if entry is not None:
+        kbcache.save_profile(entry, (loaded.profile, loaded.lines, loaded.session))
+    return loaded
+
+
+def _read(text: str, path: Path) -> ProfileFile:
     try:
         data, lines = parse_data(text, path)
     except DataError:

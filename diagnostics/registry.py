@@ -94,6 +94,7 @@ class Registry:
     scoped: dict[str, KnowledgeBase] = field(default_factory=dict)  # country -> its knowledge base
     bibliography: dict[str, Source] = field(default_factory=dict)  # "plugin:key" -> source
     managers: dict[str, pluggy.PluginManager] = field(default_factory=dict)  # one per working plugin
+    cache_key: str | None = None  # the on-disk cache's key for these plugins (None: not cached)
 
     @property
     def families(self) -> dict[str, Family]:
@@ -415,7 +416,8 @@ def load_registry(
     registry = Registry(kb=payload["kb"], profiles=payload["profiles"], reports=reports, manager=pm,
                         full_kb=payload["full_kb"], scoped=payload["scoped"],
                         bibliography=payload["bibliography"],
-                        managers={i.name: i.pm for i in loaded if i.report.status == "ok"})
+                        managers={i.name: i.pm for i in loaded if i.report.status == "ok"},
+                        cache_key=key if folder else None)
     core = next((r for r in reports if r.name == CORE_PLUGIN), None)
     if core is not None and core.status != "ok":
         raise PluginError(thesis_failed(core.error))

@@ -101,7 +101,11 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
 
 def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
     """A regular UTF-8 text file of at most `limit` bytes, without control characters."""
-    raw = read_bytes(path, limit)
+    return text_of(read_bytes(path, limit), path)
+
+
+def text_of(raw: bytes, path: Path) -> str:
+    """The bytes read from `path` as UTF-8 text without control characters (read_text)."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

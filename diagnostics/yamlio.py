@@ -15,15 +15,18 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import DataError
 from .i18n import DEFAULT_LANGUAGE, N_, _, current_language, format_number, ngettext
 from .safeio import CONTROL_CHARS, MAX_FILE_BYTES, atomic_write, read_text
+
+if TYPE_CHECKING:
+    import yaml
 
 __all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "atomic_write", "dump_yaml", "line_for", "load_data",
            "parse_data", "parse_model", "read_text", "validation_error"]
@@ -38,19 +41,25 @@ _SCALAR_KINDS = {"str": N_("text"), "int": N_("an integer"), "float": N_("a numb
                  "bool": N_("true or false"), "null": N_("null"), "timestamp": N_("a date")}
 
 
-# libyaml's parser when available (about 10x faster); the pure-Python one otherwise.
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+@cache
+def _loader() -> Any:
+    """The YAML loader class, made when a file is first parsed: PyYAML is imported only then (a
+    run whose profile comes from the cache never imports it; start-up, issue 11). libyaml's
+    parser when available (about 10x faster); the pure-Python one otherwise."""
+    import yaml
 
-class _Loader(_Base):  # type: ignore[misc,valid-type]
-    """Adds YAML 1.2 floats such as 1e308 (YAML 1.1 reads them as text, which surprises)."""
+    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+    class Loader(base):  # type: ignore[misc,valid-type]
+        """Adds YAML 1.2 floats such as 1e308 (YAML 1.1 reads them as text, which surprises)."""
 
-_Loader.add_implicit_resolver(
-    _TAG + "float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"),
-)
+    Loader.add_implicit_resolver(
+        _TAG + "float",
+        re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+        list("-+0123456789"),
+    )
+    return Loader
 
 
 def _conversion_problem(node: yaml.Node, exc: Exception) -> str:
@@ -91,7 +100,10 @@ class _Builder:
         self.lines: dict[Path_, int] = {}
         self.seen: set[int] = set()
         self.construct = construct
+        import yaml
+
         self.scalars = yaml.SafeLoader("")
+        self.mapping_node, self.sequence_node = yaml.MappingNode, yaml.SequenceNode
 
     def build(self, node: yaml.Node, path: Path_ = (), used_at: int | None = None, depth: int = 0) -> Any:
         line = node.start_mark.line + 1
@@ -102,7 +114,7 @@ class _Builder:
             raise DataError(_too_deep(), line=line)
         self.seen.add(id(node))
         self.lines.setdefault(path, line)
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, self.mapping_node):
             if node.tag != _TAG + "map":
                 raise DataError(_tag_refused(node.tag), line=line)
             out: dict[Any, Any] = {}
@@ -116,7 +128,7 @@ class _Builder:
                 self.lines[(*path, key)] = key_line  # errors point at the key
                 out[key] = self.build(value_node, (*path, key), key_line, depth + 1)
             return out
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, self.sequence_node):
             if node.tag != _TAG + "seq":
                 raise DataError(_tag_refused(node.tag), line=line)
             return [self.build(child, (*path, i), line, depth + 1) for i, child in enumerate(node.value)]
@@ -152,7 +164,7 @@ def _too_deep() -> str:
 
 
 def _compose(text: str) -> yaml.Node | None:
-    loader = _Loader(text)
+    loader = _loader()(text)
     try:
         return loader.get_single_node()
     finally:
@@ -298,6 +310,8 @@ def parse_data(text: str, path: Path) -> tuple[Any, Mapping[Path_, int]]:
         raise DataError(_("the file is empty"), file=path)
     if path.suffix.lower() == ".json":
         return _load_json(text, path)
+    import yaml
+
     try:
         node = _compose(text)
     except yaml.MarkedYAMLError as exc:
@@ -331,7 +345,8 @@ def parse_data(text: str, path: Path) -> tuple[Any, Mapping[Path_, int]]:
 # What PyYAML (libyaml, or the pure-Python parser) says about a syntax error, in the reader's
 # language. English shows PyYAML's own words, as before; other languages a translated phrase
 # with the line and column ("строка 3, столбец 5: ..."), PyYAML's words only when unknown.
-_YAML_PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), m) for p, m in (
+# (Patterns compiled when first used, by `re`'s cache: most runs meet no malformed YAML.)
+_YAML_PROBLEMS: tuple[tuple[str, str], ...] = (
     (r"^mapping values are not allowed", N_("a colon (key: value) is not allowed here; "
                                             "put text that holds ': ' in quotes")),
     (r"^could not find expected ':'", N_("a key without a colon after it")),
@@ -348,7 +363,7 @@ _YAML_PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), 
     (r"^found unknown escape character", N_("an unknown escape sequence (\\) in quoted text")),
     (r"^found unknown directive name", N_("an unknown directive (a line starting with %)")),
     (r"^found a tab character", N_("a tab character where spaces are expected")),
-))
+)
 
 
 def yaml_problem(exc: yaml.MarkedYAMLError, fallback: str = "") -> str:
@@ -356,7 +371,7 @@ def yaml_problem(exc: yaml.MarkedYAMLError, fallback: str = "") -> str:
     problem = exc.problem or fallback or "malformed YAML"
     if current_language() == DEFAULT_LANGUAGE:
         return problem
-    phrase = next((_(m) for p, m in _YAML_PROBLEMS if p.search(problem)), problem)
+    phrase = next((_(m) for p, m in _YAML_PROBLEMS if re.search(p, problem)), problem)
     mark = exc.problem_mark or exc.context_mark
     if mark is None:
         return phrase
@@ -501,4 +516,6 @@ def parse_model(
 
 
 def dump_yaml(data: Any) -> str:
+    import yaml
+
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

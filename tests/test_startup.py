@@ -1,13 +1,17 @@
 """What keeps `diagnose assess` cheap to start (issue 11): the collector's pause while the
-knowledge base loads, and plain output printed without rich's console."""
+knowledge base loads, plain output printed without rich's console, and profiles and the
+durable-rules program cached."""
 
 from __future__ import annotations
 
 import gc
 import io
+import json
 import os
+import pickle
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -15,12 +19,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.markup import escape as rich_escape
 
+from diagnostics import kbcache
 from diagnostics.assessment import Assessor
 from diagnostics.assessment_text import assessment_blocks, plain_text, print_assessment, print_blocks
 from diagnostics.cli import main
 from diagnostics.cli.context import Settings, startup_allocations
 from diagnostics.console_text import LETTERLESS_EMOJI, MIN_WIDTH, NeedsRich, escape, plain, plain_width
+from diagnostics.engine import compile_program
+from diagnostics.errors import DataError
 from diagnostics.i18n import set_language
+from diagnostics.profileio import load_profile
 
 
 def test_loading_pauses_the_collector_and_freezes_what_it_loaded() -> None:
@@ -179,3 +187,98 @@ def test_plain_width_agrees_with_richs_console(env: dict[str, str], columns: str
     console = Console(file=stream, _environ=environ)
     plain = not console.is_terminal and console.encoding.startswith("utf") and console.width >= MIN_WIDTH
     assert plain_width(stream, environ) == (console.width if plain else None)
+
+
+# -------------------------------------------------------------------------------------
+# Profiles cached on disk (kbcache): read again only when the file changes.
+
+def _copy_of_kz(registry, tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("DIAGNOSE_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "kz.yaml"
+    path.write_bytes(registry.profiles["KZ"].path.read_bytes())
+    return path
+
+
+def _entries(tmp_path: Path) -> list[Path]:
+    return sorted((tmp_path / "cache").glob("profile-*.pickle"))
+
+
+def test_a_profile_read_before_comes_from_the_cache_until_the_file_changes(registry, tmp_path, monkeypatch) -> None:
+    path = _copy_of_kz(registry, tmp_path, monkeypatch)
+    first = load_profile(path, "kb-key")
+    assert first == load_profile(path)  # the same as read without a cache
+    [entry] = _entries(tmp_path)
+    # What the entry holds is what the next read returns: plant a different profile in it.
+    planted = first.profile.model_copy(update={"name": "Planted"})
+    key = kbcache.profile_key("kb-key", path, path.read_bytes())
+    entry.write_bytes(pickle.dumps((key, planted, first.lines, None)))
+    again = load_profile(path, "kb-key")
+    assert again.profile.name == "Planted" and again.path == path and again.lines == first.lines
+    # Any change to the file, a comment even, reads it afresh; so does another knowledge base.
+    assert load_profile(path, "other-kb").profile.name == "Kazakhstan"
+    path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert load_profile(path, "kb-key").profile.name == "Kazakhstan"
+    assert len(_entries(tmp_path)) == 3
+
+
+def test_a_damaged_cache_entry_is_ignored(registry, tmp_path, monkeypatch) -> None:
+    path = _copy_of_kz(registry, tmp_path, monkeypatch)
+    load_profile(path, "kb-key")
+    [entry] = _entries(tmp_path)
+    entry.write_bytes(b"not a pickle")
+    assert load_profile(path, "kb-key") == load_profile(path)
+
+
+def test_a_profile_with_a_problem_is_never_cached_and_reports_as_before(registry, tmp_path, monkeypatch) -> None:
+    path = _copy_of_kz(registry, tmp_path, monkeypatch)
+    load_profile(path, "kb-key")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("country: KZ", "country: [KZ", 1), encoding="utf-8")  # malformed YAML
+    with pytest.raises(DataError) as uncached:
+        load_profile(path)
+    for _ in range(2):
+        with pytest.raises(DataError) as cached:
+            load_profile(path, "kb-key")
+        assert str(cached.value) == str(uncached.value) and "malformed YAML" in str(cached.value)
+    assert len(_entries(tmp_path)) == 1  # the good version's entry only
+
+
+def test_a_value_error_found_later_names_the_line_from_a_cached_profile(tmp_path: Path) -> None:
+    # The line map travels with the cached profile: the catalogue check still names the line.
+    bad = Path(__file__).parent / "fixtures" / "bad" / "out_of_range.yaml"
+    env = {**os.environ, "DIAGNOSE_CACHE_DIR": str(tmp_path / "cache")}
+    errors = []
+    for _ in range(2):
+        r = CliRunner(env=env).invoke(main, ["--no-plugins", "assess", str(bad)])
+        assert r.exit_code == 2
+        errors.append(r.stderr)
+    assert errors[0] == errors[1] and "out_of_range.yaml:4: wto.bargaining_power" in errors[1]
+    assert len(list((tmp_path / "cache").glob("profile-*.pickle"))) == 1
+
+
+def test_a_cached_profile_needs_no_yaml_parser(tmp_path: Path) -> None:
+    code = ("import sys; from diagnostics.cli import main\n"
+            "try:\n    main(['--no-plugins', 'assess', 'KZ', '--json'])\n"
+            "except SystemExit as e:\n    assert not e.code\n"
+            "print('yaml' in sys.modules, file=sys.stderr)\n")
+    env = {**os.environ, "DIAGNOSE_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[-1].stderr
+    assert runs[0].stdout.split('"assessed_at"')[0] == runs[1].stdout.split('"assessed_at"')[0]
+    assert [r.stderr.strip().splitlines()[-1] for r in runs] == ["True", "False"]
+
+
+def test_the_durable_program_carries_its_json(kb) -> None:
+    program = compile_program(kb)
+    assert program.definition_text == json.dumps(program.definition)
+
+
+def test_the_assessor_is_made_frozen_too() -> None:
+    settings = Settings(no_plugins=True)
+    try:
+        settings.registry()
+        before = gc.get_freeze_count()
+        settings.assessor("KZ")
+        assert gc.get_freeze_count() > before and gc.isenabled()
+    finally:
+        gc.unfreeze()

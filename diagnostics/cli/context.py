@@ -68,17 +68,18 @@ class Settings:
         """The assessor for a country: the knowledge base of the plugins in its scope."""
         kb = self.registry().kb_for(country)
         if id(kb) not in self._assessors:
-            from diagnostics.assessment import Assessor
+            with startup_allocations():  # its compiled logic core and engine live as long
+                from diagnostics.assessment import Assessor
 
-            self._assessors[id(kb)] = Assessor(kb, engine=self.engine)
+                self._assessors[id(kb)] = Assessor(kb, engine=self.engine)
         return self._assessors[id(kb)]
 
 
 @contextlib.contextmanager
 def startup_allocations() -> Iterator[None]:
     """Load what lives until the command ends (modules, pydantic models, the cached knowledge
-    base) with the cyclic garbage collector paused, then move it out of the collector's later
-    passes (gc.freeze). Scanning these objects again and again cost `diagnose assess` about a
+    base, the assessor) with the cyclic garbage collector paused, then move it out of the
+    collector's later passes (gc.freeze). Scanning these objects again and again cost `diagnose assess` about a
     tenth of its CPU. `DiagnoseGroup.main` unfreezes them when the command returns."""
     enabled = gc.isenabled()
     gc.disable()
@@ -111,11 +112,12 @@ def echo_json(data: Any) -> None:
 PROFILE_LINES: dict[str, Mapping[Any, int]] = {}
 
 
-def load_profile_file(path: Path) -> Profile:
-    """A profile file or a TUI assessment file (diagnostics.profileio.load_profile)."""
+def load_profile_file(path: Path, cache_key: str | None = None) -> Profile:
+    """A profile file or a TUI assessment file (diagnostics.profileio.load_profile), from the
+    on-disk cache when read before unchanged and `cache_key` (Registry.cache_key) is given."""
     from diagnostics.profileio import load_profile
 
-    loaded = load_profile(path)
+    loaded = load_profile(path, cache_key)
     PROFILE_LINES[str(path)] = loaded.lines
     return loaded.profile
 
@@ -135,7 +137,7 @@ def resolve_profile(settings: Settings, ref: str) -> tuple[Profile, str]:
             raise DataError(_("{ref} is neither a profile file nor a known country code (known: {known})").format(
                 ref=repr(ref), known=known))
         path = profiles[code].path
-    profile = load_profile_file(path)
+    profile = load_profile_file(path, settings.registry().cache_key)
     settings.registry().check_family(profile, path, PROFILE_LINES.get(str(path)))
     return profile, str(path)
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from . import __version__
 from .errors import DataError, EngineError
@@ -37,6 +37,7 @@ SCHEMA_VERSION = 1
 
 
 class Coverage(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built when first validated or dumped (start-up)
     indicators: int
     answered: int
     unknown: int
@@ -55,6 +56,8 @@ class AuditStamp(LazyModel):
 
 class Assessment(BaseModel):
     """The JSON document `diagnose assess --json` prints (see docs/json-output.md)."""
+
+    model_config = ConfigDict(defer_build=True)  # built when first validated or dumped (start-up)
 
     country: str
     name: str
@@ -260,7 +263,9 @@ class Assessor:
         ordered = sorted(findings.values(), key=_display_order)
         answered = sum(1 for a in profile.answers.values() if a.known)
         unknown = sum(1 for a in profile.answers.values() if a.unknown)
-        coverage = Coverage(
+        # The assessor's own values, so constructed without validation: printing an assessment
+        # then builds none of these models' validators (start-up, issue 11).
+        coverage = Coverage.model_construct(
             indicators=len(self.kb.indicators),
             answered=answered,
             unknown=unknown,
@@ -273,7 +278,7 @@ class Assessor:
              "assessed_at": (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
              "schema_version": SCHEMA_VERSION},
             lambda: {"profile": profile_digest(profile)})
-        return Assessment(
+        return Assessment.model_construct(
             country=profile.country,
             name=profile.name or profile.country,
             family=profile.family,

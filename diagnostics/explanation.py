@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Self
 
-from pydantic import BaseModel, Field, PrivateAttr, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SerializerFunctionWrapHandler, model_serializer
 
 from .condition_tree import Compare, Finding, Known, rule_text
 from .i18n import _, current_language, pgettext, set_language
@@ -36,6 +36,8 @@ Confidence = Literal["high", "medium", "low"]
 
 class TraceStep(BaseModel):
     """One premise a finding used: an answer (with its evidence) or another finding."""
+
+    model_config = ConfigDict(defer_build=True)  # see LazyModel
 
     kind: Literal["answer", "finding"]
     condition: str
@@ -56,6 +58,9 @@ class LazyModel(BaseModel):
     printed or serialised. A field assigned before that keeps the assigned value.
     """
 
+    # The validators and serialisers of these models are built when first used (a --json
+    # dump, a file read back): printing an assessment needs none of them (start-up, issue 11).
+    model_config = ConfigDict(defer_build=True)
     _pending: Callable[[], dict[str, Any]] | None = PrivateAttr(default=None)
 
     @classmethod

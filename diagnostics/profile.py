@@ -104,7 +104,7 @@ class DataCaution(BaseModel):
 class Profile(BaseModel):
     """A country's answers at a date."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # a cached profile needs no validator
 
     country: str
     name: str = Field(default="", max_length=200)

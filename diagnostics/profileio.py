@@ -35,7 +35,7 @@ END_MARKER = "# end of assessment file"
 class Draft(BaseModel):
     """Evidence typed on a question that has no value yet: kept until the value comes."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built when a file needs it
 
     source: str = Field(default="", max_length=MAX_SOURCE_CHARS)
     evidence: EvidenceGrade | None = None
@@ -50,7 +50,7 @@ class Draft(BaseModel):
 class SessionFile(BaseModel):
     """The on-disk shape of an assessment file (see diagnostics.session)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built when a file needs it
 
     format: Literal["policy-diagnostics-assessment"] = "policy-diagnostics-assessment"
     version: int = FORMAT_VERSION

@@ -282,3 +282,30 @@ def test_the_assessor_is_made_frozen_too() -> None:
         assert gc.get_freeze_count() > before and gc.isenabled()
     finally:
         gc.unfreeze()
+
+
+def test_printing_an_assessment_builds_no_validators_for_its_records(tmp_path: Path) -> None:
+    # Their validators and serialisers are built on first use (defer_build): a --json dump
+    # or a file read back, not printing (start-up, issue 11).
+    code = ("import sys; from diagnostics.cli import main\n"
+            "try:\n    main(['--no-plugins', 'assess', 'KZ'])\n"
+            "except SystemExit as e:\n    assert not e.code\n"
+            "from diagnostics.assessment import Assessment, AuditStamp, Coverage\n"
+            "from diagnostics.explanation import FindingResult\n"
+            "from diagnostics.profileio import SessionFile\n"
+            "print([m.__name__ for m in (Assessment, AuditStamp, Coverage, FindingResult, SessionFile)"
+            " if m.__pydantic_complete__], file=sys.stderr)\n")
+    env = {**os.environ, "DIAGNOSE_CACHE_DIR": str(tmp_path / "cache"), "COLUMNS": "80"}
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_a_constructed_assessment_dumps_and_reads_back_as_a_validated_one(registry, kz_profile) -> None:
+    from diagnostics.assessment import Assessment
+
+    a = Assessor(registry.kb_for("KZ")).assess(kz_profile)
+    data = a.model_dump(mode="json")
+    again = Assessment.model_validate(data)
+    assert again.model_dump(mode="json") == data
+    assert [f.rule for f in again.findings] == [f.rule for f in a.findings]

@@ -14,8 +14,6 @@ briefs only format it.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +28,7 @@ from .i18n import _
 from .kb import KnowledgeBase, did_you_mean
 from .knowledge import EvidenceKind, Layer, Tier
 from .logic import RuleOutcome, Status
-from .profile import Answer, AnswerError, Profile, check_value
+from .profile import Answer, AnswerError, Profile, check_value, profile_digest
 from .proxies import with_proxies
 
 SCHEMA_VERSION = 1
@@ -117,11 +115,6 @@ def validate_answers(profile: Profile, kb: KnowledgeBase, file: str | None = Non
     return values
 
 
-def profile_digest(profile: Profile) -> str:
-    text = json.dumps(profile.model_dump(mode="json"), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
 @dataclass
 class AssessmentState:
     """What an assessment is built from: the known values, every rule's status, and the
@@ -176,10 +169,11 @@ class Assessor:
             raise EngineError(f"durable-rules did not fire {extra}, which the logic core finds fired")
         return status, how
 
-    def assess(self, profile: Profile, *, file: str | None = None,
-               now: dt.datetime | None = None, lines: Mapping[Any, int] | None = None) -> Assessment:
+    def assess(self, profile: Profile, *, file: str | None = None, now: dt.datetime | None = None,
+               lines: Mapping[Any, int] | None = None, digest: str | None = None) -> Assessment:
+        """`digest`, when known (a profile from the cache carries it), is `profile_digest(profile)`."""
         state = self.state(profile, file=file, lines=lines)
-        return self.assessment(state, now=now)
+        return self.assessment(state, now=now, digest=digest)
 
     def state(self, profile: Profile, *, file: str | None = None,
               lines: Mapping[Any, int] | None = None) -> AssessmentState:
@@ -255,7 +249,8 @@ class Assessor:
         for rule_id, st in rules.items():
             findings[rule_id] = finding(rules_by_id[rule_id], st, how.get(rule_id), context)
 
-    def assessment(self, state: AssessmentState, *, now: dt.datetime | None = None) -> Assessment:
+    def assessment(self, state: AssessmentState, *, now: dt.datetime | None = None,
+                   digest: str | None = None) -> Assessment:
         """The assessment document of a state."""
         if not state.explained:
             raise ValueError("this state was updated without explanations: reassess it with explain=True")
@@ -277,7 +272,7 @@ class Assessor:
             {"package_version": __version__, "knowledge_base": self.kb.digest, "engine": self.engine_name,
              "assessed_at": (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
              "schema_version": SCHEMA_VERSION},
-            lambda: {"profile": profile_digest(profile)})
+            lambda: {"profile": digest or profile_digest(profile)})
         return Assessment.model_construct(
             country=profile.country,
             name=profile.name or profile.country,

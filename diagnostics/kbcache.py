@@ -133,19 +133,19 @@ def profile_key(kb_key: str, path: Path, raw: bytes) -> str:
     return digest.hexdigest()[:40]
 
 
-def load_profile(key: str) -> tuple[Any, Any, Any] | None:
-    """(profile, line map, assessment file or None) cached under `key`, or None."""
+def load_profile(key: str) -> tuple[Any, ...] | None:
+    """(profile, line map, assessment file or None, digest) cached under `key`, or None."""
     path = cache_dir(os.environ) / f"profile-{key}.pickle"
     try:
         payload = pickle.loads(read_bytes(path, limit=MAX_CACHE_BYTES))  # noqa: S301 - our own cache file
     except Exception:  # noqa: BLE001 - missing, damaged or foreign: read the file itself
         return None
-    if not isinstance(payload, tuple) or len(payload) != 4 or payload[0] != key:
+    if not isinstance(payload, tuple) or len(payload) != 5 or payload[0] != key:
         return None
-    return payload[1], payload[2], payload[3]
+    return payload[1:]
 
 
-def save_profile(key: str, loaded: tuple[Any, Any, Any]) -> None:
+def save_profile(key: str, loaded: tuple[Any, ...]) -> None:
     """Write atomically, keeping the newest entries; failing to write only costs time."""
     folder = cache_dir(os.environ)
     try:

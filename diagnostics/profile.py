@@ -167,6 +167,15 @@ def _answer_key(a: Answer | None) -> tuple[Any, ...]:
     return ("unknown",) if a.unknown else ("value", a.value)
 
 
+def profile_digest(profile: Profile) -> str:
+    """A hash of the profile's JSON, for the audit stamp."""
+    import hashlib
+    import json
+
+    text = json.dumps(profile.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 class AnswerError(ValueError):
     """An answer does not fit its indicator."""
 

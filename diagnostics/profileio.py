@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import DataError
 from .i18n import _
-from .profile import COUNTRY_CODE, MAX_NOTE_CHARS, MAX_SOURCE_CHARS, Answer, EvidenceGrade, Profile
+from .profile import COUNTRY_CODE, MAX_NOTE_CHARS, MAX_SOURCE_CHARS, Answer, EvidenceGrade, Profile, profile_digest
 from .safeio import read_bytes, text_of
 from .yamlio import Path_, line_for, parse_data, parse_model
 
@@ -72,6 +72,11 @@ class ProfileFile:
     path: Path
     lines: Mapping[Path_, int] = field(default_factory=dict)
     session: SessionFile | None = None
+    cached_digest: str | None = None  # profile_digest(profile), kept with a cached file
+
+    @property
+    def digest(self) -> str:
+        return self.cached_digest or profile_digest(self.profile)
 
 
 def is_assessment_file(data: Any) -> bool:
@@ -126,11 +131,10 @@ def load_profile(path: Path, cache_key: str | None = None) -> ProfileFile:
         entry = kbcache.profile_key(cache_key, path, raw)
         cached = kbcache.load_profile(entry)
         if cached is not None:
-            profile, lines, session = cached
-            return ProfileFile(profile, path, lines, session)
+            return ProfileFile(cached[0], path, *cached[1:])
     loaded = _read(text_of(raw, path), path)
     if entry is not None:
-        kbcache.save_profile(entry, (loaded.profile, loaded.lines, loaded.session))
+        kbcache.save_profile(entry, (loaded.profile, loaded.lines, loaded.session, loaded.digest))
     return loaded
 
 

@@ -211,9 +211,10 @@ def test_a_profile_read_before_comes_from_the_cache_until_the_file_changes(regis
     # What the entry holds is what the next read returns: plant a different profile in it.
     planted = first.profile.model_copy(update={"name": "Planted"})
     key = kbcache.profile_key("kb-key", path, path.read_bytes())
-    entry.write_bytes(pickle.dumps((key, planted, first.lines, None)))
+    entry.write_bytes(pickle.dumps((key, planted, first.lines, None, "planted")))
     again = load_profile(path, "kb-key")
     assert again.profile.name == "Planted" and again.path == path and again.lines == first.lines
+    assert again.cached_digest == "planted"
     # Any change to the file, a comment even, reads it afresh; so does another knowledge base.
     assert load_profile(path, "other-kb").profile.name == "Kazakhstan"
     path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
@@ -309,3 +310,15 @@ def test_a_constructed_assessment_dumps_and_reads_back_as_a_validated_one(regist
     again = Assessment.model_validate(data)
     assert again.model_dump(mode="json") == data
     assert [f.rule for f in again.findings] == [f.rule for f in a.findings]
+
+
+def test_a_cached_profile_brings_its_digest(registry, tmp_path, monkeypatch) -> None:
+    from diagnostics.profile import profile_digest
+
+    path = _copy_of_kz(registry, tmp_path, monkeypatch)
+    fresh = load_profile(path, "kb-key")
+    assert fresh.cached_digest is None and fresh.digest == profile_digest(fresh.profile)
+    cached = load_profile(path, "kb-key")
+    assert cached.cached_digest == profile_digest(cached.profile) == cached.digest
+    a = Assessor(registry.kb_for("KZ")).assess(cached.profile, digest=cached.cached_digest)
+    assert a.audit.profile == profile_digest(fresh.profile)

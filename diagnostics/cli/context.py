@@ -110,6 +110,7 @@ def echo_json(data: Any) -> None:
 # Line maps of the profile files read in this process, so that value errors found later
 # (against the indicator catalogue) can still name the line.
 PROFILE_LINES: dict[str, Mapping[Any, int]] = {}
+PROFILE_DIGESTS: dict[str, str] = {}  # the same, for digests a cached profile file brings along
 
 
 def load_profile_file(path: Path, cache_key: str | None = None) -> Profile:
@@ -119,6 +120,10 @@ def load_profile_file(path: Path, cache_key: str | None = None) -> Profile:
 
     loaded = load_profile(path, cache_key)
     PROFILE_LINES[str(path)] = loaded.lines
+    if loaded.cached_digest:
+        PROFILE_DIGESTS[str(path)] = loaded.cached_digest
+    else:
+        PROFILE_DIGESTS.pop(str(path), None)
     return loaded.profile
 
 
@@ -145,7 +150,8 @@ def resolve_profile(settings: Settings, ref: str) -> tuple[Profile, str]:
 def assess_ref(settings: Settings, ref: str) -> tuple[Assessment, Profile]:
     profile, where = resolve_profile(settings, ref)
     assessor = settings.assessor(profile.country)
-    return assessor.assess(profile, file=where, lines=PROFILE_LINES.get(where)), profile
+    return assessor.assess(profile, file=where, lines=PROFILE_LINES.get(where),
+                           digest=PROFILE_DIGESTS.get(where)), profile
 
 
 def rule_id_or_fail(kb: KnowledgeBase, rule_id: str) -> str:

@@ -394,11 +394,13 @@ class Explainer:
         return CONFIDENCE_ORDER[level], reasons, kinds, proxies  # type: ignore[return-value]
 
 
+# Steps are made from validated answers and rule texts, so without validating them again:
+# printing an explanation then builds no validator (nor has pydantic look for its plugins).
 def _answer_step(ind: str, a: Answer, condition: str) -> TraceStep:
-    return TraceStep(kind="answer", condition=condition, indicator=ind,
-                      value=list(a.value) if isinstance(a.value, tuple) else a.value,
-                      source=a.source, evidence=_GRADE[a.evidence] if a.evidence else None,
-                      as_of=a.as_of, proxy=a.proxy)
+    return TraceStep.model_construct(kind="answer", condition=condition, indicator=ind,
+                                     value=list(a.value) if isinstance(a.value, tuple) else a.value,
+                                     source=a.source, evidence=_GRADE[a.evidence] if a.evidence else None,
+                                     as_of=a.as_of, proxy=a.proxy)
 
 
 def _step(lf: LeafResult, values: KnownValues, steps: dict[tuple[str, str], TraceStep]) -> TraceStep:
@@ -408,7 +410,7 @@ def _step(lf: LeafResult, values: KnownValues, steps: dict[tuple[str, str], Trac
     step = steps.get((ind, text))
     if step is None:
         if isinstance(leaf, Finding):
-            step = TraceStep(kind="finding", condition=text, rule=ind)
+            step = TraceStep.model_construct(kind="finding", condition=text, rule=ind)
         else:
             step = _answer_step(ind, values.answers[ind], text)
         steps[(ind, text)] = step

@@ -3,9 +3,10 @@
 Printed to a pipe or a file, rich drops every style and only wraps: a string of markup
 becomes its plain text, wrapped at the console's width, and a tree gets guide lines. Doing
 that through rich's Console, Segment and Tree machinery cost `diagnose assess` more CPU
-(its import and rendering) than assessing the profile. `PlainPrinter` does the same steps
-with rich's own word-wrapping and cell-width functions (rich._wrap, rich.cells; light
-modules), so the text is the same byte for byte: tests/test_startup.py compares the two
+(its import and rendering) than assessing the profile. `PlainPrinter` does the same steps:
+text whose characters all take one cell (`NARROW`) is wrapped by rich._wrap's rule here,
+anything else with rich's own word-wrapping and cell-width functions (rich._wrap,
+rich.cells), so the text is the same byte for byte: tests/test_startup.py compares the two
 on real assessments and on generated markup.
 
 It covers only the plain case. `plain_width` says whether rich would write plain text
@@ -20,7 +21,7 @@ import builtins
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
 
 from .safeio import strip_controls
@@ -150,13 +151,17 @@ def _may_be_emoji(name: str) -> bool:
 
 def wrap(text: str, width: int) -> list[str]:
     """Plain text as rich's Text.wrap lays it out (justify "default", overflow "fold")."""
-    from rich._wrap import divide_line
-    from rich.cells import cell_len, set_cell_size
+    divide: Callable[[str, int], list[int]] = _divide_narrow
+    cell_len: Callable[[str], int] = len
+    set_cell_size: Callable[[str, int], str] = _set_narrow_size
+    if not NARROW.fullmatch(text):  # wide, combining or rare characters: rich's own measures
+        from rich import _wrap, cells
+
+        divide, cell_len, set_cell_size = _wrap.divide_line, cells.cell_len, cells.set_cell_size
 
     lines: list[str] = []
     for line in text.split("\n"):
-        offsets = divide_line(line, width, fold=True)
-        bounds = [0, *offsets, len(line)]
+        bounds = [0, *divide(line, width), len(line)]  # (divide_line folds by default)
         for start, end in zip(bounds, bounds[1:], strict=False):
             piece = line[start:end]
             excess = len(piece) - width
@@ -168,6 +173,42 @@ def wrap(text: str, width: int) -> list[str]:
                 piece = set_cell_size(piece, width)
             lines.append(piece)
     return lines
+
+
+# Text whose every character rich measures as one cell: rich.cells' single-cell ranges and
+# the punctuation the output uses (tests check each against rich.cells.cell_len). Such text
+# is wrapped here by rich._wrap.divide_line's rule, without importing rich's cell tables.
+NARROW = re.compile("[\n\x20-\x7e\xa0-\xac\xae-\u02ff\u0370-\u0482\u2500-\u25fc\u2800-\u28ff"
+                    "\u2009\u2011\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026\u202f\u2190-\u2193\u2212\u2264\u2265]*")
+_WORD = re.compile(r"\s*\S+\s*")  # rich._wrap's word: the word and the whitespace after it
+
+
+def _divide_narrow(line: str, width: int) -> list[int]:
+    """rich._wrap.divide_line(line, width, fold=True) for narrow text (one cell per character)."""
+    breaks: list[int] = []
+    offset = 0
+    for match in _WORD.finditer(line):
+        start, word = match.start(), match.group(0)
+        length = len(word.rstrip())
+        if width - offset >= length:
+            offset += len(word)
+        elif length > width:  # longer than a line: folded across lines
+            pieces = [word[i:i + width] for i in range(0, len(word), width)]
+            for n, piece in enumerate(pieces):
+                if start:
+                    breaks.append(start)
+                if n == len(pieces) - 1:
+                    offset = len(piece)
+                else:
+                    start += len(piece)
+        elif offset and start:
+            breaks.append(start)
+            offset = len(word)
+    return breaks
+
+
+def _set_narrow_size(text: str, total: int) -> str:
+    return text[:total]
 
 
 class PlainPrinter:

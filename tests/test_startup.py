@@ -24,7 +24,7 @@ from diagnostics.assessment import Assessor
 from diagnostics.assessment_text import assessment_blocks, plain_text, print_assessment, print_blocks
 from diagnostics.cli import main
 from diagnostics.cli.context import Settings, startup_allocations
-from diagnostics.console_text import LETTERLESS_EMOJI, MIN_WIDTH, NeedsRich, escape, plain, plain_width
+from diagnostics.console_text import LETTERLESS_EMOJI, MIN_WIDTH, NARROW, NeedsRich, escape, plain, plain_width, wrap
 from diagnostics.engine import compile_program
 from diagnostics.errors import DataError
 from diagnostics.i18n import set_language
@@ -151,6 +151,27 @@ def test_well_formed_markup_is_printed_plainly_as_rich_prints_it(label: str, bra
 @given(text=MARKUP)
 def test_escape_is_richs(text: str) -> None:
     assert escape(text) == rich_escape(text)
+
+
+def test_narrow_characters_are_one_cell_for_rich() -> None:
+    # console_text wraps text made only of these without rich's cell tables.
+    from rich.cells import cell_len
+
+    narrow = [chr(c) for c in range(0x20, 0x3000) if NARROW.fullmatch(chr(c))]
+    assert len(narrow) > 1000 and "—" in narrow and "漢" not in narrow and "\u0301" not in narrow
+    assert [c for c in narrow if cell_len(c) != 1] == []
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(text=st.lists(st.sampled_from(["a", "bb", "ccc ", " ", "  ", "—", "слово ", "x" * 30, "\n", "é", "漢字"]),
+                     max_size=30).map("".join), width=st.integers(1, 40))
+def test_wrapping_narrow_text_is_richs(text: str, width: int) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(width=width, force_terminal=False)
+    expected = [line.plain for line in Text(text).wrap(console, width, justify="default", overflow="fold")]
+    assert wrap(text, width) == expected
 
 
 def test_emoji_names_without_a_letter_are_known() -> None:

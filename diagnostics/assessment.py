@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from . import __version__
 from .errors import DataError, EngineError
@@ -30,12 +30,12 @@ from .knowledge import EvidenceKind, Layer, Tier
 from .logic import RuleOutcome, Status
 from .profile import Answer, AnswerError, Profile, check_value, profile_digest
 from .proxies import with_proxies
+from .record_base import Deferred
 
 SCHEMA_VERSION = 1
 
 
-class Coverage(BaseModel):
-    model_config = ConfigDict(defer_build=True)  # built when first validated or dumped (start-up)
+class Coverage(Deferred):
     indicators: int
     answered: int
     unknown: int
@@ -52,10 +52,8 @@ class AuditStamp(LazyModel):
     schema_version: int = SCHEMA_VERSION
 
 
-class Assessment(BaseModel):
+class Assessment(Deferred):
     """The JSON document `diagnose assess --json` prints (see docs/json-output.md)."""
-
-    model_config = ConfigDict(defer_build=True)  # built when first validated or dumped (start-up)
 
     country: str
     name: str

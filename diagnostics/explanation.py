@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SerializerFunctionWrapHandler, model_serializer
+from pydantic import Field, PrivateAttr, SerializerFunctionWrapHandler, model_serializer
 
 from .condition_tree import Compare, Finding, Known, rule_text
 from .i18n import _, current_language, pgettext, set_language
@@ -25,6 +25,7 @@ from .knowledge import Rule, Tier
 from .logic import LeafResult, RuleOutcome, Status, T, explain, holds
 from .profile import Answer, EvidenceGrade
 from .provenance import plugin_of
+from .record_base import Deferred
 
 if TYPE_CHECKING:
     from .kb import KnowledgeBase
@@ -34,10 +35,8 @@ CONFIDENCE_ORDER = ["low", "medium", "high"]
 Confidence = Literal["high", "medium", "low"]
 
 
-class TraceStep(BaseModel):
+class TraceStep(Deferred):
     """One premise a finding used: an answer (with its evidence) or another finding."""
-
-    model_config = ConfigDict(defer_build=True)  # see LazyModel
 
     kind: Literal["answer", "finding"]
     condition: str
@@ -50,7 +49,7 @@ class TraceStep(BaseModel):
     proxy: str = ""  # the standard measure this answer was derived from, if any
 
 
-class LazyModel(BaseModel):
+class LazyModel(Deferred):
     """A model some of whose fields are computed when one of them is first read.
 
     `lazy(fields, compute)` makes an instance holding `fields`; `compute()` returns the rest
@@ -58,9 +57,8 @@ class LazyModel(BaseModel):
     printed or serialised. A field assigned before that keeps the assigned value.
     """
 
-    # The validators and serialisers of these models are built when first used (a --json
-    # dump, a file read back): printing an assessment needs none of them (start-up, issue 11).
-    model_config = ConfigDict(defer_build=True)
+    # Deferred: validators and serialisers are built when first used (a --json dump, a file
+    # read back); printing an assessment needs none of them (start-up, issue 11).
     _pending: Callable[[], dict[str, Any]] | None = PrivateAttr(default=None)
 
     @classmethod

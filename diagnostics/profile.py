@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from .i18n import _
 from .knowledge import Indicator, IndicatorType
+from .record_base import Deferred
 
 COUNTRY_CODE = re.compile(r"\A[A-Z]{2,3}\Z")  # \Z, not $: "KZ\n" is no code
 CAUTION_ID = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}\Z")
@@ -39,7 +40,7 @@ class EvidenceGrade(StrEnum):
     SECONDARY = "secondary"  # second-hand reports such as blog summaries
 
 
-class Answer(BaseModel):
+class Answer(Deferred):
     """One answer. Either `value` is set, or `unknown` is true."""
 
     model_config = ConfigDict(extra="forbid")
@@ -74,7 +75,7 @@ class Answer(BaseModel):
         return not self.unknown
 
 
-class DataCaution(BaseModel):
+class DataCaution(Deferred):
     """A recorded doubt about a figure (MAP.md §10.2): shown in the brief's annex, never fixed silently."""
 
     model_config = ConfigDict(extra="forbid")
@@ -101,10 +102,10 @@ class DataCaution(BaseModel):
         return v
 
 
-class Profile(BaseModel):
+class Profile(Deferred):
     """A country's answers at a date."""
 
-    model_config = ConfigDict(extra="forbid", defer_build=True)  # a cached profile needs no validator
+    model_config = ConfigDict(extra="forbid")
 
     country: str
     name: str = Field(default="", max_length=200)

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from .errors import DataError
 from .i18n import _
 from .profile import COUNTRY_CODE, MAX_NOTE_CHARS, MAX_SOURCE_CHARS, Answer, EvidenceGrade, Profile, profile_digest
+from .record_base import Deferred
 from .safeio import read_bytes, text_of
 from .yamlio import Path_, line_for, parse_data, parse_model
 
@@ -32,10 +33,10 @@ FORMAT_VERSION = 2
 END_MARKER = "# end of assessment file"
 
 
-class Draft(BaseModel):
+class Draft(Deferred):
     """Evidence typed on a question that has no value yet: kept until the value comes."""
 
-    model_config = ConfigDict(extra="forbid", defer_build=True)  # built when a file needs it
+    model_config = ConfigDict(extra="forbid")
 
     source: str = Field(default="", max_length=MAX_SOURCE_CHARS)
     evidence: EvidenceGrade | None = None
@@ -47,10 +48,10 @@ class Draft(BaseModel):
         return not (self.source or self.evidence or self.as_of or self.note)
 
 
-class SessionFile(BaseModel):
+class SessionFile(Deferred):
     """The on-disk shape of an assessment file (see diagnostics.session)."""
 
-    model_config = ConfigDict(extra="forbid", defer_build=True)  # built when a file needs it
+    model_config = ConfigDict(extra="forbid")
 
     format: Literal["policy-diagnostics-assessment"] = "policy-diagnostics-assessment"
     version: int = FORMAT_VERSION

@@ -308,19 +308,23 @@ def test_the_assessor_is_made_frozen_too() -> None:
 
 def test_printing_an_assessment_builds_no_validators_for_its_records(tmp_path: Path) -> None:
     # Their validators and serialisers are built on first use (defer_build): a --json dump
-    # or a file read back, not printing (start-up, issue 11).
+    # or a file read back, not printing (start-up, issue 11). No validator at all means
+    # pydantic does not even look for its plugins.
     code = ("import sys; from diagnostics.cli import main\n"
             "try:\n    main(['--no-plugins', 'assess', 'KZ'])\n"
             "except SystemExit as e:\n    assert not e.code\n"
             "from diagnostics.assessment import Assessment, AuditStamp, Coverage\n"
             "from diagnostics.explanation import FindingResult\n"
+            "from diagnostics.explanation import TraceStep\n"
+            "from diagnostics.profile import Answer, Profile\n"
             "from diagnostics.profileio import SessionFile\n"
-            "print([m.__name__ for m in (Assessment, AuditStamp, Coverage, FindingResult, SessionFile)"
-            " if m.__pydantic_complete__], file=sys.stderr)\n")
+            "print([m.__name__ for m in (Assessment, AuditStamp, Coverage, FindingResult, SessionFile, TraceStep,"
+            " Answer, Profile) if m.__pydantic_complete__], file=sys.stderr)\n")
     env = {**os.environ, "DIAGNOSE_CACHE_DIR": str(tmp_path / "cache"), "COLUMNS": "80"}
-    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    assert r.stderr.strip().splitlines()[-1] == "[]"
+    runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[-1].stderr
+    # The first run reads the profile file (validating it); the second has it from the cache.
+    assert [r.stderr.strip().splitlines()[-1] for r in runs] == ["['Profile']", "[]"]
 
 
 def test_a_constructed_assessment_dumps_and_reads_back_as_a_validated_one(registry, kz_profile) -> None:
@@ -343,3 +347,26 @@ def test_a_cached_profile_brings_its_digest(registry, tmp_path, monkeypatch) -> 
     assert cached.cached_digest == profile_digest(cached.profile) == cached.digest
     a = Assessor(registry.kb_for("KZ")).assess(cached.profile, digest=cached.cached_digest)
     assert a.audit.profile == profile_digest(fresh.profile)
+
+
+def test_a_deferred_model_built_in_a_frame_keeps_nothing_of_it_alive() -> None:
+    import weakref
+
+    from diagnostics.record_base import Deferred
+
+    class Marker:
+        pass
+
+    class Late(Deferred):
+        x: int
+
+    def first_use() -> weakref.ref[Marker]:
+        marker = Marker()
+        kept = weakref.ref(marker)
+        Late(x=1)  # the first use builds the validator, here
+        del marker
+        assert kept() is None  # pydantic did not snapshot this frame's locals
+        return kept
+
+    assert first_use()() is None
+    assert Late.__pydantic_complete__ and Late(x=2).x == 2

@@ -41,8 +41,6 @@ def _status(f: FindingResult) -> str:
 WORDS = (N_("high"), N_("medium"), N_("low"), N_("context"), N_("policy"), N_("mechanism"),
          N_("manifestation"), N_("diagnosis"), N_("allocator"), N_("regulator"), N_("coordinator"),
          N_("cross_cutting"), N_("formal"), N_("informal"))
-# The built-in country families' names; a plugin's own family is shown as it names itself.
-FAMILY_NAMES = (N_("Central Asia"), N_("Eastern Europe"), N_("South Caucasus"), N_("Baltic states"))
 
 
 def word(value: str | None) -> str:
@@ -76,9 +74,10 @@ def _whose(f: FindingResult) -> str:
 
 
 def family_name(kb: KnowledgeBase, family: str | None) -> str:
-    """A country family's name in the current language; its id when the knowledge base lacks it."""
+    """A country family's name as the knowledge base has it (translated with it: each family's
+    plugin gives its Russian name); its id when the knowledge base lacks it."""
     known = kb.families.get(family or "")
-    return _(known.name) if known else (family or "—")
+    return known.name if known else (family or "—")
 
 
 

@@ -8,9 +8,21 @@ thesis's. A record nobody stamped (a knowledge base built by hand) counts as the
 
 from __future__ import annotations
 
-from .i18n import _
+from .i18n import _, current_language
 
 CORE_PLUGIN = "thesis"
+
+# Plugins' own names for readers in other languages, {(language, plugin): title}: given by each
+# plugin in its translation files and registered when a registry is localized
+# (diagnostics.translated_knowledge.localize_registry).
+_TITLES: dict[tuple[str, str], str] = {}
+
+
+def set_plugin_titles(lang: str, titles: dict[str, str]) -> None:
+    """Replace the plugin titles known for `lang`."""
+    for key in [k for k in _TITLES if k[0] == lang]:
+        del _TITLES[key]
+    _TITLES.update({(lang, plugin): title for plugin, title in titles.items()})
 
 
 def plugin_of(provided_by: str) -> str:
@@ -20,7 +32,13 @@ def plugin_of(provided_by: str) -> str:
 
 
 def plugin_title(plugin: str) -> str:
-    """A plugin's name for readers: 'mongolia' -> 'Mongolia', 'western_balkans' -> 'Western Balkans'."""
+    """A plugin's name for readers: its own translation in the current language, else made from
+    its name: 'mongolia' -> 'Mongolia', 'western_balkans' -> 'Western Balkans'."""
+    return _TITLES.get((current_language(), plugin)) or default_plugin_title(plugin)
+
+
+def default_plugin_title(plugin: str) -> str:
+    """A plugin's name for readers made from its name, as English shows it."""
     return plugin.replace("_", " ").replace("-", " ").title()
 
 

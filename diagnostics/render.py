@@ -19,6 +19,7 @@ from .explanation import grade_word
 from .i18n import N_, _, country_name
 from .kb import KnowledgeBase
 from .knowledge import Family, Indicator, Rule
+from .provenance import default_plugin_title, plugin_title
 from .safeio import strip_controls
 
 
@@ -106,6 +107,10 @@ def print_explanation(a: Assessment, kb: KnowledgeBase, rule_id: str) -> None:
                 "no {kinds} evidence answered (design rule R-2: a mismatch needs both sides)").format(
                 kinds=_(" and no ").join(_(k) for k in f.missing_evidence)))
         out.print("[bold]" + _("Would be decided by") + "[/bold]: " + (", ".join(f.missing) or "—"))
+        for ind in f.missing:  # where the analyst finds each missing answer
+            spec = kb.indicators.get(ind)
+            if spec is not None and spec.sources:
+                out.print(f"  • {ind} — " + _("Where to look: ") + esc("; ".join(spec.sources)))
         if f.waiting_on:
             out.print("[bold]" + _("Waiting on") + "[/bold]: " + ", ".join(f.waiting_on))
     out.print("\n[bold]" + _("Mechanism") + f"[/bold]\n{rule.mechanism}")
@@ -241,7 +246,9 @@ def print_plugins(reports: Sequence[Any]) -> None:
         table.add_column(_(col), overflow="fold")
     for r in reports:
         recs = ", ".join(f"{k} {v}" for k, v in r.records.items())
-        table.add_row(r.name, r.version or "—", r.source, r.status, str(len(r.hooks)), recs)
+        title = plugin_title(r.name)  # the plugin's own name for readers, when it translates it
+        name = r.name if title == default_plugin_title(r.name) else f"{r.name}\n[dim]{esc(title)}[/dim]"
+        table.add_row(name, r.version or "—", r.source, r.status, str(len(r.hooks)), recs)
     out = console()
     out.print(table)
     for r in reports:

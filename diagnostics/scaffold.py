@@ -168,6 +168,9 @@ sources:
 # Russian texts of this plugin's rules, keyed by rule id (format: docs/i18n.md).
 language: ru
 rules: {{}}
+# Your plugin's name for readers in Russian ("плагин … (его библиография)"), and its family's:
+# plugins: {{{name}: {{title: "…"}}}}
+# families: {{{name}: {{en_hash: …, name: "…", description: "…"}}}}
 ''',
     "tests/test_{name}.py": '''\
 """Tests of the plugin, with the fixtures policy-diagnostics ships (diagnostics.testing)."""

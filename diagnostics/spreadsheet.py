@@ -1,10 +1,10 @@
 """The questionnaire as a spreadsheet (XLSX or CSV), both ways.
 
-Export: one row per question with its help, the answers it takes, and the current answer with
-its source, evidence grade, year and note, for colleagues to fill in offline. Import: every
-row is checked (a bad cell is reported with its row and column, and nothing is taken until
-all rows are good); `changes_against` then lists what would change, so the caller can show a
-diff before anything is replaced.
+Export: one row per question with its help, where to look for the evidence, the answers it
+takes, and the current answer with its source, evidence grade, year and note, for colleagues
+to fill in offline. Import: every row is checked (a bad cell is reported with its row and
+column, and nothing is taken until all rows are good); `changes_against` then lists what
+would change, so the caller can show a diff before anything is replaced.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from .profileio import Draft
 from .questions import question_order, scale_ends
 from .safeio import atomic_write, formula_like, read_bytes, spreadsheet_text
 
-COLUMNS = ("id", "topic", "question", "help", "answers taken", "unit", "answer", "unknown",
-           "source", "url", "evidence", "year", "note")
+COLUMNS = ("id", "topic", "question", "help", "where to look", "answers taken", "unit", "answer",
+           "unknown", "source", "url", "evidence", "year", "note")
 EDITABLE = ("answer", "unknown", "source", "url", "evidence", "year", "note")
 # The answer fields the sheet carries; a difference elsewhere is no change.
 _SHEET_FIELDS = ("value", "unknown", "source", "url", "evidence", "as_of", "note")
@@ -68,6 +68,7 @@ def questionnaire_rows(kb: KnowledgeBase, profile: Profile,
         meta: Answer | Draft | None = a if a is not None else (drafts or {}).get(ind)
         rows.append({
             "id": ind, "topic": spec.topic, "question": spec.question, "help": spec.help,
+            "where to look": "; ".join(spec.sources),
             "answers taken": _options(kb, ind), "unit": spec.unit or "",
             "answer": format_value(a.value) if a is not None and a.known else "",
             "unknown": "yes" if a is not None and a.unknown else "",
@@ -107,7 +108,7 @@ def write_questionnaire(path: Path, rows: list[dict[str, str]], title: str = "")
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str) and formula_like(cell.value):
                 cell.data_type = "s"  # openpyxl would store "=..." as a formula
-    widths = {"id": 28, "topic": 18, "question": 60, "help": 50, "answers taken": 30, "unit": 10,
+    widths = {"id": 28, "topic": 18, "question": 60, "help": 50, "where to look": 40, "answers taken": 30, "unit": 10,
               "answer": 16, "unknown": 9, "source": 30, "url": 30, "evidence": 16, "year": 7, "note": 40}
     fill = PatternFill("solid", fgColor="FFF2CC")
     for col, name in enumerate(COLUMNS, start=1):

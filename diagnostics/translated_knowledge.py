@@ -1,9 +1,10 @@
 """Knowledge texts in other languages: translation records and files, collecting them from the
 plugins, a localized copy of the knowledge base, and the completeness check.
 
-Rule titles, mechanisms, stories, questions, indicator questions and help, value labels and
-directions come from per-language YAML files keyed by record id (rules/i18n/<lang>/*.yaml,
-format in docs/i18n.md) that plugins provide through the ``diagnostics_translations`` hook.
+Rule titles, mechanisms, stories, questions, indicator questions, help, value labels and
+"where to look" source lists, directions, country-family names and plugins' names for readers
+come from per-language YAML files keyed by record id (rules/i18n/<lang>/*.yaml, format in
+docs/i18n.md) that plugins provide through the ``diagnostics_translations`` hook.
 :func:`localize_kb` returns a copy of the knowledge base with the texts replaced; an entry
 without a translation keeps its English text behind the visible marker ``(EN)``, never an error.
 """
@@ -31,9 +32,10 @@ FALLBACK_MARKER = "(EN) "  # put before an English text shown where a translatio
 
 # The translatable fields of each kind of record, in the order FORMAT.md hashes them.
 RULE_FIELDS = ("title", "mechanism", "story", "counter_examples", "questions", "gate_reason")
-INDICATOR_FIELDS = ("topic", "question", "help", "definition", "ask_if_reason")
+INDICATOR_FIELDS = ("topic", "question", "help", "definition", "ask_if_reason", "sources")
 DIRECTION_FIELDS = ("title", "text", "caveats")
 SECTION_FIELDS = ("title", "body")  # a plugin's brief section (diagnostics_brief_sections)
+FAMILY_FIELDS = ("name", "description")
 HOOK = "diagnostics_translations"
 
 
@@ -70,6 +72,7 @@ class IndicatorText(_Entry):
     help: str = ""
     definition: str = ""
     ask_if_reason: str = ""
+    sources: tuple[str, ...] = ()  # where to look for the evidence, in the order of the English list
     value_labels: dict[str, str] = Field(default_factory=dict)
 
 
@@ -84,6 +87,18 @@ class SectionText(_Entry):
     body: str = ""
 
 
+class FamilyText(_Entry):
+    name: str = ""
+    description: str = ""
+
+
+class PluginText(_Entry):
+    """A plugin's name for readers ('Mongolia' in 'Mongolia plugin (its bibliography)'); its
+    English is made from the plugin's name, so there is nothing to hash."""
+
+    title: str = ""
+
+
 class KnowledgeTranslation(BaseModel):
     """Translations of knowledge records into one language (one or more files' worth)."""
 
@@ -94,6 +109,8 @@ class KnowledgeTranslation(BaseModel):
     indicators: dict[str, IndicatorText] = Field(default_factory=dict)
     directions: dict[str, DirectionText] = Field(default_factory=dict)
     brief_sections: dict[str, SectionText] = Field(default_factory=dict)
+    families: dict[str, FamilyText] = Field(default_factory=dict)
+    plugins: dict[str, PluginText] = Field(default_factory=dict)  # by plugin name (entry-point name)
     provided_by: str = ""
 
     @model_validator(mode="before")
@@ -104,7 +121,7 @@ class KnowledgeTranslation(BaseModel):
         return data
 
 
-KINDS = ("rules", "indicators", "directions", "brief_sections")
+KINDS = ("rules", "indicators", "directions", "brief_sections", "families", "plugins")
 
 
 def load_translation_file(path: Path, provided_by: str = "") -> KnowledgeTranslation:
@@ -138,6 +155,8 @@ class Catalog:
     indicators: dict[str, IndicatorText] = dataclasses.field(default_factory=dict)
     directions: dict[str, DirectionText] = dataclasses.field(default_factory=dict)
     brief_sections: dict[str, SectionText] = dataclasses.field(default_factory=dict)
+    families: dict[str, FamilyText] = dataclasses.field(default_factory=dict)
+    plugins: dict[str, PluginText] = dataclasses.field(default_factory=dict)
     sources: dict[tuple[str, str], str] = dataclasses.field(default_factory=dict)  # (kind, id) -> plugin
     problems: list[str] = dataclasses.field(default_factory=list)  # files that could not be read
 
@@ -248,7 +267,12 @@ def localize_kb(kb: KnowledgeBase, catalog: Catalog) -> KnowledgeBase:
     for did, d in kb.directions.items():
         td = catalog.directions.get(did, DirectionText())
         directions[did] = d.model_copy(update={f: _pick(getattr(d, f), getattr(td, f)) for f in DIRECTION_FIELDS})
-    localized = dataclasses.replace(kb, indicators=indicators, rules=rules, directions=directions)
+    families = {}
+    for fid, fam in kb.families.items():
+        tf = catalog.families.get(fid, FamilyText())
+        families[fid] = fam.model_copy(update={f: _pick(getattr(fam, f), getattr(tf, f)) for f in FAMILY_FIELDS})
+    localized = dataclasses.replace(kb, indicators=indicators, rules=rules, directions=directions,
+                                    families=families)
     localized.__dict__["digest"] = kb.digest  # cached_property: keep the English stamp
     localized.__dict__["logic"] = kb.logic  # the same conditions: share the compiled logic core
     localized.__dict__["language"] = catalog.language
@@ -256,8 +280,14 @@ def localize_kb(kb: KnowledgeBase, catalog: Catalog) -> KnowledgeBase:
 
 
 def localize_registry(registry: Registry, lang: str) -> tuple[Registry, Catalog]:
-    """The registry with its knowledge base in `lang`, and the catalog used."""
+    """The registry with its knowledge base in `lang`, and the catalog used.
+
+    Plugins' names for readers in `lang` are registered with diagnostics.provenance, which
+    labels a plugin's records wherever they are shown."""
+    from .provenance import set_plugin_titles
+
     catalog = collect_translations(registry, lang)
+    set_plugin_titles(lang, {name: t.title for name, t in catalog.plugins.items() if t.title})
     if lang == DEFAULT_LANGUAGE:
         return registry, catalog
     # Every knowledge base of the registry: the shared one, and those of scoped plugins' countries.
@@ -291,7 +321,7 @@ def localize_sections(sections: list[BriefSection], catalog: Catalog) -> list[Br
 @dataclasses.dataclass(frozen=True)
 class Gap:
     status: str  # untranslated | stale | unknown
-    kind: str  # rule | indicator | direction | section
+    kind: str  # rule | indicator | direction | family | plugin | section
     id: str
     detail: str
 
@@ -307,6 +337,7 @@ def check_translations(kb: KnowledgeBase, catalog: Catalog) -> list[Gap]:
         ("rule", "rules", kb.rules, catalog.rules, RULE_FIELDS),
         ("indicator", "indicators", kb.indicators, catalog.indicators, INDICATOR_FIELDS),
         ("direction", "directions", kb.directions, catalog.directions, DIRECTION_FIELDS),
+        ("family", "families", kb.families, catalog.families, FAMILY_FIELDS),
     ]
     for kind, _plural, records, entries, names in specs:
         for rid, record in records.items():
@@ -345,4 +376,17 @@ def check_sections(sections: Iterable[BriefSection], catalog: Catalog) -> list[G
         if entry.en_hash != en_hash(fields):
             gaps.append(Gap("stale", "section", section.id,
                             f"en_hash {entry.en_hash or '(none)'}, English now {en_hash(fields)}"))
+    return gaps
+
+
+def check_plugin_titles(registry: Registry, catalog: Catalog) -> list[Gap]:
+    """Loaded plugins (other than the thesis's own) whose name for readers has no translation,
+    and titles given for plugins that are not loaded."""
+    from .provenance import CORE_PLUGIN
+
+    loaded = {r.name for r in registry.reports if r.status == "ok" and r.name != CORE_PLUGIN}
+    gaps = [Gap("untranslated", "plugin", name, "no title") for name in sorted(loaded)
+            if not (catalog.plugins.get(name) and catalog.plugins[name].title)]
+    gaps += [Gap("unknown", "plugin", name, "no such plugin is loaded")
+             for name in sorted(set(catalog.plugins) - loaded - {CORE_PLUGIN})]
     return gaps

@@ -306,7 +306,7 @@ def build_context(
 
     family = kb.families.get(a.family)
     case = CaseOf(
-        family=a.family, family_name=_(family.name) if family else (a.family or _("no family")),
+        family=a.family, family_name=family.name if family else (a.family or _("no family")),
         tier=a.tier, tier_note=tier_note(a.tier), thesis_case=a.tier == "A",
         applies=[StoryPart(id=d.id, title=d.title) for d in diagnoses],
         context=[StoryPart(id=f.rule, title=f.title) for f in a.findings

@@ -54,7 +54,7 @@ def build_comparison(
         family = kb.families.get(a.family)
         countries.append(CountryColumn(
             country=a.country, name=country_name(a.country, a.name), family=a.family,
-            family_name=_(family.name) if family else a.family,
+            family_name=family.name if family else a.family,
             tier=a.tier, tier_note=tier_note(a.tier),
             as_of=a.as_of, fired=sum(1 for f in a.diagnoses() if f.status is Status.FIRED),
             not_assessable=sum(1 for f in a.diagnoses() if f.status is Status.NOT_ASSESSABLE),

@@ -378,7 +378,8 @@ def fallback_brief(kb: KnowledgeBase, assessment: Assessment, profile: Profile) 
     cov = assessment.coverage
     out = ["# " + _("{country}: diagnostic summary").format(country=md(name)), "",
            _("Family {family} · tier {tier} · as of {date}").format(
-               family=md(assessment.family or "—"), tier=assessment.tier or "—", date=assessment.as_of or "—"), "",
+               family=md(kb.families[assessment.family].name if assessment.family in kb.families
+                         else assessment.family or "—"), tier=assessment.tier or "—", date=assessment.as_of or "—"), "",
            _("{answered} answers known, {unknown} unknown, {unanswered} not asked.").format(
                answered=cov.answered, unknown=cov.unknown, unanswered=cov.unanswered), "",
            "## " + _("Root causes found"), ""]

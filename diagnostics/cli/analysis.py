@@ -259,6 +259,9 @@ def next_question(settings: Settings, profile: str, count: int, include_unknown:
         score = _("score {score}").format(score=format_number(q.score, digits=2))
         out.print(f"{i:>2}. [bold]{q.indicator}[/bold] [dim]{score}[/dim]\n    {q.question}\n"
                   f"    [dim]{q.reason}[/dim]")
+        sources = kb.indicators[q.indicator].sources if q.indicator in kb.indicators else ()
+        if sources:
+            out.print("    " + _("Where to look: ") + esc("; ".join(sources)))
 
 
 # -------------------------------------------------------------------------------------

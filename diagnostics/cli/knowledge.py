@@ -84,11 +84,11 @@ def _check_translations(settings: Settings) -> None:
     import sys
 
     from diagnostics.i18n import _
-    from diagnostics.translated_knowledge import check_translations, collect_translations
+    from diagnostics.translated_knowledge import check_plugin_titles, check_translations, collect_translations
 
     registry = settings.english_registry()
     catalog = collect_translations(registry, settings.lang)
-    gaps = check_translations(registry.everything, catalog)
+    gaps = check_translations(registry.everything, catalog) + check_plugin_titles(registry, catalog)
     for gap in gaps:
         click.echo(gap.line())
     for problem in catalog.problems:

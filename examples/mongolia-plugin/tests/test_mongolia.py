@@ -96,3 +96,21 @@ def test_rules_check_and_brief_in_russian():
     assert brief.exit_code == 0, brief.output
     assert "Как читать эту записку применительно к Монголии" in brief.output
     assert "**государством-сателлитом**" in brief.output and "satellite" not in brief.output
+
+
+def test_the_plugin_translates_its_family_and_its_own_name():
+    from diagnostics import i18n
+    from diagnostics.provenance import source_label
+    from diagnostics.translated_knowledge import check_plugin_titles, collect_translations, localize_registry
+
+    registry = make_registry(("mongolia", diagnostics_mongolia.plugin))
+    catalog = collect_translations(registry, "ru")
+    assert catalog.plugins["mongolia"].title == "Монголия"
+    assert not [g for g in check_plugin_titles(registry, catalog) if g.id == "mongolia"]
+    russian, _ = localize_registry(registry, "ru")
+    assert russian.families["mongolia"].name == "Монголия (постсоциалистическая, несоветская страна)"
+    i18n.set_language("ru")
+    try:
+        assert source_label("mongolia") == "плагин Монголия (его библиография)"
+    finally:
+        i18n.set_language("en")

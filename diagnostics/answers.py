@@ -196,7 +196,7 @@ def format_value(value: Any, style: Style = "analyst", spec: Indicator | None = 
 
 
 def _reader_text(value: Any, spec: Indicator | None) -> str:
-    from .i18n import DEFAULT_LANGUAGE, _, current_language, format_number, format_percent, unit_text, value_label
+    from .i18n import _, format_number, format_percent, unit_text, value_label
 
     if value is None:
         return _("unknown")
@@ -212,9 +212,7 @@ def _reader_text(value: Any, spec: Indicator | None) -> str:
     if t == IndicatorType.SCALE:
         from .questions import scale_ends
 
-        # The ends' names: `scale_labels` are English data, so another language reads the
-        # (translated) question and help instead.
-        ends = scale_ends(spec, labels=current_language() == DEFAULT_LANGUAGE)
+        ends = scale_ends(spec)  # translated with the knowledge base, like the question
         if ends and value in (1, 5):
             return _("{value} of 5 ({anchor})").format(value=value, anchor=ends[0 if value == 1 else 1])
         return _("{value} of 5").format(value=value)

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .assessment import Assessment, FindingResult
 from .console_text import NeedsRich, PlainPrinter, esc, plain_width
 from .evaluator import Status
-from .i18n import N_, _, country_name, date_text, format_datetime, format_number
+from .i18n import N_, _, country_name, date_text, format_datetime, format_number, value_label
 from .kb import KnowledgeBase
 from .provenance import source_label
+
+if TYPE_CHECKING:
+    from .knowledge import Indicator
 
 Block = str | tuple[str, list[str]]  # a line of markup, or a tree: its label and its branches
 
@@ -73,6 +76,21 @@ def _whose(f: FindingResult) -> str:
     return " · " + esc(source_label(f.plugin)) if f.plugin else ""
 
 
+def answer_text(value: object, indicator: Indicator | None = None) -> str:
+    """A recorded answer as printed: yes/no in the current language, an option by its reader's
+    label (translated with the knowledge base), a number in the language's conventions."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if indicator is not None and indicator.values:
+        if isinstance(value, str):
+            return value_label(indicator, value)
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return ", ".join(value_label(indicator, str(v)) for v in value) or _("(none)")
+    if isinstance(value, (int, float)):
+        return format_number(value)
+    return str(value)
+
+
 def family_name(kb: KnowledgeBase, family: str | None) -> str:
     """A country family's name as the knowledge base has it (translated with it: each family's
     plugin gives its Russian name); its id when the knowledge base lacks it."""
@@ -110,8 +128,9 @@ def assessment_blocks(a: Assessment, kb: KnowledgeBase, show_all: bool = False) 
             for step in dx.trace:
                 if step.kind == "answer" and "mismatch evidence" not in step.condition:
                     source = step.source or _("no source")
+                    value = answer_text(step.value, kb.indicators.get(step.indicator or ""))
                     branches.append(f"[cyan]{esc(step.condition)}[/cyan] "
-                                    f"[dim]← {esc(step.value)} ({esc(source)})[/dim]")
+                                    f"[dim]← {esc(value)} ({esc(source)})[/dim]")
             if dx.plugin:  # a plugin's own finding: its sources, never presented as the thesis's
                 branches.append("[dim]" + _("Source:") + " " + esc(source_label(dx.plugin)) + ": "
                                 + esc("; ".join(dx.citations)) + "[/dim]")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 from pydantic import Field, PrivateAttr, SerializerFunctionWrapHandler, model_serializer
 
 from .condition_tree import Compare, Finding, Known, rule_text
-from .i18n import _, current_language, pgettext, set_language
+from .i18n import _, current_language, gettext, pgettext, set_language
 from .knowledge import Rule, Tier
 from .logic import LeafResult, RuleOutcome, Status, T, explain, holds
 from .profile import Answer, EvidenceGrade
@@ -426,8 +426,10 @@ def _describe(lf: LeafResult) -> str:
 
 
 def grade_word(grade: str) -> str:
-    """An evidence grade in the current language ('documented'; the glossary's term in Russian)."""
-    return pgettext("evidence grade", grade)
+    """An evidence grade in the current language ('documented'; the glossary's term in Russian);
+    a grade the catalog has no context entry for is read as words ('expert judgement')."""
+    word = pgettext("evidence grade", grade)
+    return gettext(grade.replace("_", " ")) if word == grade and "_" in grade else word
 
 
 def _no_explanation() -> dict[str, Any]:

@@ -60,8 +60,8 @@ def question_order(kb: KnowledgeBase) -> list[str]:
 # What a scale question's two ends mean.
 
 def scale_ends(indicator: Indicator, labels: bool = True) -> tuple[str, str] | None:
-    """The words at the two ends of a 1-5 scale: given as data (`scale_labels`, in English:
-    pass `labels=False` in another language), or read from the question's "(1 = …, 5 = …)",
+    """The words at the two ends of a 1-5 scale: given as data (`scale_labels`, translated with
+    the knowledge base; `labels=False` ignores them), or read from the question's "(1 = …, 5 = …)",
     or from "1 = …" / "5 = …" in its help; None when nothing says."""
     if labels and indicator.scale_labels:
         return indicator.scale_labels

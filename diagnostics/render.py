@@ -11,7 +11,7 @@ from rich.padding import Padding
 from rich.text import Text
 
 from .assessment import Assessment
-from .assessment_text import _status, word
+from .assessment_text import _status, answer_text, word
 from .condition_tree import Condition, children
 from .console_text import esc
 from .evaluator import Status
@@ -61,13 +61,6 @@ def condition_text(condition: str) -> str:
     return condition
 
 
-def answer_text(value: object) -> str:
-    """A recorded answer as printed: yes/no in the current language, anything else as written."""
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    return str(value)
-
-
 def print_explanation(a: Assessment, kb: KnowledgeBase, rule_id: str) -> None:
     out = console()
     f = a.finding(rule_id)
@@ -86,7 +79,8 @@ def print_explanation(a: Assessment, kb: KnowledgeBase, rule_id: str) -> None:
                 ev = f", {grade_word(s.evidence)}" if s.evidence else ""
                 year = f", {s.as_of}" if s.as_of else ""
                 source = s.source or _("no source")
-                answer = _("answer {value}").format(value=esc(answer_text(s.value)))
+                answer = _("answer {value}").format(
+                    value=esc(answer_text(s.value, kb.indicators.get(s.indicator or ""))))
                 out.print(f"  • {esc(condition_text(s.condition))}: " + answer
                           + f" [dim]({esc(source)}{esc(ev)}{esc(year)})[/dim]")
         out.print("\n[bold]" + _("Confidence {level}").format(level=word(f.confidence)) + "[/bold]")

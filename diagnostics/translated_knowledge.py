@@ -32,7 +32,7 @@ FALLBACK_MARKER = "(EN) "  # put before an English text shown where a translatio
 
 # The translatable fields of each kind of record, in the order FORMAT.md hashes them.
 RULE_FIELDS = ("title", "mechanism", "story", "counter_examples", "questions", "gate_reason")
-INDICATOR_FIELDS = ("topic", "question", "help", "definition", "ask_if_reason", "sources")
+INDICATOR_FIELDS = ("topic", "question", "help", "definition", "ask_if_reason", "sources", "scale_labels")
 DIRECTION_FIELDS = ("title", "text", "caveats")
 SECTION_FIELDS = ("title", "body")  # a plugin's brief section (diagnostics_brief_sections)
 FAMILY_FIELDS = ("name", "description")
@@ -73,6 +73,7 @@ class IndicatorText(_Entry):
     definition: str = ""
     ask_if_reason: str = ""
     sources: tuple[str, ...] = ()  # where to look for the evidence, in the order of the English list
+    scale_labels: tuple[str, str] | None = None  # the words at 1 and at 5 of a scale
     value_labels: dict[str, str] = Field(default_factory=dict)
 
 

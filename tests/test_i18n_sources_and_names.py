@@ -206,3 +206,41 @@ def test_mongolia_translates_its_family_and_its_own_name() -> None:
 
 def test_rules_check_counts_families_and_plugins() -> None:
     assert "ru: без перевода 0, устаревших 0, неизвестных 0" in run("rules", "check", "--lang", "ru")
+
+
+# ---------------------------------------------------------------------------------------
+# Scale labels, option labels and evidence grades
+
+
+def test_scale_labels_are_translated_and_hashed(kb: KnowledgeBase, russian: Catalog) -> None:
+    from diagnostics.answers import format_value
+
+    feedback = kb.indicators["entrepreneurship.customer_feedback"]
+    assert feedback.scale_labels == ("hardly any firm listens", "firms routinely act on it")
+    localized = localize_kb(kb, russian).indicators[feedback.id]
+    assert localized.scale_labels == ("почти никто не прислушивается", "компании постоянно учитывают отзывы")
+    i18n.set_language("ru")
+    try:
+        assert format_value(1, "reader", localized) == "1 из 5 (почти никто не прислушивается)"
+        assert format_value(5, "reader", localized) == "5 из 5 (компании постоянно учитывают отзывы)"
+    finally:
+        i18n.set_language("en")
+    # every built-in scale label is translated
+    for ind in kb.indicators.values():
+        if ind.scale_labels:
+            assert all(CYRILLIC.search(x) for x in russian.indicators[ind.id].scale_labels or ()), ind.id
+    changed = feedback.model_copy(update={"scale_labels": ("no firm listens", "firms routinely act on it")})
+    edited = dataclasses.replace(kb, indicators={**kb.indicators, feedback.id: changed})
+    assert {(g.status, g.id) for g in check_translations(edited, russian)} == {("stale", feedback.id)}
+
+
+def test_explain_shows_option_labels_and_evidence_grades_in_the_language() -> None:
+    parks = run("explain", "KZ", "node.technology_park_failure", "--lang", "ru")
+    assert "ответ привлечение НИОКР ТНК, замена отраслевых институтов" in parks
+    assert "ответ ['attract_mnc_rd'" not in parks
+    mismatch = run("explain", "KZ", "dx.formal_informal_mismatch", "--lang", "ru")
+    assert "экспертная оценка" in mismatch and "expert_judgement" not in mismatch
+    english = run("explain", "KZ", "dx.formal_informal_mismatch")
+    assert "expert judgement" in english and "expert_judgement)" not in english
+    assess = run("assess", "KZ", "--lang", "ru")
+    assert "fdi.inflow_trend in {rising, surge} ← резкий рост" in assess

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -16,7 +16,7 @@ from .condition_tree import Condition, children
 from .console_text import esc
 from .evaluator import Status
 from .explanation import grade_word
-from .i18n import N_, _, country_name
+from .i18n import N_, _, country_name, pgettext, unit_text
 from .kb import KnowledgeBase
 from .knowledge import Family, Indicator, Rule
 from .provenance import default_plugin_title, plugin_title
@@ -207,15 +207,33 @@ def print_rule_list(rules: Sequence[Rule]) -> None:
     out.print(table)
 
 
+def evidence_kind_word(kind: str) -> str:
+    """An indicator's kind of evidence in the current language (the value itself stays an id)."""
+    words = {"formal": pgettext("evidence kind", "formal"), "informal": pgettext("evidence kind", "informal"),
+             "context": pgettext("evidence kind", "context"), "outcome": pgettext("evidence kind", "outcome"),
+             "measure": pgettext("evidence kind", "measure")}
+    return words.get(kind, kind)
+
+
+def type_word(kind: str) -> str:
+    """An indicator's type (the kind of answer it takes) in the current language."""
+    words = {"bool": pgettext("indicator type", "bool"), "scale": pgettext("indicator type", "scale"),
+             "share": pgettext("indicator type", "share"), "number": pgettext("indicator type", "number"),
+             "rank_frac": pgettext("indicator type", "rank_frac"), "enum": pgettext("indicator type", "enum"),
+             "set": pgettext("indicator type", "set"), "year": pgettext("indicator type", "year"),
+             "text": pgettext("indicator type", "text")}
+    return words.get(kind, kind)
+
+
 def print_indicators(items: Sequence[Indicator], kb: KnowledgeBase) -> None:
     out = console()
     heading = _("{n} indicators").format(n=len(items))
 
     def kind(i: Indicator) -> str:
-        return i.type.value + (f" ({i.unit})" if i.unit else "")
+        return type_word(i.type.value) + (f" ({unit_text(i.unit)})" if i.unit else "")
 
     if out.width < INDICATORS_TABLE_MIN:
-        _vertical(out, heading, [(i.id, f"{kind(i)} · {i.evidence_kind.value} · "
+        _vertical(out, heading, [(i.id, f"{kind(i)} · {evidence_kind_word(i.evidence_kind.value)} · "
                                   + _("feeds {n}").format(n=len(kb.feeds.get(i.id, []))), i.question)
                                  for i in items])
         return
@@ -228,7 +246,8 @@ def print_indicators(items: Sequence[Indicator], kb: KnowledgeBase) -> None:
     table.add_column(_("question"), overflow="fold", min_width=40)
     table.add_column(_("feeds"), no_wrap=True)
     for i in items:
-        table.add_row(i.id, kind(i), i.evidence_kind.value, i.question, str(len(kb.feeds.get(i.id, []))))
+        table.add_row(i.id, kind(i), evidence_kind_word(i.evidence_kind.value), i.question,
+                      str(len(kb.feeds.get(i.id, []))))
     out.print(table)
 
 
@@ -261,14 +280,17 @@ def print_families(fams: Sequence[Family]) -> None:
     console().print(table)
 
 
-def print_countries(rows: Sequence[dict[str, Any]]) -> None:
+def print_countries(rows: Sequence[dict[str, Any]], family_names: Mapping[str, str] | None = None) -> None:
+    """Country profiles: names in the current language, each family by its (translated) name."""
     from rich.table import Table
 
+    names = family_names or {}
     table = Table(title=_("country profiles"))
     for col in (N_("country"), N_("name"), N_("family"), N_("tier")):
         table.add_column(_(col))
     for r in rows:
-        table.add_row(r["country"], r["name"], r["family"], r["tier"] or "—")
+        family = names.get(r["family"], r["family"]) if r["family"] else "—"
+        table.add_row(r["country"], esc(country_name(r["country"], r["name"])), esc(family), r["tier"] or "—")
     console().print(table)
 
 

@@ -244,3 +244,39 @@ def test_explain_shows_option_labels_and_evidence_grades_in_the_language() -> No
     assert "expert judgement" in english and "expert_judgement)" not in english
     assess = run("assess", "KZ", "--lang", "ru")
     assert "fdi.inflow_trend in {rising, surge} ← резкий рост" in assess
+
+
+def test_indicator_list_names_types_kinds_and_units_in_the_language() -> None:
+    russian = run("indicators", "--lang", "ru")
+    for word in ("формальный институт", "неформальный институт", "результат", "стандартный показатель",
+                 "шкала 1–5", "да/нет", "число (требований)"):
+        assert word in russian, word
+    assert not re.search(r"\b(formal|informal|outcome|measure|rank_frac|enum|bool)\b", russian)
+    english = run("indicators")
+    assert "number (requirements)" in english and " formal " in english and " outcome " in english
+
+
+def test_the_tui_start_screen_lists_family_names_in_russian(registry: Registry, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.widgets import Select
+
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "data"))
+
+    async def go() -> None:
+        app = DiagnosticsApp(registry=registry, data=tmp_path / "data", lang="ru")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            start = app.start_screen()
+            assert start is not None
+            options = [str(prompt) for prompt, _value in start.query_one("#family", Select)._options]
+            assert "Центральная Азия (уровень применимости B)" in options, options
+            assert not [o for o in options if "Central Asia" in o or "Baltic" in o]
+
+    asyncio.run(go())
+
+
+def test_countries_are_listed_with_russian_country_and_family_names() -> None:
+    russian = run("countries", "--lang", "ru")
+    assert "KZ │ Казахстан │ Центральная Азия │ A" in russian
+    assert "Kazakhstan" not in russian and "central_asia" not in russian
+    assert "KZ │ Kazakhstan │ Central Asia │ A" in run("countries")

@@ -73,4 +73,4 @@ def countries(settings: Settings, as_json: bool) -> None:
         return
     from diagnostics.render import print_countries
 
-    print_countries(rows)
+    print_countries(rows, {f.id: f.name for f in reg.families.values()})

@@ -65,6 +65,22 @@ def test_engine_survives_past_the_session_cap(mini_kb):
     assert "dx.demo_root" in fired
 
 
+def test_a_profile_with_nothing_true_fires_nothing_and_leaves_the_engine_sound(kb, kz_profile):
+    # No true part means a batch of the sentinel alone, no finding waits and no session has
+    # findings posted: durable-rules must neither crash nor keep anything for the next one.
+    from diagnostics.assessment import validate_answers
+
+    engine = DurableEngine(kb)
+    values = validate_answers(kz_profile, kb)
+    full = engine.assess(values).fired
+    assert len(full) > 50
+    one_answer = {"rd.gerd_pct_gdp": 3.0}  # a high R&D share: no rule's premise holds
+    assert engine.chaining.true_parts({}) == []
+    for empty in ({}, one_answer, {}):
+        assert engine.assess(empty).fired == []
+        assert engine.assess(values).fired == full
+
+
 def test_engines_are_isolated(mini_kb):
     a, b = DurableEngine(mini_kb), DurableEngine(mini_kb)
     fired_a = a.assess({"demo.legacy": True}).fired

@@ -22,7 +22,7 @@ from diagnostics.i18n import N_, _, country_name
 from diagnostics.kb import KnowledgeBase
 from diagnostics.knowledge import UNIVERSAL_CAVEATS
 from diagnostics.profile import Profile
-from diagnostics.provenance import plugin_of, source_label
+from diagnostics.provenance import plugin_of, plugin_title, source_label
 
 from . import summary
 from .model import (
@@ -203,7 +203,7 @@ def _plugin_sections(a: Assessment, registry: Registry | None, notices: list[str
     notices.extend(problems)
     return [ExtraSection(id=s.id, title=s.title, body=s.body, placement=s.placement,  # type: ignore[arg-type]
                          paragraphs=[" ".join(p.split()) for p in re.split(r"\n\s*\n", s.body) if p.strip()],
-                         provided_by=s.provided_by)
+                         provided_by=s.provided_by, plugin_title=plugin_title(s.provided_by.split(" ", 1)[0]))
             for s in sections]
 
 

@@ -255,6 +255,8 @@ class ExtraSection(Model):
                                   "switched off.")
     placement: Literal["after_findings", "before_annex", "annex"]
     provided_by: str
+    plugin_title: str = Field("", description="The plugin's name for readers in the brief's language, as the "
+                                              "plugin translates it; made from its name otherwise.")
 
 
 class GraphNode(Model):

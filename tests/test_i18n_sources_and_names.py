@@ -280,3 +280,24 @@ def test_countries_are_listed_with_russian_country_and_family_names() -> None:
     assert "KZ │ Казахстан │ Центральная Азия │ A" in russian
     assert "Kazakhstan" not in russian and "central_asia" not in russian
     assert "KZ │ Kazakhstan │ Central Asia │ A" in run("countries")
+
+
+@pytest.mark.parametrize(("lang", "note"), [("ru", "Раздел добавлен плагином Монголия."),
+                                            ("en", "Section added by plugin Mongolia.")])
+def test_a_plugin_section_names_its_plugin_as_the_plugin_translates_it(lang: str, note: str) -> None:
+    from diagnostics.reports.builder import build_context
+    from diagnostics.reports.render import render_brief
+
+    from diagnostics.testing import assess, load_profile, make_registry
+
+    mongolia = pytest.importorskip("diagnostics_mongolia", reason="example plugin not installed (CI installs it)")
+    registry, _ = localize_registry(make_registry(("mongolia", mongolia.plugin)), lang)
+    i18n.set_language(lang)
+    try:
+        profile = load_profile("MN", registry)
+        context = build_context(assess(registry, profile), registry.kb_for("MN"), profile, registry)
+        assert [s.provided_by for s in context.sections] == ["mongolia"]  # the id stays the plugin's name
+        for fmt in ("md", "html"):
+            assert note in render_brief(context, fmt, full=True), fmt
+    finally:
+        i18n.set_language("en")

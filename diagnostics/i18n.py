@@ -145,8 +145,11 @@ _EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "A
 
 def format_number(value: float | int, lang: str | None = None, digits: int = 3) -> str:
     """A number in the language's conventions: 1,234.5 in English, 1 234,5 in Russian."""
-    if _locale(lang) == DEFAULT_LANGUAGE and isinstance(value, int) and abs(value) < 10**15:
-        return f"{value:,}"  # Babel's English pattern (#,##0), without loading its locale data
+    if _locale(lang) == DEFAULT_LANGUAGE and abs(value) < 10**15:
+        if isinstance(value, int):
+            return f"{value:,}"  # Babel's English pattern (#,##0), without loading its locale data
+        if math.isfinite(value):
+            return f"{int(value):,}" if value.is_integer() else _english_decimal(round(value, digits))
     from babel.numbers import format_decimal, get_decimal_symbol
 
     if abs(value) >= 1e15 or (isinstance(value, float) and not math.isfinite(value)):
@@ -162,10 +165,25 @@ def format_number(value: float | int, lang: str | None = None, digits: int = 3) 
 
 def format_percent(share: float, lang: str | None = None, digits: int = 1) -> str:
     """A share 0..1 as a percentage: 7.5% in English, 7,5 % in Russian."""
+    if _locale(lang) == DEFAULT_LANGUAGE and math.isfinite(share) and abs(share) < 1e13:
+        return _english_decimal(round(share, digits + 2), scale=2) + "%"
     from babel.numbers import format_percent as _format_percent
 
     # The locale's own pattern (its spacing and sign), with up to `digits` decimals kept.
     return _format_percent(round(share, digits + 2), locale=_locale(lang), decimal_quantization=False)
+
+
+def _english_decimal(value: float, scale: int = 0) -> str:
+    """CLDR en's decimal pattern (#,##0.###) with every decimal the value has kept, as Babel writes
+    it with decimal_quantization off (`scale` 2: the percent pattern's number). A brief shows
+    dozens of figures, and Babel's locale data would be loaded for them alone."""
+    from decimal import Decimal
+
+    text = format(Decimal(str(value)).scaleb(scale), "f")  # Babel's own conversion: str(), then scaled
+    sign = "-" if text.startswith("-") else ""
+    whole, _, fraction = text.lstrip("-").partition(".")
+    fraction = fraction.rstrip("0")
+    return f"{sign}{int(whole):,}{'.' + fraction if fraction else ''}"
 
 
 def format_date(value: date | datetime, lang: str | None = None, length: str = "long") -> str:

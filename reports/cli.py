@@ -120,11 +120,12 @@ def brief(settings: Settings, refs: tuple[str, ...], fmt: str | None, full: bool
         except ValueError:
             raise DataError(_("--date {text} is not a date like 2025-03-31").format(text=repr(date_text))) from None
 
-    from .context import build_comparison, build_context
     from .render import render_brief, render_comparison, render_pdf
 
     registry = settings.registry()
     if compare:
+        from .compare import build_comparison  # (with the analysis package) only for comparisons
+
         items = [load_assessed(settings, r) for r in refs]
         ccontext = build_comparison(items, registry.everything, audience=audience, unit=unit, title=title, date=date)
         if no_annexes:
@@ -132,6 +133,8 @@ def brief(settings: Settings, refs: tuple[str, ...], fmt: str | None, full: bool
         document: str | bytes = (render_pdf(ccontext, template_dir=template_dir) if fmt == "pdf" else
                                  render_comparison(ccontext, fmt, template_dir=template_dir))
     else:
+        from .builder import build_context
+
         assessment, profile = load_assessed(settings, refs[0])
         # The knowledge base of the assessed country: the thesis's plus the plugins in its scope.
         context = build_context(assessment, registry.kb_for(assessment.country), profile, registry,

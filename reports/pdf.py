@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import io
+import re
 import sys
 import types
 from collections.abc import Iterator
@@ -98,6 +99,35 @@ def _no_lookup(name: str) -> None:
     return None
 
 
+# - Each C type WeasyPrint allocates ('PangoRectangle *', 'hb_codepoint_t[3316]': one per array
+#   length) is parsed by cffi, which declares every typedef of WeasyPrint's bindings to the C
+#   parser first ("for more efficiency we would need to poke into the internals", says cffi):
+#   about 3 ms a type, some 40 ms a brief. Only the typedefs a type's text names matter to its
+#   parse, so those alone are declared; the type is then resolved against all declarations.
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+def _narrow_type_parsing(ffi: Any) -> None:
+    parser: Any = getattr(ffi, "_parser", None)
+    parse = getattr(parser, "_parse", None)
+    if parse is None or not isinstance(getattr(parser, "_declarations", None), dict):
+        return  # another cffi: left as it is
+
+    def parse_narrowed(csource: str) -> Any:
+        if not csource.startswith("void __dummy("):  # cffi's wrapping of a type to parse
+            return parse(csource)
+        every = parser._declarations
+        named = set(_WORD.findall(csource))
+        parser._declarations = {key: value for key, value in every.items()
+                                if key.startswith("typedef ") and key[8:] in named}
+        try:
+            return parse(csource)
+        finally:
+            parser._declarations = every
+
+    parser._parse = parse_narrowed
+
+
 def import_weasyprint() -> types.ModuleType:
     """WeasyPrint, imported quickly (see above); a DataError with the installation hint if it cannot be."""
     module = sys.modules.get("weasyprint")
@@ -105,7 +135,9 @@ def import_weasyprint() -> types.ModuleType:
         return module
     try:
         with _quick_import():
-            return importlib.import_module("weasyprint")
+            module = importlib.import_module("weasyprint")
+        _narrow_type_parsing(importlib.import_module("weasyprint.text.ffi").ffi)
+        return module
     except (ImportError, OSError):
         # Forget what the quick import left half-done (a None entry blocks the import on purpose).
         for name in [n for n, m in sys.modules.items() if m is not None and n.split(".")[0] == "weasyprint"]:

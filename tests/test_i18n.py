@@ -602,3 +602,23 @@ def test_english_integers_match_babel(n: int) -> None:
     from babel.numbers import format_decimal
 
     assert i18n.format_number(n, "en") == format_decimal(n, locale="en")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False), st.sampled_from([0, 1, 2, 10]))
+def test_english_percentages_match_babel(share: float, digits: int) -> None:
+    # The brief formats its shares in English without loading Babel's locale data.
+    from babel.numbers import format_percent
+
+    assert i18n.format_percent(share, "en", digits) == format_percent(round(share, digits + 2), locale="en",
+                                                                      decimal_quantization=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(min_value=-(10.0**15) + 1, max_value=10.0**15 - 1, allow_nan=False), st.sampled_from([0, 1, 3, 10]))
+def test_english_decimals_match_babel(value: float, digits: int) -> None:
+    from babel.numbers import format_decimal
+
+    expected = (format_decimal(int(value), locale="en") if value.is_integer() else
+                format_decimal(round(value, digits), locale="en", decimal_quantization=False))
+    assert i18n.format_number(value, "en", digits) == expected

@@ -55,6 +55,26 @@ def test_quick_import_spawns_no_lookup_and_defers_the_subsetter() -> None:
     """)
 
 
+def test_types_are_parsed_against_the_typedefs_they_name_and_come_out_the_same() -> None:
+    # cffi parses each allocated type with every typedef of WeasyPrint's bindings declared; the
+    # quick import declares only those the type names. The parsed types must not change.
+    run("""
+        from diagnostics.reports import pdf
+
+        pdf.import_weasyprint()
+        from weasyprint.text.ffi import ffi
+
+        parser = ffi._parser
+        assert parser._parse.__name__ == "parse_narrowed"
+        types = ["PangoRectangle *", "PangoLogAttr[]", "hb_codepoint_t[3316]", "hb_tag_t[100]", "char[4]",
+                 "unsigned int *", "FcChar8 **", "PangoFcFontMap *", "PangoGlyphItem *"]
+        narrowed = [parser.parse_type(t) for t in types]
+        del parser._parse  # cffi's own parse, with every typedef declared
+        assert [parser.parse_type(t) for t in types] == narrowed
+        assert ffi.sizeof("hb_codepoint_t[3316]") == 4 * 3316
+    """)
+
+
 def test_a_name_weasyprint_needs_at_import_brings_the_real_module() -> None:
     # fontTools.ttLib's TTFont is a class imported by name: the stand-in gives way to the real module.
     run(f"""

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.machinery
 import io
 import re
 import sys
 import types
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from diagnostics.errors import DataError
@@ -31,7 +33,7 @@ def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------
-# Importing WeasyPrint costs more CPU than assessing a country, and two parts of that cost buy
+# Importing WeasyPrint costs more CPU than assessing a country, and three parts of that cost buy
 # nothing for a brief (bench/brief.py):
 # - For each of its libraries WeasyPrint tries several names ('libgobject-2.0-0', 'gobject-2.0',
 #   ..., 'libgobject-2.0.so.0'); cffi answers each miss with ctypes.util.find_library, which on
@@ -40,6 +42,11 @@ def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
 #   WeasyPrint tries itself, so the lookups can be skipped while it is imported.
 # - It imports fontTools' subsetter and variable-font instancer at start-up; they are used only
 #   when HarfBuzz cannot subset a font, or for a variable font. They stand deferred until used.
+# - It parses its user-agent stylesheets at start-up (weasyprint/html.py): the HTML one, about
+#   40 ms, mostly selectors for elements a brief never has and 40 counter styles from Armenian
+#   to Tibetan, and those for forms and presentational hints, which a brief never asks for. They
+#   are parsed when first used; the built-in templates are typeset with ua.css instead, the
+#   rules of WeasyPrint's stylesheet that can apply to the elements they write.
 # Whatever goes wrong on this quick path, WeasyPrint is imported again the ordinary way.
 
 # Module: the names WeasyPrint imports from it that are functions (called through a forwarder).
@@ -85,6 +92,8 @@ def _quick_import() -> Iterator[None]:
         sys.modules.setdefault(name, _Deferred(name, functions))
     if sys.platform.startswith("linux"):
         ctypes.util.find_library = _no_lookup
+    finder = _SheetDeferringFinder()
+    sys.meta_path.insert(0, finder)
     try:
         # WeasyPrint prints its installation help to stdout when a library is missing; the
         # ordinary import below prints it if it still applies (stdout may be the PDF itself).
@@ -92,11 +101,107 @@ def _quick_import() -> Iterator[None]:
             yield
     finally:
         ctypes.util.find_library = find_library
+        sys.meta_path.remove(finder)
         _drop_deferred()
 
 
 def _no_lookup(name: str) -> None:
     return None
+
+
+class _DeferredSheet:
+    """Stands for one of WeasyPrint's own stylesheets; parsed when WeasyPrint first reads it."""
+
+    def __init__(self, css: type, *args: Any, **kwargs: Any) -> None:
+        self._css = css
+        self._args = args
+        self._kwargs = kwargs
+        self._sheet: Any = None
+
+    def parse(self) -> Any:
+        if self._sheet is None:
+            self._sheet = self._css(*self._args, **self._kwargs)
+        return self._sheet
+
+    def __getattr__(self, attr: str) -> Any:  # matcher, page_rules, layers, base_url
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        return getattr(self.parse(), attr)
+
+
+class _SheetDeferringLoader(importlib.machinery.SourceFileLoader):
+    """Runs weasyprint/html.py with `CSS` standing for `_DeferredSheet` (it does `from . import CSS`)."""
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        package = sys.modules["weasyprint"]
+        css = package.CSS
+
+        def deferred(*args: Any, **kwargs: Any) -> _DeferredSheet:
+            return _DeferredSheet(css, *args, **kwargs)
+
+        package.CSS = deferred  # type: ignore[attr-defined]
+        try:
+            super().exec_module(module)
+        finally:
+            package.CSS = css  # type: ignore[attr-defined]
+            if getattr(module, "CSS", None) is deferred:
+                module.CSS = css  # type: ignore[attr-defined]
+
+
+class _SheetDeferringFinder:
+    """Finds weasyprint.html as the path finder does, loaded by `_SheetDeferringLoader`."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name != "weasyprint.html":
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or type(spec.loader) is not importlib.machinery.SourceFileLoader:
+            return None
+        spec.loader = _SheetDeferringLoader(spec.loader.name, spec.loader.path)
+        return spec
+
+
+def _parse_ua_before_counting(weasyprint: types.ModuleType) -> None:
+    """Parsing the deferred user-agent sheet fills the counter styles (disc, decimal, ...) that
+    WeasyPrint copies before it reads any sheet: an ordinary `HTML` parses it first."""
+    sheet = getattr(sys.modules.get("weasyprint.html"), "UA_STYLESHEET", None)
+    if not isinstance(sheet, _DeferredSheet):
+        return
+    counter_style = getattr(weasyprint.HTML, "_ua_counter_style", None)
+    if counter_style is None:  # another WeasyPrint: parsed now, as it would have been
+        sheet.parse()
+        return
+
+    def ua_counter_style(self: Any) -> Any:
+        sheet.parse()
+        return counter_style(self)
+
+    weasyprint.HTML._ua_counter_style = ua_counter_style
+
+
+UA_CSS = Path(__file__).parent / "templates" / "ua.css"
+_built_in_html: Any = None
+
+
+def built_in_html_class() -> Any:
+    """`weasyprint.HTML` with ua.css as its user-agent stylesheet, for the built-in templates."""
+    global _built_in_html
+    if _built_in_html is None:
+        weasyprint = import_weasyprint()
+        from weasyprint.css.counters import CounterStyle
+
+        counters = CounterStyle()
+        sheet = weasyprint.CSS(string=UA_CSS.read_text(encoding="utf-8"), counter_style=counters)
+
+        class BuiltInHTML(weasyprint.HTML):  # type: ignore[name-defined]
+            def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+                return [sheet]
+
+            def _ua_counter_style(self) -> list[Any]:
+                return [counters.copy()]
+
+        _built_in_html = BuiltInHTML
+    return _built_in_html
 
 
 # - Each C type WeasyPrint allocates ('PangoRectangle *', 'hb_codepoint_t[3316]': one per array
@@ -137,6 +242,7 @@ def import_weasyprint() -> types.ModuleType:
         with _quick_import():
             module = importlib.import_module("weasyprint")
         _narrow_type_parsing(importlib.import_module("weasyprint.text.ffi").ffi)
+        _parse_ua_before_counting(module)
         return module
     except (ImportError, OSError):
         # Forget what the quick import left half-done (a None entry blocks the import on purpose).
@@ -148,18 +254,23 @@ def import_weasyprint() -> types.ModuleType:
         raise DataError(f"{INSTALL_HINT} ({type(exc).__name__}: {exc})") from None
 
 
-def typeset(html: str) -> Document:
-    """Lay the HTML out on pages (the WeasyPrint document: its `pages` can be counted)."""
+def typeset(html: str, *, built_in: bool = False) -> Document:
+    """Lay the HTML out on pages (the WeasyPrint document: its `pages` can be counted).
+
+    `built_in`: the HTML comes from the built-in templates, and ua.css serves as the user-agent
+    stylesheet; other HTML (a user's templates) gets WeasyPrint's own.
+    """
     weasyprint = import_weasyprint()
     import logging
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)  # refused URLs are reported by the tests
-    return weasyprint.HTML(string=html, url_fetcher=_no_fetch).render()
+    html_class = built_in_html_class() if built_in else weasyprint.HTML
+    return html_class(string=html, url_fetcher=_no_fetch).render()
 
 
-def html_to_pdf(html: str) -> bytes:
-    """The PDF of a brief's HTML."""
-    data = typeset(html).write_pdf()
+def html_to_pdf(html: str, *, built_in: bool = False) -> bytes:
+    """The PDF of a brief's HTML (`built_in`: see `typeset`)."""
+    data = typeset(html, built_in=built_in).write_pdf()
     assert data is not None  # write_pdf returns bytes when given no target
     return data
 

@@ -376,6 +376,8 @@ def environment(fmt: str, template_dir: str | None = None, lang: str = "en") -> 
     }
     # HTML autoescapes; Markdown escapes every printed value through `finalize`.
     options.update({"autoescape": True} if fmt == "html" else {"autoescape": False, "finalize": _md_finalize})
+    if template_dir is None:
+        options["bytecode_cache"] = _bytecode_cache(fmt)
     env = cls(**options)
     from diagnostics import i18n
 
@@ -386,6 +388,36 @@ def environment(fmt: str, template_dir: str | None = None, lang: str = "en") -> 
     if template_dir is not None:
         env.filters = {name: _limited_filter(f) for name, f in env.filters.items()}
     return env
+
+
+def _bytecode_cache(fmt: str) -> jinja2.BytecodeCache | None:
+    """The built-in templates compiled once, beside the knowledge-base cache (compiling them took
+    longer than rendering). jinja2 recompiles a template whose source changed; the folder names
+    its version, since the compiled code calls its runtime. User templates are not cached."""
+    from diagnostics.kbcache import cache_dir
+
+    folder = cache_dir(os.environ) / f"templates-jinja2-{jinja2.__version__}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None  # no cache folder (read-only home): compiled each time, as before
+    return _QuietBytecodeCache(str(folder), f"{fmt}-%s.cache")
+
+
+class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """A cache entry that cannot be written or read is compiled afresh, never an error."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, ValueError, EOFError, TypeError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
 
 
 def _render(template: str, fmt: str, context: BriefContext | ComparisonContext,
@@ -469,4 +501,4 @@ def render_pdf(context: BriefContext | ComparisonContext, *, template_dir: Path 
         html = render_comparison(context, "html", template_dir=template_dir)
     else:
         html = render_brief(context, "html", template_dir=template_dir, full=full)
-    return html_to_pdf(html)
+    return html_to_pdf(html, built_in=template_dir is None)

@@ -639,3 +639,25 @@ def test_core_and_cli_import_no_jinja2() -> None:
     code = ("import sys, diagnostics.cli, diagnostics.assessment, diagnostics.reports.cli; "
             "assert 'jinja2' not in sys.modules, 'jinja2 imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_built_in_templates_are_compiled_once_and_a_broken_cache_entry_is_compiled_again(
+        kz_brief: BriefContext) -> None:
+    # conftest points the cache folder at a temporary one; jinja2 keeps its bytecode there.
+    from diagnostics.reports import render
+
+    folder = render._bytecode_cache("html")
+    assert folder is not None
+    for entry in Path(folder.directory).glob("html-*.cache"):  # other tests' templates
+        entry.unlink()
+    render.environment.cache_clear()
+    expected = render_brief(kz_brief, "html")
+    entries = list(Path(folder.directory).glob("html-*.cache"))
+    assert len(entries) >= 2  # brief.html.j2 and the brief.css it includes
+    render.environment.cache_clear()
+    assert render_brief(kz_brief, "html") == expected  # from the cache
+    for entry in entries:
+        entry.write_bytes(b"not bytecode")
+    render.environment.cache_clear()
+    assert render_brief(kz_brief, "html") == expected  # compiled again
+    assert all(entry.read_bytes() != b"not bytecode" for entry in entries)  # and stored again

@@ -44,7 +44,7 @@ def kz_brief(kz: Assessment, kb: KnowledgeBase, kz_profile: Profile, registry: R
 
 @pytest.fixture(scope="module")
 def kz_pdf_pages(kz_brief: BriefContext) -> list[str]:
-    return page_text(typeset(render_brief(kz_brief, "html")))
+    return page_text(typeset(render_brief(kz_brief, "html"), built_in=True))
 
 
 class Text(HTMLParser):
@@ -310,3 +310,54 @@ def test_cli_compare_pdf(tmp_path: Path) -> None:
 def test_every_built_in_indicator_has_a_plain_label(kb: KnowledgeBase) -> None:
     for ind in kb.indicators.values():
         assert ind.label and "_" not in ind.label and len(ind.label) <= 80, ind.id
+
+
+# ---------------------------------------------------------------------------------------
+# The built-in templates' user-agent stylesheet (reports/templates/ua.css)
+
+# Every computed property WeasyPrint's user-agent stylesheet sets for some element (except
+# those of elements no built-in template writes), and what lays text out.
+UA_PROPERTIES = (
+    "display", "margin_top", "margin_right", "margin_bottom", "margin_left", "padding_top", "padding_right",
+    "padding_bottom", "padding_left", "border_top_width", "border_top_style", "border_top_color",
+    "border_left_width", "border_left_color", "border_spacing", "border_collapse", "box_sizing", "color",
+    "background_color", "font_family", "font_size", "font_style", "font_weight", "font_variant_numeric",
+    "line_height", "text_decoration_line", "text_align_all", "text_indent", "text_transform", "vertical_align",
+    "white_space", "list_style_type", "list_style_position", "counter_reset", "content", "overflow",
+    "bookmark_level", "bookmark_label", "break_before", "break_after", "break_inside", "hyphens", "quotes",
+)
+
+
+def _layout(document: Any) -> list[tuple[Any, ...]]:
+    out: list[tuple[Any, ...]] = []
+    for n, page in enumerate(document.pages):
+        stack: list[Any] = [page._page_box]
+        while stack:
+            box = stack.pop()
+            element = getattr(box, "element", None)
+            out.append((n, type(box).__name__, getattr(element, "tag", None), round(box.position_x, 2),
+                        round(box.position_y, 2), round(box.width or 0, 2), round(box.height or 0, 2),
+                        getattr(box, "text", None), tuple(str(box.style[p]) for p in UA_PROPERTIES)))
+            stack.extend(reversed(list(getattr(box, "children", ()) or ())))
+    return out
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_built_in_documents_lay_out_the_same_with_their_own_user_agent_sheet(
+        lang: str, kz: Assessment, kb: KnowledgeBase, kz_profile: Profile, registry: Registry,
+        assessor: Assessor) -> None:
+    # ua.css keeps only the rules of WeasyPrint's html5_ua.css that can apply to what the built-in
+    # templates write; typeset with either, each document must come out box for box the same.
+    from diagnostics.i18n import set_language
+
+    set_language(lang)  # conftest sets English again afterwards
+    brief = build_context(kz, kb, kz_profile, registry, date=DATE)
+    ee_profile = load_profile_file(registry.profiles["EE"].path)
+    comparison = build_comparison([(kz, kz_profile), (assessor.assess(ee_profile, now=NOW), ee_profile)], kb,
+                                  date=DATE)
+    for html in (render_brief(brief, "html"), render_brief(brief, "html", full=True),
+                 render_comparison(comparison, "html")):
+        full, lean = typeset(html), typeset(html, built_in=True)
+        assert len(lean.pages) == len(full.pages)
+        assert _layout(lean) == _layout(full)
+        assert lean.make_bookmark_tree() == full.make_bookmark_tree()  # the PDF outline (h1-h3)

@@ -1,5 +1,6 @@
 """How the PDF path imports WeasyPrint: no library lookups in subprocesses, fontTools' subsetter
-deferred until used, and the ordinary import whenever the quick one cannot work.
+and WeasyPrint's own stylesheets deferred until used, C types parsed against the typedefs they
+name, and the ordinary import whenever the quick one cannot work.
 
 Each case runs in a fresh interpreter, since an import can only be watched once per process.
 """
@@ -72,6 +73,27 @@ def test_types_are_parsed_against_the_typedefs_they_name_and_come_out_the_same()
         del parser._parse  # cffi's own parse, with every typedef declared
         assert [parser.parse_type(t) for t in types] == narrowed
         assert ffi.sizeof("hb_codepoint_t[3316]") == 4 * 3316
+    """)
+
+
+def test_weasyprint_stylesheets_are_parsed_when_first_used() -> None:
+    # The built-in templates never need WeasyPrint's user-agent sheets (they have ua.css); other
+    # HTML gets them, counter styles included (the list markers).
+    run(f"""
+        import sys
+        from diagnostics.reports import pdf
+
+        weasyprint = pdf.import_weasyprint()
+        html = sys.modules["weasyprint.html"]
+        sheets = [html.UA_STYLESHEET, html.UA_FORM_STYLESHEET, html.PH_STYLESHEET]
+        assert all(isinstance(s, pdf._DeferredSheet) and s._sheet is None for s in sheets)
+        assert html.CSS is weasyprint.CSS
+        built_in = pdf.typeset("<ol><li>one</li></ol>" + {PDF!r}, built_in=True)
+        assert all(s._sheet is None for s in sheets)
+        other = pdf.typeset("<ol><li>one</li></ol>" + {PDF!r})
+        assert html.UA_STYLESHEET._sheet is not None and html.PH_STYLESHEET._sheet is None
+        assert pdf.page_text(built_in) == pdf.page_text(other)
+        assert pdf.page_text(other)[0].startswith("1. ")  # the marker: counter style decimal
     """)
 
 

@@ -12,6 +12,7 @@ import contextlib
 import importlib
 import importlib.machinery
 import io
+import os
 import re
 import sys
 import types
@@ -94,6 +95,10 @@ def _quick_import() -> Iterator[None]:
         ctypes.util.find_library = _no_lookup
     finder = _SheetDeferringFinder()
     sys.meta_path.insert(0, finder)
+    import cffi.cparser
+
+    internal_parse = cffi.cparser.Parser._internal_parse
+    cffi.cparser.Parser._internal_parse = _cached_parse(internal_parse)
     try:
         # WeasyPrint prints its installation help to stdout when a library is missing; the
         # ordinary import below prints it if it still applies (stdout may be the PDF itself).
@@ -101,6 +106,7 @@ def _quick_import() -> Iterator[None]:
             yield
     finally:
         ctypes.util.find_library = find_library
+        cffi.cparser.Parser._internal_parse = internal_parse
         sys.meta_path.remove(finder)
         _drop_deferred()
 
@@ -202,6 +208,50 @@ def built_in_html_class() -> Any:
 
         _built_in_html = BuiltInHTML
     return _built_in_html
+
+
+# - WeasyPrint declares the C functions and types of Pango, HarfBuzz and fontconfig to cffi at
+#   every start, and cffi parses the declarations with pycparser: about 30 ms. What the parse
+#   yields (cffi's model of each declaration) is kept in the cache folder, keyed by the
+#   declarations themselves and the versions of cffi, pycparser and Python; a new WeasyPrint
+#   or cffi parses afresh, and an entry that cannot be read is parsed again and replaced.
+_PARSER_STATE = ("_declarations", "_included_declarations", "_anonymous_counter", "_int_constants",
+                 "_recomplete", "_uses_new_feature", "_inside_extern_python", "_partial_length")
+
+
+def _parse_cache_file(csource: str) -> Path:
+    import hashlib
+
+    import cffi
+    import pycparser
+
+    from diagnostics.kbcache import cache_dir
+
+    digest = hashlib.sha256(f"{cffi.__version__}|{pycparser.__version__}|{sys.version}|".encode())
+    digest.update(csource.encode())
+    return cache_dir(os.environ) / f"cffi-{digest.hexdigest()[:40]}.pickle"
+
+
+def _cached_parse(internal_parse: Any) -> Any:
+    def parse(parser: Any, csource: str) -> None:
+        if parser._declarations or parser._options != {"override": False, "packed": 0, "dllexport": False}:
+            return internal_parse(parser, csource)  # adding to earlier declarations: cffi's own way
+        import pickle
+
+        from diagnostics.safeio import atomic_write, read_bytes
+
+        path = _parse_cache_file(csource)
+        with contextlib.suppress(Exception):  # no entry, or one that cannot be read: parsed below
+            state = pickle.loads(read_bytes(path))
+            if isinstance(state, dict) and set(state) == set(_PARSER_STATE):
+                vars(parser).update(state)
+                return
+        internal_parse(parser, csource)
+        with contextlib.suppress(Exception):  # no cache folder: parsed again next time, as before
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, pickle.dumps({name: getattr(parser, name) for name in _PARSER_STATE}))
+
+    return parse
 
 
 # - Each C type WeasyPrint allocates ('PangoRectangle *', 'hb_codepoint_t[3316]': one per array

@@ -7,6 +7,7 @@ Each case runs in a fresh interpreter, since an import can only be watched once 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -19,6 +20,11 @@ PDF = "<html><body><h1>Brief</h1><p>Kazakhstan · Казахстан 43%</p></bo
 
 def run(code: str) -> None:
     subprocess.run([sys.executable, "-c", textwrap.dedent(code)], check=True, cwd=ROOT)
+
+
+def run_output(code: str, env: dict[str, str]) -> str:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], check=True, cwd=ROOT, env=env,
+                          capture_output=True, text=True).stdout
 
 
 def test_quick_import_spawns_no_lookup_and_defers_the_subsetter() -> None:
@@ -74,6 +80,34 @@ def test_types_are_parsed_against_the_typedefs_they_name_and_come_out_the_same()
         assert [parser.parse_type(t) for t in types] == narrowed
         assert ffi.sizeof("hb_codepoint_t[3316]") == 4 * 3316
     """)
+
+
+def test_the_parse_of_weasyprints_c_declarations_is_kept_and_reused(tmp_path: Path) -> None:
+    # The first process parses and stores cffi's model; the next one reads it (no parse) and
+    # ends up with the same declarations as a fresh parse; a broken entry is parsed again.
+    check = f"""
+        import os, sys, cffi, cffi.cparser
+        parses = []
+        real = cffi.cparser.Parser._parse
+        cffi.cparser.Parser._parse = lambda self, source: parses.append(1) or real(self, source)
+        from diagnostics.reports import pdf
+        pdf.import_weasyprint()
+        from weasyprint.text.ffi import ffi
+        print(len(parses))
+        fresh = cffi.FFI()
+        fresh.cdef(ffi._cdefsources[0])
+        def model(parser):
+            return {{name: (str(tp), quals) for name, (tp, quals) in parser._declarations.items()}}
+        assert model(ffi._parser) == model(fresh._parser) and len(model(fresh._parser)) > 100
+        assert ffi._parser._int_constants == fresh._parser._int_constants
+        assert pdf.html_to_pdf({PDF!r}, built_in=True).startswith(b"%PDF")
+    """
+    env = {**os.environ, "DIAGNOSE_CACHE_DIR": str(tmp_path)}
+    parses = [int(run_output(check, env)) for _ in range(2)]
+    entries = list(tmp_path.glob("cffi-*.pickle"))
+    assert len(entries) == 1 and parses[0] > 0 and parses[1] == 0
+    entries[0].write_bytes(b"not a pickle")
+    assert int(run_output(check, env)) > 0 and entries[0].read_bytes() != b"not a pickle"
 
 
 def test_weasyprint_stylesheets_are_parsed_when_first_used() -> None:

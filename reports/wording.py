@@ -54,6 +54,10 @@ _INTERNAL_PAREN = re.compile(r"\s*\((?:[^()]*?(?:\b[RC]-\d+\b|\bMAP\b)[^()]*"
 _INTERNAL_CODE = re.compile(r"\b(?:design rules?\s+)?[RC]-\d+(?:\s+and\s+[RC]-\d+)?\b|\bMAP\s*§\s*[\w.]*")
 _CITATION = re.compile(r"\s*\[(?:§|Abstract|Blog)[^\]]*\]")
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+_ID_WORD = re.compile(r"\b[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)?\b")
+_ID_IN_BRACKETS = re.compile(r"\s*\(([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)?)\)")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,.;:])")
+_SPACES = re.compile(r"\s{2,}")
 
 
 def plain(text: str, names: Mapping[str, str] | None = None) -> str:
@@ -65,15 +69,16 @@ def plain(text: str, names: Mapping[str, str] | None = None) -> str:
     """
     out = _INTERNAL_PAREN.sub("", " ".join(text.split()))
     out = _INTERNAL_CODE.sub("", out)
-    if names:
+    # Most prose names no id: found without a Python call per word (a brief has ~400 texts).
+    if names and not names.keys().isdisjoint(_ID_WORD.findall(out)):
         # A translation may give a title and then its id in brackets: the title says it already.
-        out = re.sub(r"\s*\(([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)?)\)",
-                     lambda m: "" if m.group(1) in names and names[m.group(1)] in out[:m.start()] else m.group(0), out)
-        out = re.sub(r"\b[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)?\b",
-                     lambda m: _lower_title(names[m.group(0)]) if m.group(0) in names else m.group(0), out)
-    out = _SNAKE.sub(lambda m: m.group(0).replace("_", " "), out)
-    out = re.sub(r"\s+([,.;:])", r"\1", out)
-    return re.sub(r"\s{2,}", " ", out).strip()
+        out = _ID_IN_BRACKETS.sub(
+            lambda m: "" if m.group(1) in names and names[m.group(1)] in out[:m.start()] else m.group(0), out)
+        out = _ID_WORD.sub(lambda m: _lower_title(names[m.group(0)]) if m.group(0) in names else m.group(0), out)
+    if "_" in out:
+        out = _SNAKE.sub(lambda m: m.group(0).replace("_", " "), out)
+    out = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", out)
+    return _SPACES.sub(" ", out).strip()
 
 
 def uncited(text: str) -> str:

@@ -164,7 +164,8 @@ class Assessor:
         status = self.logic.statuses(values, known=dict.fromkeys(how, Status.FIRED))
         extra = [r for r, s in status.items() if s is Status.FIRED and r not in how]
         if extra:
-            raise EngineError(f"durable-rules did not fire {extra}, which the logic core finds fired")
+            raise EngineError(_("durable-rules did not fire {rules}, which the logic core finds fired")
+                .format(rules=extra))
         return status, how
 
     def assess(self, profile: Profile, *, file: str | None = None, now: dt.datetime | None = None,

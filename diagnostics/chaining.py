@@ -22,6 +22,12 @@ if TYPE_CHECKING:
 MAX_ALTERNATIVES = 256
 
 
+def _too_many_ways() -> str:
+    from .i18n import _
+
+    return _("a condition has more than {limit} ways to hold over findings").format(limit=MAX_ALTERNATIVES)
+
+
 class ChainingError(ValueError):
     """A rule cannot be compiled for forward chaining."""
 
@@ -171,7 +177,7 @@ class _RuleCompiler:
 def _union(options: list[list[frozenset[int]]]) -> list[frozenset[int]]:
     out = list(dict.fromkeys(a for opt in options for a in opt))
     if len(out) > MAX_ALTERNATIVES:
-        raise ChainingError(f"a condition has more than {MAX_ALTERNATIVES} ways to hold over findings")
+        raise ChainingError(_too_many_ways())
     return out
 
 
@@ -180,5 +186,5 @@ def _product(options: list[list[frozenset[int]]]) -> list[frozenset[int]]:
     for opt in options:
         acc = list(dict.fromkeys(a | b for a in acc for b in opt))
         if len(acc) > MAX_ALTERNATIVES:
-            raise ChainingError(f"a condition has more than {MAX_ALTERNATIVES} ways to hold over findings")
+            raise ChainingError(_too_many_ways())
     return acc

@@ -8,11 +8,12 @@ that names the file and line of the record it concerns.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .errors import DataError, DiagnosticsError
-from .i18n import _
+from .i18n import _, pgettext
 
 
 def record_lines(folder: Path) -> dict[str, tuple[Path, int]]:
@@ -87,6 +88,22 @@ def check_folder(folder: Path, name: str, engine: str = "durable") -> str:
         problem = engine_problem(kb, engine)
         if problem:
             raise _locate(problem, lines)
-    counts = ", ".join(f"{n} {kind}" for kind, n in report.records.items())
-    scope = ", ".join(report.scope) if report.scope is not None else "all countries"
-    return f"{counts}; applies to {scope}"
+    counts = ", ".join(_RECORD_COUNTS[kind]().format(n=n) if kind in _RECORD_COUNTS else f"{n} {kind}"
+                       for kind, n in report.records.items())
+    scope = ", ".join(report.scope) if report.scope is not None else _("all countries")
+    return _("{counts}; applies to {scope}").format(counts=counts, scope=scope)
+
+
+# What `rules check FOLDER` counts, by hook (the English reads "3 indicators"); a context of
+# their own, as "{n} indicators" is also a heading elsewhere.
+_RECORD_COUNTS: dict[str, Callable[[], str]] = {
+    "families": lambda: pgettext("record count", "{n} families"),
+    "profiles": lambda: pgettext("record count", "{n} profiles"),
+    "indicators": lambda: pgettext("record count", "{n} indicators"),
+    "rule_packs": lambda: pgettext("record count", "{n} rule_packs"),
+    "directions": lambda: pgettext("record count", "{n} directions"),
+    "bibliography": lambda: pgettext("record count", "{n} bibliography"),
+    "brief_sections": lambda: pgettext("record count", "{n} brief_sections"),
+    "translations": lambda: pgettext("record count", "{n} translations"),
+    "scope": lambda: pgettext("record count", "{n} scope"),
+}

@@ -44,10 +44,10 @@ class Compare(Strict):
             return data
         ops = [k for k in data if k in COMPARISON_OPS]
         if len(ops) != 1:
-            raise ValueError(
-                f"a comparison needs exactly one operator of {', '.join(COMPARISON_OPS)}; "
-                f"got {sorted(k for k in data if k != 'indicator') or 'none'}"
-            )
+            from .i18n import _
+
+            raise ValueError(_("a comparison needs exactly one operator of {ops}; got {found}").format(
+                ops=", ".join(COMPARISON_OPS), found=sorted(k for k in data if k != "indicator") or _("none")))
         rest = {k: v for k, v in data.items() if k != ops[0]}
         return {**rest, "op": ops[0], "value": data[ops[0]]}
 
@@ -95,7 +95,9 @@ class AtLeastSpec(Strict):
     @model_validator(mode="after")
     def _k_fits(self) -> AtLeastSpec:
         if self.k > len(self.of):
-            raise ValueError(f"at_least k={self.k} exceeds its {len(self.of)} conditions")
+            from .i18n import _
+
+            raise ValueError(_("at_least k={k} exceeds its {n} conditions").format(k=self.k, n=len(self.of)))
         return self
 
 

@@ -11,6 +11,7 @@ import itertools
 from typing import Any
 
 from .condition_tree import All, AnyOf, AtLeast, AtLeastSpec, Compare, Finding, Known, Not
+from .i18n import _
 from .logic import NEGATE_OP
 
 MAX_DISJUNCTS = 4096
@@ -35,7 +36,8 @@ def push_not(cond: Any, negate: bool = False) -> Any:
     if isinstance(cond, (Finding, Known)):
         if negate:
             # durable-rules cannot negate derived facts soundly; the knowledge base forbids it.
-            raise NegationError(f"'not' may only wrap indicator comparisons, not {cond.describe()!r}")
+            raise NegationError(_("'not' may only wrap indicator comparisons, not {condition}").format(
+                condition=repr(cond.describe())))
         return cond
     if isinstance(cond, All):
         kids = tuple(push_not(c, negate) for c in cond.all)
@@ -64,14 +66,14 @@ def dnf(cond: Any, limit: int = MAX_DISJUNCTS) -> list[Conjunction]:
         for kid in cond.all:
             out = [a + b for a in out for b in dnf(kid, limit)]
             if len(out) > limit:
-                raise TooComplex(f"condition expands to more than {limit} alternatives")
+                raise TooComplex(_too_many(limit))
         return out
     if isinstance(cond, AnyOf):
         out = []
         for kid in cond.any:
             out.extend(dnf(kid, limit))
         if len(out) > limit:
-            raise TooComplex(f"condition expands to more than {limit} alternatives")
+            raise TooComplex(_too_many(limit))
         return out
     if isinstance(cond, AtLeast):
         spec = cond.at_least
@@ -79,6 +81,10 @@ def dnf(cond: Any, limit: int = MAX_DISJUNCTS) -> list[Conjunction]:
         for combo in itertools.combinations(spec.of, spec.k):
             out.extend(dnf(All(all=combo), limit))
             if len(out) > limit:
-                raise TooComplex(f"condition expands to more than {limit} alternatives")
+                raise TooComplex(_too_many(limit))
         return out
     raise TypeError(f"unexpected node in DNF: {cond!r}")
+
+
+def _too_many(limit: int) -> str:
+    return _("condition expands to more than {limit} alternatives").format(limit=limit)

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 from .chaining import Chaining, ChainingError
 from .errors import EngineError
+from .i18n import _
 
 if TYPE_CHECKING:
     from .kb import KnowledgeBase
@@ -143,8 +144,8 @@ def compile_program(kb: KnowledgeBase) -> Program:
     while BASE ** width < max(chunks, len(finding_chunk_depth), 1):
         width += 1
     if width > len(DIGIT_FIELDS):
-        problems.append(f"{len(chaining.parts)} condition parts: the engine's fact encoding holds "
-                        f"{BASE ** len(DIGIT_FIELDS)}")
+        problems.append(_("{n} condition parts: the engine's fact encoding holds {limit}").format(
+            n=len(chaining.parts), limit=BASE ** len(DIGIT_FIELDS)))
         width = len(DIGIT_FIELDS)
     rule_ids = [cr.rule for cr in chaining.rules]
     definition: dict[str, Any] = {SENTINEL: {"all": [{"m": {"type": "s"}}], "pri": 0}}
@@ -159,7 +160,8 @@ def compile_program(kb: KnowledgeBase) -> Program:
         for alias in alias_of.values():
             links[alias] = links.get(alias, 0) + 1
         if len(patterns) > MAX_PATTERNS:
-            problems.append(f"{cr.rule}: its condition joins {len(patterns)} facts; the engine allows {MAX_PATTERNS}")
+            problems.append(_("{rule}: its condition joins {n} facts; the engine allows {limit}").format(
+                rule=cr.rule, n=len(patterns), limit=MAX_PATTERNS))
         if len(cr.alternatives) == 1:
             # One way to fire: a plain join, which activates only when every premise is in.
             # Two premises may be flags of one fact (`dist` 0 lets one fact fill both).
@@ -175,18 +177,21 @@ def compile_program(kb: KnowledgeBase) -> Program:
              tuple(pos for p in alt for pos in p.positions))
             for alt in cr.alternatives]
         if any(not alt for alt in cr.alternatives):
-            problems.append(f"{cr.rule}: a way to fire with no premise")
+            problems.append(_("{rule}: a way to fire with no premise").format(rule=cr.rule))
     for alias, n in links.items():
         if n > MAX_BETA_LINKS:
             key = int(alias[1:])
-            what = f"the finding of {rule_ids[key]}" if alias[0] == "f" else f"a part of {chaining.parts[key].rule}"
-            problems.append(f"{what} feeds {n} rule alternatives; the engine allows {MAX_BETA_LINKS}")
+            what = _("the finding of {rule}").format(rule=rule_ids[key]) if alias[0] == "f" else \
+                _("a part of {rule}").format(rule=chaining.parts[key].rule)
+            problems.append(_("{what} feeds {n} rule alternatives; the engine allows {limit}").format(
+                what=what, n=n, limit=MAX_BETA_LINKS))
     ids = ["s", f"sid-{SID}", *(f"o{c}" for c in range(chunks)), *(f"g{c}" for c in range(len(finding_chunk_depth)))]
     hashes: dict[int, str] = {}
     for i in ids:
         other = hashes.setdefault(_fnv1a(i), i)
         if other != i:
-            problems.append(f"fact ids {other!r} and {i!r} collide in the engine's 32-bit hash")
+            problems.append(_("fact ids {first} and {second} collide in the engine's 32-bit hash").format(
+                first=repr(other), second=repr(i)))
     chunk_heads = [json.dumps(_fact("o", c, width), separators=(",", ":"))[:-1] for c in range(chunks)]
     finding_heads = [json.dumps(_fact("g", c, width), separators=(",", ":"))[:-1]
                      for c in range(len(finding_chunk_depth))]
@@ -241,7 +246,8 @@ class DurableEngine:
         self.kb = kb
         self.program = compile_program(kb)
         if self.program.problems:
-            raise EngineError("the engine cannot load this knowledge base: " + "; ".join(self.program.problems))
+            raise EngineError(_("the engine cannot load this knowledge base: {problems}").format(
+                problems="; ".join(self.program.problems)))
         self.chaining = kb.logic.chaining
         self._lock = threading.Lock()
         # Each rule fires at most once; the cap only guards against an engine defect.
@@ -250,7 +256,7 @@ class DurableEngine:
         try:
             self._handle = c.create_ruleset(RULESET, self.program.definition_text)
         except c.error as exc:
-            raise EngineError(f"durable-rules cannot load the knowledge base: {exc}") from None
+            raise EngineError(_("durable-rules cannot load the knowledge base: {error}").format(error=exc)) from None
         self._finalizer = weakref.finalize(self, _delete_ruleset, self._handle)
         self._sentinel = json.dumps({"sid": SID, "id": "s", "type": "s"})
 
@@ -262,7 +268,7 @@ class DurableEngine:
         """Fire every rule the known answers support. `values` maps indicator id -> value."""
         for ind, v in values.items():
             if isinstance(v, float) and not math.isfinite(v):
-                raise EngineError(f"{ind}: {v!r} is not a finite number")
+                raise EngineError(_("{id}: {value} is not a finite number").format(id=ind, value=repr(v)))
         true_parts = self.chaining.true_parts(values)
         flags: dict[int, list[str]] = {}
         for part in true_parts:
@@ -290,7 +296,7 @@ class DurableEngine:
         try:
             code, state = c.assert_facts(handle, payload)
             if code == 2:
-                raise EngineError("a fact id collided in durable-rules' 32-bit hash")
+                raise EngineError(_("a fact id collided in durable-rules' 32-bit hash"))
             started = True
             result = c.start_action_for_state(handle, state)
             message = result[1] if result else None
@@ -312,7 +318,7 @@ class DurableEngine:
                 assert name is not None  # no message and nothing waiting ends the loop
                 count += 1
                 if count > self.max_firings:
-                    raise EngineError(f"more than {self.max_firings} firings: runaway chain")
+                    raise EngineError(_("more than {n} firings: runaway chain").format(n=self.max_firings))
                 if name != SENTINEL:
                     alts = alternatives[name]
                     if len(alts) == 1:  # a join: it activates only when every premise is in
@@ -330,7 +336,7 @@ class DurableEngine:
                 message = c.complete_and_start_action(handle, state)
                 in_action = message is not None
         except c.error as exc:
-            raise EngineError(f"durable-rules failed: {exc}") from None
+            raise EngineError(_("durable-rules failed: {error}").format(error=exc)) from None
         finally:
             if started:
                 try:
@@ -344,10 +350,10 @@ class DurableEngine:
     def _post_findings(self, c: Any, handle: int, waiting: dict[int, list[str]], posted: set[int]) -> None:
         """Post the waiting findings: one fact per chunk, a flag per finding."""
         if posted & waiting.keys():
-            raise EngineError("a chunk of findings was posted twice: the rules fired out of depth order")
+            raise EngineError(_("a chunk of findings was posted twice: the rules fired out of depth order"))
         posted.update(waiting)
         heads = self.program.finding_heads
-        code, _ = c.assert_facts(handle, "[" + ",".join(
+        code, _state = c.assert_facts(handle, "[" + ",".join(
             heads[chunk] + "," + ",".join(flags) + "}" for chunk, flags in waiting.items()) + "]")
         if code == 2:
-            raise EngineError("a fact id collided in durable-rules' 32-bit hash")
+            raise EngineError(_("a fact id collided in durable-rules' 32-bit hash"))

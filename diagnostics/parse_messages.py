@@ -1,4 +1,4 @@
-"""What a parser or pydantic says about bad input, in the reader's language (diagnostics.yamlio).
+"""What a parser, pydantic or pluggy says about bad input, in the reader's language (diagnostics.yamlio).
 
 English keeps the library's own words (what the goldens hold); another language gets a
 translated phrase with the line and column where the library gives them.
@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .i18n import DEFAULT_LANGUAGE, N_, _, current_language
+from .i18n import DEFAULT_LANGUAGE, N_, _, current_language, format_number
 
 if TYPE_CHECKING:
     import yaml
@@ -133,18 +133,42 @@ def pydantic_message(err: Mapping[str, Any], loc: Sequence[str | int] = ()) -> s
         return _("unknown field {field}").format(field=repr(field))
     if kind == "missing":
         return _("missing field {field}").format(field=repr(field))
-    msg = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    msg = str(err["msg"]).removeprefix("Value error, ")
     template = PYDANTIC_MESSAGES.get(kind)
     if template is None or current_language() == DEFAULT_LANGUAGE:
         return msg
     shown = _shown(err.get("input"))
-    context = {k: _shown(v) if k == "input" else v for k, v in (err.get("ctx") or {}).items()}
+    context = {k: _shown(v) if k == "input" else _ctx_value(v) for k, v in (err.get("ctx") or {}).items()}
+    if isinstance(context.get("expected"), str):  # pydantic lists choices as "'a', 'b' or 'c'"
+        context["expected"] = context["expected"].replace(" or ", " " + _("or") + " ")
     try:
         return _(template).format(**{"input": shown, **context})
     except (KeyError, IndexError, ValueError):
         return msg
 
 
+def _ctx_value(value: Any) -> Any:
+    """A bound in an error's context (gt=0.0) written as a number in the reader's language."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_number(value)
+    return value
+
+
 def _shown(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def pluggy_problem(exc: Exception) -> str:
+    """pluggy's refusal of a plugin, in the reader's language for the usual mistakes."""
+    text = str(exc)
+    if current_language() == DEFAULT_LANGUAGE:
+        return text
+    unknown = re.match(r"unknown hook '([^']+)' in plugin", text)
+    if unknown:
+        return _("unknown hook {hook} (a misspelt hook name?)").format(hook=repr(unknown.group(1)))
+    arguments = re.search(r"for hook '([^']+)'.*Argument\(s\) (\{[^}]*\}) are declared in the hookimpl", text, re.S)
+    if arguments:
+        return _("hook {hook}: the arguments {arguments} are not in the hook's specification").format(
+            hook=repr(arguments.group(1)), arguments=arguments.group(2))
+    return text

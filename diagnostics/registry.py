@@ -37,6 +37,7 @@ from .hookspecs import PLACEMENTS, BriefSection, CountryProfile, Source
 from .i18n import DEFAULT_LANGUAGE, N_, _, current_language
 from .kb import KnowledgeBase, did_you_mean
 from .knowledge import Direction, Family, Indicator, RulePack
+from .parse_messages import pluggy_problem, pydantic_message
 
 if TYPE_CHECKING:
     from .assessment import Assessment
@@ -221,14 +222,12 @@ def _validate(model: type[BaseModel], item: Any, hook_name: str, n: int = 0) -> 
             return item  # already validated when it was made
         return model.model_validate(item.model_dump() if isinstance(item, BaseModel) else item)
     except ValidationError as exc:
-        from .yamlio import pydantic_message
-
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"])
         raise PluginError(_("hook {name} returned an invalid {model} ({item}): {problem}").format(
             name=hook_name, model=model.__name__,
             item=_("item {n}").format(n=n + 1) + (", " + where if where else ""),
-            problem=pydantic_message(first))) from None
+            problem=first["msg"] if current_language() == DEFAULT_LANGUAGE else pydantic_message(first))) from None
 
 
 def _env_list(env: Mapping[str, str], key: str) -> set[str] | None:
@@ -265,7 +264,7 @@ def _import(target: Any) -> Any:
 def _register(pm: pluggy.PluginManager, name: str, target: Any, report: PluginReport,
               dist: str | None) -> Loaded:
     """Import a plugin and register it with one manager of its own and in the directory."""
-    with plugin_code("import"):
+    with plugin_code(_("import")):
         plugin = _import(target)
     report.version = _version_of(plugin, dist)
     own = new_manager()
@@ -276,7 +275,7 @@ def _register(pm: pluggy.PluginManager, name: str, target: Any, report: PluginRe
     except (pluggy.PluginValidationError, ValueError) as exc:
         if pm.has_plugin(name):
             pm.unregister(name=name)
-        raise PluginError(str(exc)) from None
+        raise PluginError(pluggy_problem(exc)) from None
     report.hooks = sorted(h.name for h in own.get_hookcallers(plugin) or [])
     return Loaded(report, plugin, own)
 

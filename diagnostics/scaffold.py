@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from .errors import DataError
+from .i18n import _
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 
@@ -218,15 +219,16 @@ def new_plugin(name: str, parent: Path, country: str = "XX", title: str | None =
     from .profile import COUNTRY_CODE
 
     if not NAME.match(name):
-        raise DataError(f"plugin name {name!r} must be 2–31 lower-case letters, digits or '_', starting with a letter")
+        raise DataError(_("plugin name {name} must be 2–31 lower-case letters, digits or '_', starting with a letter")
+                        .format(name=repr(name)))
     country = country.upper()
     if not COUNTRY_CODE.match(country):
-        raise DataError(f"country {country!r} must be an ISO 3166 alpha-2 or alpha-3 code")
+        raise DataError(_("country {code} must be an ISO 3166 alpha-2 or alpha-3 code").format(code=repr(country)))
     values = {"name": name, "dist": name.replace("_", "-"), "package": f"diagnostics_{name}", "country": country,
               "lower": country.lower(), "title": title or name.replace("_", " ").title()}
     root = parent / f"policy-diagnostics-{values['dist']}"
     if root.exists():
-        raise DataError("already exists; choose another name or folder", file=root)
+        raise DataError(_("already exists; choose another name or folder"), file=root)
     for template, text in FILES.items():
         path = root / template.format(**values)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -57,7 +57,9 @@ def load_profile(data: Mapping[str, Any] | Path | str, registry: Registry | None
             registry.check_family(loaded.profile, where, dict(loaded.lines))
         return loaded.profile
     if not isinstance(data, Mapping):
-        raise DataError("a profile must be a mapping with 'country', 'family' and 'answers'", file=where)
+        from .i18n import _
+
+        raise DataError(_("a profile must be a mapping with 'country', 'family' and 'answers'"), file=where)
     profile: Profile = parse_model(Profile, dict(data), where, lines)
     if registry is not None:
         registry.check_family(profile, where, lines)

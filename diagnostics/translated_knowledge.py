@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import DataError
-from .i18n import DEFAULT_LANGUAGE, LANGUAGES, _
+from .i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, _
 
 if TYPE_CHECKING:
     from .hookspecs import BriefSection
@@ -327,7 +327,30 @@ class Gap:
     detail: str
 
     def line(self) -> str:
-        return f"{self.status:<13} {self.kind:<10} {self.id}  {self.detail}"
+        """One line of `rules check --lang`: status, kind, id and detail in the language of the run."""
+        status_width = max(13, *(len(_(w)) for w in _GAP_WORDS.values()))
+        kind_width = max(10, *(len(_(w)) for w in _KIND_WORDS.values()))
+        status = _(_GAP_WORDS[self.status]) if self.status in _GAP_WORDS else self.status
+        kind = _(_KIND_WORDS[self.kind]) if self.kind in _KIND_WORDS else self.kind
+        return f"{status:<{status_width}} {kind:<{kind_width}} {self.id}  {self.detail}"
+
+
+# The columns of a gap line, through the interface catalog (the Gap keeps the English keys).
+_GAP_WORDS = {"untranslated": N_("untranslated"), "stale": N_("stale"), "unknown": N_("unknown")}
+_KIND_WORDS = {"rule": N_("rule"), "indicator": N_("indicator"), "direction": N_("direction"),
+               "section": N_("section")}
+
+
+def _no_entry() -> str:
+    return _("no entry")
+
+
+def _missing(fields: list[str]) -> str:
+    return _("missing {fields}").format(fields=", ".join(fields))
+
+
+def _stale(old: str, new: str) -> str:
+    return _("en_hash {old}, English now {new}").format(old=old or _("(none)"), new=new)
 
 
 def check_translations(kb: KnowledgeBase, catalog: Catalog) -> list[Gap]:
@@ -345,19 +368,20 @@ def check_translations(kb: KnowledgeBase, catalog: Catalog) -> list[Gap]:
             fields = english_fields(record, names)
             entry = entries.get(rid)
             if entry is None:
-                gaps.append(Gap("untranslated", kind, rid, "no entry"))
+                gaps.append(Gap("untranslated", kind, rid, _no_entry()))
                 continue
             missing = [n for n, v in fields.items() if v and not getattr(entry, n, None)]
             if kind == "indicator":
                 missing += ["label"] if getattr(record, "label", "") and not entry.label else []
-                missing += [f"value label {v!r}" for v in getattr(record, "values", ()) if v not in entry.value_labels]
+                missing += [_("value label {value}").format(value=repr(v)) for v in getattr(record, "values", ())
+                            if v not in entry.value_labels]
             if missing:
-                gaps.append(Gap("untranslated", kind, rid, "missing " + ", ".join(missing)))
+                gaps.append(Gap("untranslated", kind, rid, _missing(missing)))
             expected = en_hash(fields)
             if entry.en_hash != expected:
-                gaps.append(Gap("stale", kind, rid, f"en_hash {entry.en_hash or '(none)'}, English now {expected}"))
+                gaps.append(Gap("stale", kind, rid, _stale(entry.en_hash, expected)))
         for rid in sorted(set(entries) - set(records)):
-            gaps.append(Gap("unknown", kind, rid, "no such record in the knowledge base"))
+            gaps.append(Gap("unknown", kind, rid, _("no such record in the knowledge base")))
     return gaps
 
 
@@ -369,14 +393,13 @@ def check_sections(sections: Iterable[BriefSection], catalog: Catalog) -> list[G
         fields = english_fields(section, SECTION_FIELDS)
         entry = catalog.brief_sections.get(section.id)
         if entry is None:
-            gaps.append(Gap("untranslated", "section", section.id, "no entry"))
+            gaps.append(Gap("untranslated", "section", section.id, _no_entry()))
             continue
         missing = [n for n, v in fields.items() if v and not getattr(entry, n)]
         if missing:
-            gaps.append(Gap("untranslated", "section", section.id, "missing " + ", ".join(missing)))
+            gaps.append(Gap("untranslated", "section", section.id, _missing(missing)))
         if entry.en_hash != en_hash(fields):
-            gaps.append(Gap("stale", "section", section.id,
-                            f"en_hash {entry.en_hash or '(none)'}, English now {en_hash(fields)}"))
+            gaps.append(Gap("stale", "section", section.id, _stale(entry.en_hash, en_hash(fields))))
     return gaps
 
 

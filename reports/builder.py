@@ -334,8 +334,8 @@ def build_context(
                                       value_text=format_value(answer.value, "reader", ind), source=answer.source,
                                       as_of=answer.as_of, reason=reason))
     else:
-        notes.append("built from an assessment file without its profile: answer notes, data "
-                     "cautions and set-aside figures are not shown")
+        notes.append(_("built from an assessment file without its profile: answer notes, data "
+                       "cautions and set-aside figures are not shown"))
     data_quality = DataQuality(cautions=cautions, set_aside=set_aside, imaginaries=list(a.imaginaries),
                                profile_available=profile is not None)
 

@@ -27,7 +27,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from diagnostics.errors import DataError
-from diagnostics.i18n import DEFAULT_LANGUAGE, N_, _, current_language, date_text, gettext
+from diagnostics.i18n import DEFAULT_LANGUAGE, N_, _, current_language, date_text, format_number, gettext
 from diagnostics.safeio import read_text
 
 from .diagram import chain_graph, diagram_layout, diagrams_for
@@ -143,29 +143,30 @@ def _size(value: Any) -> int | None:
 def _check_binop(operator: str, left: Any, right: Any) -> None:
     ints = isinstance(left, int) and isinstance(right, int)
     if operator == "**" and ints and right > 0 and right * max(1, abs(left).bit_length()) > MAX_RESULT_BITS:
-        raise _refuse(f"the power {left} ** {right}")
+        raise _refuse(_("the power {left} ** {right}").format(left=left, right=right))
     if operator == "*":
         if ints and abs(left).bit_length() + abs(right).bit_length() > MAX_RESULT_BITS:
-            raise _refuse("a product of this size")
+            raise _refuse(_("a product of this size"))
         for seq, times in ((left, right), (right, left)):
             n = _size(seq)
             if n is not None and isinstance(times, int) and n * times > MAX_SEQUENCE:
-                raise _refuse(f"repeating {n:,} items {times:,} times")
+                raise _refuse(_("repeating {n} items {times} times").format(n=format_number(n),
+                                                                             times=format_number(times)))
     if operator == "+":
         a, b = _size(left), _size(right)
         if a is not None and b is not None and a + b > MAX_SEQUENCE:
-            raise _refuse(f"joining {a:,} and {b:,} items")
+            raise _refuse(_("joining {a} and {b} items").format(a=format_number(a), b=format_number(b)))
     if operator == "%" and isinstance(left, str) and _BIG_FORMAT.search(left):
-        raise _refuse("a %-format with a width this large")
+        raise _refuse(_("a %%-format with a width this large").replace("%%", "%"))  # %%: a literal %
 
 
 def _check_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     for value in (*args, *kwargs.values()):
         if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MAX_NUMBER_ARG:
-            raise _refuse(f"the argument {value:g}" if isinstance(value, float) else f"the argument {value}")
+            raise _refuse(_("the argument {value}").format(value=f"{value:g}" if isinstance(value, float) else value))
         n = _size(value)
         if n is not None and n > MAX_SEQUENCE:
-            raise _refuse(f"an argument of {n:,} items")
+            raise _refuse(_("an argument of {n} items").format(n=format_number(n)))
 
 
 def _limited_filter(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -175,7 +176,7 @@ def _limited_filter(func: Callable[..., Any]) -> Callable[..., Any]:
         result = func(*args, **kwargs)
         n = _size(result)
         if n is not None and n > MAX_SEQUENCE:
-            raise _refuse(f"a result of {n:,} items")
+            raise _refuse(_("a result of {n} items").format(n=format_number(n)))
         return result
 
     return wrapper
@@ -200,7 +201,7 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         owner = getattr(value, "__self__", None)
         if isinstance(owner, str) and getattr(value, "__name__", "") in ("format", "format_map") \
                 and _BIG_FORMAT.search(owner):
-            raise _refuse("a format with a width this large")
+            raise _refuse(_("a format with a width this large"))
         return super().wrap_str_format(value)
 
 
@@ -296,7 +297,8 @@ def _in_child(render: Callable[[], str], where: str) -> str:
             except DataError as exc:
                 payload = ["error", exc.message, exc.file, exc.line]
             except MemoryError:
-                payload = ["error", f"the template needs more than {RENDER_MEMORY // 2**20} MB of memory",
+                payload = ["error", _("the template needs more than {mb} MB of memory")
+                    .format(mb=RENDER_MEMORY // 2**20),
                            where, None]
             with os.fdopen(write_end, "wb") as out:
                 out.write(json.dumps(payload).encode())

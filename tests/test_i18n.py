@@ -99,16 +99,17 @@ def test_every_interface_string_has_a_russian_translation_with_the_same_placehol
     method_map = [("diagnostics/**.py", "python"), ("tui/**.py", "python"), ("reports/**.py", "python"),
                   ("reports/templates/**.j2", "jinja2"), ("reports/templates/**.css", "jinja2")]
     keywords = {"_": None, "N_": None, "NP_": (1, 2), "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
-    extracted = {msg if isinstance(msg, str) else msg[0]
-                 for _f, _l, msg, *_ in extract_from_dir(str(ROOT), method_map, keywords=keywords)}
-    extracted.discard("")
+    # Keyed by (context, msgid): a pgettext entry needs its own translation.
+    extracted = {(context, msg if isinstance(msg, str) else msg[0])
+                 for _f, _l, msg, _c, context in extract_from_dir(str(ROOT), method_map, keywords=keywords)}
+    extracted = {key for key in extracted if key[1]}
     with i18n.catalog_path("ru").open("rb") as fh:
         catalog = read_po(fh, locale="ru")
-    translated = {m.id if isinstance(m.id, str) else m.id[0]: m for m in catalog if m.id}
-    untranslated = sorted(m for m in extracted if m not in translated or not translated[m].string
-                          or translated[m].fuzzy)
+    translated = {(m.context, m.id if isinstance(m.id, str) else m.id[0]): m for m in catalog if m.id}
+    untranslated = sorted((m for m in extracted if m not in translated or not translated[m].string
+                           or translated[m].fuzzy), key=str)
     assert not untranslated, f"{len(untranslated)} strings without a Russian translation: {untranslated[:5]}"
-    for msgid, m in translated.items():
+    for (_context, msgid), m in translated.items():
         string = m.string if isinstance(m.string, str) else m.string[0]
         assert _python_format_names(string) == _python_format_names(msgid), msgid
     assert len(extracted) > 50

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..assessment import undecided_indicators, validate_answers
+from ..i18n import _, ngettext
 from ..kb import KnowledgeBase
 from ..knowledge import Layer
 from ..logic import Status
@@ -80,18 +81,18 @@ def _reason(kb: KnowledgeBase, decides: list[str], always: list[str], bearing: l
     dx = [r for r in decides if kb.rules[r].layer == Layer.DIAGNOSIS]
     parts = []
     if always:
-        parts.append(f"settles {_names(always)} whatever the answer")
+        parts.append(_("settles {rules} whatever the answer").format(rules=_names(always)))
     maybe = [r for r in decides if r not in always]
     if maybe:
-        parts.append(f"may settle {_names(maybe)}")
+        parts.append(_("may settle {rules}").format(rules=_names(maybe)))
     if not decides:
         roots = [r for r in bearing if kb.rules[r].layer == Layer.DIAGNOSIS]
-        parts.append(f"narrows {_names(roots or bearing)}")
+        parts.append(_("narrows {rules}").format(rules=_names(roots or bearing)))
     if dx:
-        parts.append(f"{len(dx)} diagnos{'is' if len(dx) == 1 else 'es'} among them")
+        parts.append(ngettext("{n} diagnosis among them", "{n} diagnoses among them", len(dx)).format(n=len(dx)))
     return "; ".join(parts)
 
 
 def _names(ids: Sequence[str], limit: int = 3) -> str:
     shown = ", ".join(ids[:limit])
-    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+    return shown + (" " + _("and {n} more").format(n=len(ids) - limit) if len(ids) > limit else "")

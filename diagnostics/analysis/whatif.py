@@ -108,11 +108,11 @@ def explain_finding(f: FindingResult) -> list[str]:
         return list(f.why_not)
     out = []
     if f.missing_evidence:
-        out.append(f"no {' and no '.join(f.missing_evidence)} evidence answered")
+        out.append(_("no {kinds} evidence answered").format(kinds=_(" and no ").join(_(k) for k in f.missing_evidence)))
     if f.missing:
-        out.append("would be decided by " + ", ".join(f.missing))
+        out.append(_("would be decided by {indicators}").format(indicators=", ".join(f.missing)))
     if f.waiting_on:
-        out.append("waiting on " + ", ".join(f.waiting_on))
+        out.append(_("waiting on {rules}").format(rules=", ".join(f.waiting_on)))
     return out
 
 

@@ -44,7 +44,8 @@ def plugin_new(name: str, parent: Path, country: str, title: str | None) -> None
     It holds pyproject.toml (entry point and package data), README, family, profile,
     indicator, rule, direction, bibliography, a translation stub, a brief section and tests.
     """
+    from diagnostics.i18n import _
     from diagnostics.scaffold import new_plugin
 
     root = new_plugin(name, parent, country=country, title=title)
-    click.echo(f"wrote {root}\nnext: cd {root} && pip install -e . && pytest tests")
+    click.echo(_("wrote {folder}\nnext: cd {folder} && pip install -e . && pytest tests").format(folder=root))

@@ -8,7 +8,7 @@ that names the file and line of the record it concerns.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -88,13 +88,18 @@ def check_folder(folder: Path, name: str, engine: str = "durable") -> str:
         problem = engine_problem(kb, engine)
         if problem:
             raise _locate(problem, lines)
-    counts = ", ".join(_RECORD_COUNTS[kind]().format(n=n) if kind in _RECORD_COUNTS else f"{n} {kind}"
-                       for kind, n in report.records.items())
+    counts = record_counts(report.records)
     scope = ", ".join(report.scope) if report.scope is not None else _("all countries")
     return _("{counts}; applies to {scope}").format(counts=counts, scope=scope)
 
 
-# What `rules check FOLDER` counts, by hook (the English reads "3 indicators"); a context of
+def record_counts(records: Mapping[str, int]) -> str:
+    """'137 indicators, 42 directions' in the current language (a plugin's records by hook)."""
+    return ", ".join(_RECORD_COUNTS[kind]().format(n=n) if kind in _RECORD_COUNTS else f"{n} {kind}"
+                     for kind, n in records.items())
+
+
+# What `rules check FOLDER` and `diagnose plugins` count, by hook (the English reads "3 indicators"); a context of
 # their own, as "{n} indicators" is also a heading elsewhere.
 _RECORD_COUNTS: dict[str, Callable[[], str]] = {
     "families": lambda: pgettext("record count", "{n} families"),

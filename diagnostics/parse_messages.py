@@ -32,6 +32,11 @@ _YAML_PROBLEMS: tuple[tuple[str, str], ...] = (
     (r"^found unexpected end of stream|^found unexpected end of stream", N_("the file ends inside quoted text")),
     (r"^found character .*that cannot start any token", N_("a character that cannot start a value "
                                                            "(a tab for indentation, or @ or ` unquoted)")),
+    (r"^did not find expected node content|^expected the node content",
+     N_("a value is missing here (an unfinished list, mapping or quoted text)")),
+    (r"^found unexpected ':'", N_("a colon where none is expected; put the text in quotes")),
+    (r"^(found )?unacceptable character|^control characters are not allowed",
+     N_("a character that YAML does not allow (a control character)")),
     (r"^found undefined alias", N_("YAML aliases (*name) are not allowed in data files")),
     (r"^second occurrence", N_("an anchor (&name) given twice")),
     (r"^but found another document", N_("a second document (---) in one file")),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -251,6 +251,17 @@ def print_indicators(items: Sequence[Indicator], kb: KnowledgeBase) -> None:
     out.print(table)
 
 
+# A plugin's source and status as `diagnose plugins` shows them (the JSON keeps the ids).
+_PLUGIN_WORDS: dict[str, Callable[[], str]] = {
+    "builtin": lambda: pgettext("plugin source", "builtin"),
+    "entry point": lambda: pgettext("plugin source", "entry point"),
+    "direct": lambda: pgettext("plugin source", "direct"),
+    "ok": lambda: pgettext("plugin status", "ok"),
+    "failed": lambda: pgettext("plugin status", "failed"),
+    "disabled": lambda: pgettext("plugin status", "disabled"),
+}
+
+
 def print_plugins(reports: Sequence[Any]) -> None:
     from rich.table import Table
 
@@ -258,10 +269,13 @@ def print_plugins(reports: Sequence[Any]) -> None:
     for col in (N_("name"), N_("version"), N_("source"), N_("status"), N_("hooks"), N_("records")):
         table.add_column(_(col), overflow="fold")
     for r in reports:
-        recs = ", ".join(f"{k} {v}" for k, v in r.records.items())
+        from .checks import record_counts
+
         title = plugin_title(r.name)  # the plugin's own name for readers, when it translates it
         name = r.name if title == default_plugin_title(r.name) else f"{r.name}\n[dim]{esc(title)}[/dim]"
-        table.add_row(name, r.version or "—", r.source, r.status, str(len(r.hooks)), recs)
+        source, status = _PLUGIN_WORDS.get(r.source), _PLUGIN_WORDS.get(r.status)
+        table.add_row(name, r.version or "—", source() if source else r.source, status() if status else r.status,
+                      str(len(r.hooks)), esc(record_counts(r.records)))
     out = console()
     out.print(table)
     for r in reports:

@@ -112,6 +112,27 @@ def test_a_yaml_syntax_error_gives_line_and_column_in_russian(tmp_path: Path) ->
     assert "did not find" not in err
 
 
+def test_an_unfinished_list_is_explained_in_russian(tmp_path: Path) -> None:
+    path = tmp_path / "kz.yaml"
+    path.write_text("country: KZ\nanswers:\n  wto.plus_commitments: [\n", encoding="utf-8")
+    err = run_ru("assess", str(path))
+    assert f"{path}:4: " in err and "строка 4, столбец 1: здесь не хватает значения" in err
+    assert "node content" not in err
+    english = CliRunner().invoke(main, ["--no-plugins", "assess", str(path)])
+    assert english.exit_code == 2 and "did not find expected node content" in english.stderr
+
+
+def test_diagnose_plugins_names_sources_statuses_and_records_in_russian() -> None:
+    result = CliRunner().invoke(main, ["--no-plugins", "plugins", "--lang", "ru"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    thesis = next(line for line in result.output.splitlines() if "thesis" in line)
+    assert "встроенный" in thesis and "работает" in thesis and "индикаторов:" in thesis
+    for english in ("builtin", " ok ", "indicators", "rule_packs", "directions"):
+        assert english not in thesis, english
+    as_json = CliRunner().invoke(main, ["--no-plugins", "plugins", "--json", "--lang", "ru"])
+    assert '"source": "builtin"' in as_json.output and '"status": "ok"' in as_json.output  # ids stay
+
+
 def test_an_unquoted_colon_is_explained_in_russian(tmp_path: Path) -> None:
     path = tmp_path / "kz.yaml"
     path.write_text("country: KZ\nname: Kazakhstan: 2018\nanswers: {}\n", encoding="utf-8")

@@ -29,7 +29,7 @@ _YAML_PROBLEMS: tuple[tuple[str, str], ...] = (
     (r"^did not find expected '-' indicator", N_("a list item ('- ') does not line up with the list above")),
     (r"^did not find expected ',' or '\]'|^expected ',' or '\]'", N_("a list in brackets [...] is not closed")),
     (r"^did not find expected ',' or '\}'|^expected ',' or '\}'", N_("a mapping in braces {...} is not closed")),
-    (r"^found unexpected end of stream|^found unexpected end of stream", N_("the file ends inside quoted text")),
+    (r"^found unexpected end of stream", N_("the file ends inside quoted text")),
     (r"^found character .*that cannot start any token", N_("a character that cannot start a value "
                                                            "(a tab for indentation, or @ or ` unquoted)")),
     (r"^did not find expected node content|^expected the node content",

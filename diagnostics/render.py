@@ -265,12 +265,12 @@ _PLUGIN_WORDS: dict[str, Callable[[], str]] = {
 def print_plugins(reports: Sequence[Any]) -> None:
     from rich.table import Table
 
+    from .checks import record_counts
+
     table = Table(title=_("plugins"))
     for col in (N_("name"), N_("version"), N_("source"), N_("status"), N_("hooks"), N_("records")):
         table.add_column(_(col), overflow="fold")
     for r in reports:
-        from .checks import record_counts
-
         title = plugin_title(r.name)  # the plugin's own name for readers, when it translates it
         name = r.name if title == default_plugin_title(r.name) else f"{r.name}\n[dim]{esc(title)}[/dim]"
         source, status = _PLUGIN_WORDS.get(r.source), _PLUGIN_WORDS.get(r.status)

@@ -122,6 +122,13 @@ def test_an_unfinished_list_is_explained_in_russian(tmp_path: Path) -> None:
     assert english.exit_code == 2 and "did not find expected node content" in english.stderr
 
 
+def test_an_unclosed_quote_is_explained_in_russian(tmp_path: Path) -> None:
+    path = tmp_path / "kz.yaml"
+    path.write_text('country: KZ\nname: "Kazakhstan\n', encoding="utf-8")
+    err = run_ru("assess", str(path))
+    assert "файл заканчивается внутри текста в кавычках" in err and "end of stream" not in err
+
+
 def test_diagnose_plugins_names_sources_statuses_and_records_in_russian() -> None:
     result = CliRunner().invoke(main, ["--no-plugins", "plugins", "--lang", "ru"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output

@@ -4,11 +4,11 @@
   one message naming them all with one fact each when they do not fit), then the function
   roll-ups and the outcome with the strongest facts while room is left, then what could not
   be assessed. A message states the finding, gives at most two decisive facts and says what
-  the finding means. The facts are the answers in the finding's trace (its own first, then
-  those of the findings beneath it, nearest first), numbers before yes/no answers, dated and
-  documented answers first; an answer that another diagnosis in the messages rests on more
-  directly is left to that diagnosis, so that each shows its own decisive fact. Nothing is
-  chosen per country.
+  the finding means (a root cause's mechanism is left to its paragraph). The facts are the
+  answers in the finding's trace (its own first, then those of the findings beneath it,
+  nearest first), numbers before yes/no answers, dated and documented answers first; an
+  answer that another diagnosis in the messages rests on more directly is left to that
+  diagnosis, so that each shows its own decisive fact. Nothing is chosen per country.
 * Root causes: one short paragraph each (mechanism, where it shows, how sure).
 * Priorities: at most five directions, ranked by how many diagnoses they address, then by the
   confidence of those diagnoses, each with its caveat.
@@ -122,7 +122,8 @@ def decisive_facts(f: FindingResult, kb: KnowledgeBase, by_id: Mapping[str, Find
 
 
 def _meaning(d: DiagnosisEntry) -> str:
-    mechanism = uncited(lead(d.mechanism, 1))
+    # A root cause's mechanism opens its own paragraph under "Root causes": not said twice.
+    mechanism = "" if d.role == "root_cause" else uncited(lead(d.mechanism, 1))
     meaning = ROLE_MEANING.get(d.role)
     return " ".join(x for x in (mechanism, _(meaning) if meaning else "") if x)
 

@@ -108,6 +108,11 @@ def test_kz_brief_states_facts_with_source_and_year(kz_brief: BriefContext, kz_p
     body = " ".join(kz_pdf_pages)
     assert "28,000 requirements" in body and "thesis §5.3, 2017" in body
     assert len(kz_brief.root_causes) == 3 and all(r.paragraph for r in kz_brief.root_causes)
+    # A root cause's mechanism is told once, in its paragraph: its key message says what it means.
+    messages = {m.finding: m for m in kz_brief.key_messages}
+    told_twice = [r.id for r in kz_brief.root_causes
+                  if r.id in messages and r.paragraph.split(". ")[0] in messages[r.id].meaning]
+    assert [r.id for r in kz_brief.root_causes if r.id in messages] and not told_twice
     assert 1 <= len(kz_brief.priorities) <= 5 and all(p.caveat for p in kz_brief.priorities)
     counts = [len(p.addresses) for p in kz_brief.priorities]
     assert counts == sorted(counts, reverse=True)

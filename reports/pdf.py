@@ -3,7 +3,7 @@
 The stylesheet (brief.css, `@page`) sets the page numbers and the running title; no browser
 adds headers or footers. Fonts come from fontconfig: the stylesheet asks for DejaVu first,
 which covers Latin and Cyrillic (Debian: fonts-dejavu-core). Nothing is fetched: the HTML is
-self-contained and any URL a template names is refused.
+self-contained; a user's template may carry images as data: URLs, and any other URL is refused.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.machinery
+import importlib.util
 import io
 import os
 import re
@@ -33,8 +34,23 @@ def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     raise ValueError(f"the brief is self-contained; {url[:60]!r} is not fetched")
 
 
+def _url_fetcher(weasyprint: types.ModuleType) -> Any:
+    """What WeasyPrint may fetch: data: URLs only (an image written into the HTML itself); any
+    other URL is refused, with a warning, and the document is typeset without it."""
+    fetcher_class = getattr(sys.modules.get("weasyprint.urls"), "URLFetcher", None)
+    if fetcher_class is not None:  # WeasyPrint 70: fetchers are URLFetcher objects
+        return fetcher_class(allowed_protocols={"data"})
+
+    def fetch(url: str, *args: Any, **kwargs: Any) -> Any:  # earlier WeasyPrint: a function
+        if url[:5].lower() == "data:":
+            return weasyprint.default_url_fetcher(url, *args, **kwargs)
+        return _no_fetch(url)
+
+    return fetch
+
+
 # ---------------------------------------------------------------------------------------
-# Importing WeasyPrint costs more CPU than assessing a country, and three parts of that cost buy
+# Importing WeasyPrint costs more CPU than assessing a country, and these parts of that cost buy
 # nothing for a brief (bench/brief.py):
 # - For each of its libraries WeasyPrint tries several names ('libgobject-2.0-0', 'gobject-2.0',
 #   ..., 'libgobject-2.0.so.0'); cffi answers each miss with ctypes.util.find_library, which on
@@ -42,20 +58,37 @@ def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
 #   returns a bare soname that the loader resolves exactly as it resolves the '.so.0' names
 #   WeasyPrint tries itself, so the lookups can be skipped while it is imported.
 # - It imports fontTools' subsetter and variable-font instancer at start-up; they are used only
-#   when HarfBuzz cannot subset a font, or for a variable font. They stand deferred until used.
+#   when HarfBuzz cannot subset a font, or for a variable font. They stand deferred until used,
+#   as does Pillow's colour-management module (for @color-profile).
+# - It imports Pillow (raster images, emoji fonts), fontTools' WOFF2 decoder (@font-face) and,
+#   through cffi, pycparser; a text-only brief needs none of them (pycparser: see below). They
+#   are loaded lazily (importlib.util.LazyLoader): executed when first used. About 20 ms.
 # - It parses its user-agent stylesheets at start-up (weasyprint/html.py): the HTML one, about
 #   40 ms, mostly selectors for elements a brief never has and 40 counter styles from Armenian
 #   to Tibetan, and those for forms and presentational hints, which a brief never asks for. They
 #   are parsed when first used; the built-in templates are typeset with ua.css instead, the
 #   rules of WeasyPrint's stylesheet that can apply to the elements they write.
 # Whatever goes wrong on this quick path, WeasyPrint is imported again the ordinary way.
+# (`diagnose brief` imports it with the garbage collector paused and what it loaded frozen, as the
+# CLI loads the knowledge base: reports/cli.py.)
 
 # Module: the names WeasyPrint imports from it that are functions (called through a forwarder).
 _DEFERRED_MODULES: dict[str, tuple[str, ...]] = {
     "fontTools.subset": (),
     "fontTools.varLib": (),
     "fontTools.varLib.instancer": ("instantiateVariableFont",),
+    "PIL.ImageCms": ("ImageCmsProfile",),  # for @color-profile only
 }
+
+# Modules WeasyPrint imports whole ("from PIL import Image") but a text-only document never
+# uses: loaded by importlib's LazyLoader, i.e. executed when an attribute is first read (an
+# image, a WOFF2 font, an HTTPS fetch, a C type cffi must parse). What WeasyPrint sets on them
+# at import (ImageFile.LOAD_TRUNCATED_IMAGES, EpsImagePlugin.gs_binary) is kept by the loader.
+_LAZY_MODULES = frozenset({
+    "PIL.Image", "PIL.ImageFile", "PIL.ImageOps", "PIL.EpsImagePlugin",  # raster images, emoji
+    "fontTools.ttLib.woff2",  # @font-face with a WOFF2 font
+    "pycparser",  # cffi's C parser: the declarations come from the cache, types from _quick_type
+})
 
 
 class _Deferred(types.ModuleType):
@@ -84,6 +117,19 @@ def _drop_deferred() -> None:
             del sys.modules[name]
 
 
+class _LazyFinder:
+    """Finds the modules of `_LAZY_MODULES` as the path finder does, loaded lazily."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name not in _LAZY_MODULES:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or not isinstance(spec.loader, importlib.machinery.SourceFileLoader):
+            return None
+        spec.loader = importlib.util.LazyLoader(spec.loader)
+        return spec
+
+
 @contextlib.contextmanager
 def _quick_import() -> Iterator[None]:
     import ctypes.util
@@ -93,8 +139,8 @@ def _quick_import() -> Iterator[None]:
         sys.modules.setdefault(name, _Deferred(name, functions))
     if sys.platform.startswith("linux"):
         ctypes.util.find_library = _no_lookup
-    finder = _SheetDeferringFinder()
-    sys.meta_path.insert(0, finder)
+    finders: list[Any] = [_SheetDeferringFinder(), _LazyFinder()]
+    sys.meta_path[:0] = finders
     import cffi.cparser
 
     internal_parse = cffi.cparser.Parser._internal_parse
@@ -107,7 +153,8 @@ def _quick_import() -> Iterator[None]:
     finally:
         ctypes.util.find_library = find_library
         cffi.cparser.Parser._internal_parse = internal_parse
-        sys.meta_path.remove(finder)
+        for finder in finders:
+            sys.meta_path.remove(finder)
         _drop_deferred()
 
 
@@ -213,8 +260,9 @@ def built_in_html_class() -> Any:
 # - WeasyPrint declares the C functions and types of Pango, HarfBuzz and fontconfig to cffi at
 #   every start, and cffi parses the declarations with pycparser: about 30 ms. What the parse
 #   yields (cffi's model of each declaration) is kept in the cache folder, keyed by the
-#   declarations themselves and the versions of cffi, pycparser and Python; a new WeasyPrint
-#   or cffi parses afresh, and an entry that cannot be read is parsed again and replaced.
+#   declarations themselves, cffi's version, pycparser's file (read without loading it) and
+#   Python's version; a new WeasyPrint, cffi or pycparser parses afresh, and an entry that
+#   cannot be read is parsed again and replaced.
 _PARSER_STATE = ("_declarations", "_included_declarations", "_anonymous_counter", "_int_constants",
                  "_recomplete", "_uses_new_feature", "_inside_extern_python", "_partial_length")
 
@@ -223,13 +271,24 @@ def _parse_cache_file(csource: str) -> Path:
     import hashlib
 
     import cffi
-    import pycparser
+    import cffi.cparser
 
     from diagnostics.kbcache import cache_dir
 
-    digest = hashlib.sha256(f"{cffi.__version__}|{pycparser.__version__}|{sys.version}|".encode())
+    digest = hashlib.sha256(f"{cffi.__version__}|{_module_stamp(cffi.cparser.pycparser)}|{sys.version}|".encode())
     digest.update(csource.encode())
     return cache_dir(os.environ) / f"cffi-{digest.hexdigest()[:40]}.pickle"
+
+
+def _module_stamp(module: types.ModuleType) -> str:
+    """Which copy of a module this is (its file, size and time), read without loading a lazy module."""
+    spec = types.ModuleType.__getattribute__(module, "__spec__")  # not the lazy module's own getattr
+    origin = getattr(spec, "origin", None)
+    try:
+        stat = os.stat(origin)  # type: ignore[arg-type]
+    except (TypeError, OSError):
+        return f"{module.__name__}:{getattr(module, '__version__', '')}"
+    return f"{origin}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def _cached_parse(internal_parse: Any) -> Any:
@@ -259,13 +318,46 @@ def _cached_parse(internal_parse: Any) -> Any:
 #   parser first ("for more efficiency we would need to poke into the internals", says cffi):
 #   about 3 ms a type, some 40 ms a brief. Only the typedefs a type's text names matter to its
 #   parse, so those alone are declared; the type is then resolved against all declarations.
+# - The types WeasyPrint allocates are all of four shapes: a typedef or primitive name, a
+#   pointer to one ('PangoRectangle *'), an array of one ('hb_codepoint_t[3316]', 'char[]').
+#   Those are built from the declarations as cffi builds them from pycparser's tree, without
+#   pycparser (whose import is about 7 ms); any other text goes through cffi's parse.
 _WORD = re.compile(r"[A-Za-z_]\w*")
+_SIMPLE_TYPE = re.compile(r"\s*([A-Za-z_]\w*(?: [A-Za-z_]\w*)?)\s*(\*+|\[\]|\[[1-9][0-9]*\])?\s*")
+_PRIMITIVES = frozenset({"char", "int", "unsigned int", "unsigned char", "float", "double"})
+
+
+def _quick_type(parser: Any, cdecl: str) -> tuple[Any, int] | None:
+    """The (type, qualifiers) cffi's parse_type_and_quals gives for a simple type; None for others."""
+    from cffi import model
+    from cffi.commontypes import resolve_common_type
+
+    match = _SIMPLE_TYPE.fullmatch(cdecl)
+    if match is None:
+        return None
+    name, suffix = match.groups()
+    declared = parser._declarations.get(f"typedef {name}")
+    if declared is not None:
+        tp, quals = declared
+    elif name in _PRIMITIVES:
+        tp, quals = resolve_common_type(parser, name)
+    else:
+        return None
+    if not suffix:
+        return tp, quals
+    if suffix.startswith("["):
+        return model.ArrayType(tp, int(suffix[1:-1]) if suffix != "[]" else None), quals
+    for _star in suffix:
+        tp, quals = parser._get_type_pointer(tp, quals), 0
+    return tp, quals
 
 
 def _narrow_type_parsing(ffi: Any) -> None:
     parser: Any = getattr(ffi, "_parser", None)
     parse = getattr(parser, "_parse", None)
-    if parse is None or not isinstance(getattr(parser, "_declarations", None), dict):
+    parse_type_and_quals = getattr(parser, "parse_type_and_quals", None)
+    if (parse is None or parse_type_and_quals is None or not hasattr(parser, "_get_type_pointer")
+            or not isinstance(getattr(parser, "_declarations", None), dict)):
         return  # another cffi: left as it is
 
     def parse_narrowed(csource: str) -> Any:
@@ -280,7 +372,12 @@ def _narrow_type_parsing(ffi: Any) -> None:
         finally:
             parser._declarations = every
 
+    def parse_type_quickly(cdecl: str) -> Any:
+        quick = _quick_type(parser, cdecl)
+        return parse_type_and_quals(cdecl) if quick is None else quick
+
     parser._parse = parse_narrowed
+    parser.parse_type_and_quals = parse_type_quickly
 
 
 def import_weasyprint() -> types.ModuleType:
@@ -315,7 +412,7 @@ def typeset(html: str, *, built_in: bool = False) -> Document:
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)  # refused URLs are reported by the tests
     html_class = built_in_html_class() if built_in else weasyprint.HTML
-    return html_class(string=html, url_fetcher=_no_fetch).render()
+    return html_class(string=html, url_fetcher=_url_fetcher(weasyprint)).render()
 
 
 def html_to_pdf(html: str, *, built_in: bool = False) -> bytes:

@@ -1,12 +1,14 @@
-"""How the PDF path imports WeasyPrint: no library lookups in subprocesses, fontTools' subsetter
-and WeasyPrint's own stylesheets deferred until used, C types parsed against the typedefs they
-name, and the ordinary import whenever the quick one cannot work.
+"""How the PDF path imports WeasyPrint: no library lookups in subprocesses, fontTools' subsetter,
+Pillow, cffi's C parser and WeasyPrint's own stylesheets deferred until used, simple C types
+built without the C parser and others parsed against the typedefs they name, and the ordinary
+import whenever the quick one cannot work.
 
 Each case runs in a fresh interpreter, since an import can only be watched once per process.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -62,10 +64,12 @@ def test_quick_import_spawns_no_lookup_and_defers_the_subsetter() -> None:
     """)
 
 
-def test_types_are_parsed_against_the_typedefs_they_name_and_come_out_the_same() -> None:
+def test_types_are_built_without_the_c_parser_or_parsed_narrowly_and_come_out_the_same() -> None:
     # cffi parses each allocated type with every typedef of WeasyPrint's bindings declared; the
-    # quick import declares only those the type names. The parsed types must not change.
+    # quick import builds the simple ones from the declarations (pycparser stays unloaded) and
+    # parses the others against the typedefs they name. The types must not change.
     run("""
+        import importlib.util, sys
         from diagnostics.reports import pdf
 
         pdf.import_weasyprint()
@@ -73,11 +77,17 @@ def test_types_are_parsed_against_the_typedefs_they_name_and_come_out_the_same()
 
         parser = ffi._parser
         assert parser._parse.__name__ == "parse_narrowed"
-        types = ["PangoRectangle *", "PangoLogAttr[]", "hb_codepoint_t[3316]", "hb_tag_t[100]", "char[4]",
-                 "unsigned int *", "FcChar8 **", "PangoFcFontMap *", "PangoGlyphItem *"]
-        narrowed = [parser.parse_type(t) for t in types]
-        del parser._parse  # cffi's own parse, with every typedef declared
-        assert [parser.parse_type(t) for t in types] == narrowed
+        simple = ["PangoRectangle *", "PangoLogAttr[]", "hb_codepoint_t[3316]", "hb_tag_t[100]", "char[4]",
+                  "char[]", "unsigned int *", "FcChar8 **", "PangoFcFontMap *", "PangoGlyphItem *",
+                  " PangoRectangle ", "unsigned int", "double[2]", "PangoGlyphString *"]
+        built = [parser.parse_type_and_quals(t) for t in simple]
+        assert type(sys.modules["pycparser"]) is importlib.util._LazyModule  # not needed so far
+        other = ["const char *", "int(*)(int)", "char[010]", "PangoRectangle *[2]"]
+        narrowed = [parser.parse_type_and_quals(t) for t in other]
+        assert all(pdf._quick_type(parser, t) is None for t in other)
+        del parser._parse, parser.parse_type_and_quals  # cffi's own, with every typedef declared
+        assert [parser.parse_type_and_quals(t) for t in simple] == built
+        assert [parser.parse_type_and_quals(t) for t in other] == narrowed
         assert ffi.sizeof("hb_codepoint_t[3316]") == 4 * 3316
     """)
 
@@ -174,3 +184,87 @@ def test_without_weasyprint_one_message_names_what_to_install() -> None:
         else:
             raise AssertionError("no DataError")
     """)
+
+
+def brief_in_child(tmp_path: Path, name: str, *options: str, before: str = "", check: str = "",
+                   ordinary: bool = False) -> str:
+    """Runs `before`, `diagnose brief KZ ... -o <name>.pdf` and `check` in a fresh interpreter;
+    returns the PDF's text, page by page (`ordinary`: WeasyPrint imported the ordinary way first)."""
+    out = tmp_path / f"{name}.pdf"
+    args = ["brief", "KZ", "--date", "2025-04-01", *options, "-o", str(out)]
+    return run_output(f"""
+        import sys
+        {"import weasyprint" if ordinary else ""}
+        from diagnostics.cli import main
+        from diagnostics.reports import pdf
+        {textwrap.indent(textwrap.dedent(before), " " * 8).strip()}
+
+        main({args!r}, standalone_mode=False)
+        {textwrap.indent(textwrap.dedent(check), " " * 8).strip()}
+        import pypdf  # (it may import Pillow itself)
+        reader = pypdf.PdfReader({str(out)!r})
+        print(repr([page.extract_text() for page in reader.pages]))
+    """, dict(os.environ))
+
+
+def test_a_built_in_pdf_brief_leaves_what_it_never_uses_unloaded(tmp_path: Path) -> None:
+    # Raster images, WOFF2 fonts, colour profiles and cffi's C parser are imported by WeasyPrint
+    # but never needed for the built-in brief: they stay unexecuted (lazy) or unimported to the end.
+    # The command imports WeasyPrint with the garbage collector paused, and freezes what it loaded.
+    quick = brief_in_child(tmp_path, "quick", before="""
+        import gc
+        collector = []
+        import_weasyprint = pdf.import_weasyprint
+        def watched():
+            collector.append(gc.isenabled())
+            return import_weasyprint()
+        pdf.import_weasyprint = watched
+    """, check="""
+        assert collector[:1] == [False], collector
+        assert gc.isenabled() and gc.get_freeze_count() == 0  # unfrozen when the command returned
+        import importlib.util
+        lazy = ["PIL.Image", "PIL.ImageFile", "PIL.ImageOps", "PIL.EpsImagePlugin", "fontTools.ttLib.woff2",
+                "pycparser"]
+        loaded = [name for name in lazy if type(sys.modules[name]) is not importlib.util._LazyModule]
+        assert loaded == [], loaded
+        for name in ("PIL.ImageCms", "fontTools.subset", "fontTools.varLib.instancer"):
+            assert name not in sys.modules, name
+    """)
+    # The same brief with WeasyPrint imported the ordinary way: the same pages, the same text.
+    assert 1 <= len(ast.literal_eval(quick)) <= 2
+    assert quick == brief_in_child(tmp_path, "ordinary", ordinary=True)
+
+
+def test_a_user_template_with_images_still_renders_them(tmp_path: Path) -> None:
+    # Images written into a user's template (data: URLs) are typeset: the PNG through Pillow,
+    # loaded when first used, with WeasyPrint's settings on it; any other URL is refused and left out.
+    import base64
+
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAEAQAAAACBiqPTAAAAC0lEQVR4nGNggAAAAAgAAbdYc5UAAAAASUVORK5CYII="
+    svg = base64.b64encode(b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+                           b'<rect width="10" height="10" fill="blue"/></svg>').decode()
+    body = (f'<p>Logo <img src="data:image/png;base64,{png}" style="width:2cm"> and '
+            f'<img src="data:image/svg+xml;base64,{svg}" style="width:2cm"> '
+            '<img src="https://example.org/tracker.png" alt="">end</p>')
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "brief.html.j2").write_text(
+        "<html><body><h1>{{ brief.meta.title }}</h1>" + body + "</body></html>", encoding="utf-8")
+    pages = brief_in_child(tmp_path, "user", "--template-dir", str(templates), check=f"""
+        import importlib.util
+        assert type(sys.modules["PIL.Image"]) is not importlib.util._LazyModule  # loaded to read the PNG
+        assert sys.modules["PIL.EpsImagePlugin"].gs_binary is False  # as WeasyPrint set it
+        assert sys.modules["PIL.ImageFile"].LOAD_TRUNCATED_IMAGES is True
+        replaced, stack = [], [pdf.typeset({body!r}).pages[0]._page_box]
+        while stack:
+            box = stack.pop()
+            if type(box).__name__ == "InlineReplacedBox":
+                replaced.append(type(box.replacement).__name__)
+            stack.extend(getattr(box, "children", ()) or ())
+        assert sorted(replaced) == ["RasterImage", "SVGImage"], replaced
+    """)
+    assert "Logo" in pages and "end" in pages
+    import pypdf
+
+    [png] = pypdf.PdfReader(tmp_path / "user.pdf").pages[0].images
+    assert png.image is not None and png.image.size == (4, 4)

@@ -321,14 +321,17 @@ def build_context(
     set_aside: list[SetAside] = []
     cautions: list[Caution] = []
     if profile is not None:
-        cautions = [Caution(id=c.id, text=c.text, source=c.source, indicators=list(c.indicators))
+        # The caution's id and the indicator ids are kept for tools; readers get words and labels.
+        cautions = [Caution(id=c.id, text=plain(c.text, names), source=c.source, indicators=list(c.indicators),
+                            affects=[indicator_label(kb.indicators[i], i) if i in kb.indicators else i
+                                     for i in c.indicators])
                     for c in profile.data_cautions]
         for ind_id, answer in profile.answers.items():
             ind = kb.indicators.get(ind_id)
             if ind is None or not answer.known or not (ind.benchmark or ind.display_only):
                 continue
             reason = (_("a benchmark against developed economies: it may raise confidence, never "
-                        "trigger a finding (R-4)") if ind.benchmark else
+                        "trigger a finding") if ind.benchmark else
                       _("display only: recorded for the reader, never used by a rule"))
             set_aside.append(SetAside(indicator=ind_id, question=ind.question,
                                       value_text=format_value(answer.value, "reader", ind), source=answer.source,

@@ -224,7 +224,8 @@ class Caution(Model):
     id: str
     text: str
     source: str
-    indicators: list[str]
+    indicators: list[str] = Field(description="Ids of the indicators it concerns.")
+    affects: list[str] = Field(default_factory=list, description="The same indicators, by their labels.")
 
 
 class SetAside(Model):

@@ -217,6 +217,23 @@ def test_committee_text_is_plain_language(kz_brief: BriefContext, kb: KnowledgeB
     assert_plain(html_text(render_brief(body, "html", full=True)), kb, "report.html (main body)")
 
 
+def test_full_report_annexes_carry_no_internal_codes(kz_brief: BriefContext, kb: KnowledgeBase) -> None:
+    report = render_brief(kz_brief, "md", full=True)
+    for pattern, what in INTERNAL[2:]:  # design-rule codes and knowledge-map references
+        assert not pattern.findall(report), f"report.md: {what}: {pattern.findall(report)[:5]}"
+    # Flagged figures read as prose naming indicators by their labels, not as ids.
+    cautions = kz_brief.data_quality.cautions
+    assert cautions and all(c.affects for c in cautions)
+    text = " ".join(html_text(render_brief(kz_brief, "html", full=True)).split())
+    flagged = text[text.index("Flagged figures"):text.index("Figures deliberately not used")]
+    for c in cautions:
+        assert " ".join(c.text.split()) in flagged
+        assert c.id not in flagged and not any(i in flagged for i in c.indicators)
+        for indicator, label in zip(c.indicators, c.affects, strict=True):
+            assert label == kb.indicators[indicator].label or indicator not in kb.indicators
+            assert label in flagged
+
+
 def test_plain_language_check_catches_leaks(kb: KnowledgeBase) -> None:
     for leak in ("see change_official_attitudes", "answer: True", "design rule R-2", "MAP §10 C-9",
                  "procurement.sole_source_share"):

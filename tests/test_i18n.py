@@ -403,8 +403,10 @@ def without_profile_notes(text: str, profile) -> str:
     """The text without the profile's own recorded notes (its data cautions are quoted as found:
     they are the analyst's data, in the language the analyst wrote them) and without the
     'Blog' and 'Abstract' citations, whose bracketed line numbers the detector already skips."""
+    from diagnostics.reports.wording import plain  # as the report words them (codes dropped, ids in words)
+
     for caution in profile.data_cautions:
-        text = text.replace(" ".join(caution.text.split()), " ")
+        text = text.replace(" ".join(caution.text.split()), " ").replace(plain(caution.text), " ")
     return re.sub(r"\b(?:Blog|Abstract)\b", " ", text)
 
 

@@ -17,7 +17,9 @@ from diagnostics.i18n import N_
 
 BRIEF_SCHEMA_VERSION = 2
 BRIEF_SCHEMA_ID = "urn:policy-diagnostics:brief:v2"
-COMPARISON_SCHEMA_ID = "urn:policy-diagnostics:brief-comparison:v2"
+# The comparison's contract moved to v3 when its key messages became objects with figures.
+COMPARISON_SCHEMA_VERSION = 3
+COMPARISON_SCHEMA_ID = "urn:policy-diagnostics:brief-comparison:v3"
 
 PLACEMENTS = ("after_findings", "before_annex", "annex")
 
@@ -427,17 +429,46 @@ class CountryColumn(Model):
     imaginaries: int
     knowledge_base: str
     profile: str
+    to_decide: list[IndicatorNeed] = Field(default_factory=list, description=(
+        "Unanswered questions that could decide its diagnoses that could not be assessed (the fewest found "
+        "for each, merged); empty when every one was assessed or the profile is not available."))
 
 
 class Cell(Model):
     status: str
     confidence: str | None
+    answers_short: int | None = Field(default=None, description=(
+        "When not assessable: the fewest further answers that could decide it (None when no answers can, "
+        "or the profile is not available)."))
+
+
+class CountryFact(Fact):
+    """A decisive answer of one country, set beside the other countries' answers to the same question."""
+
+    country: str = Field(description="ISO code of the country whose answer it is.")
+    country_name: str
+
+
+class ComparisonMessage(Model):
+    """A key message of a comparison: a difference, a shared finding or a gap, with its figures."""
+
+    kind: Literal["differs", "shared", "found", "gap", "dates", "scope", "evidence"] = Field(description=(
+        "differs: countries that could be assessed disagree; shared: found wherever assessed (two countries "
+        "at least); found: found in one country and assessable in no other; gap: nothing can be concluded "
+        "for a country; dates: evidence of different years; scope: countries outside the thesis's core; "
+        "evidence: a general caution."))
+    rows: list[str] = Field(description="Ids of the diagnoses it is about (in matrix order).")
+    statement: str
+    facts: list[CountryFact] = Field(description="The same question answered in each country, side by side.")
+    meaning: str = Field(description="What follows for the committee.")
 
 
 class ComparisonRow(Model):
     id: str
     title: str
     role: str
+    tag: str = Field(default="", description="'root cause' for a root cause whose title does not say so already; "
+                                             "empty otherwise.")
     cells: list[Cell] = Field(description="One per country, in column order.")
     differs: bool = Field(description="Countries where it could be assessed disagree (found, not found, confidence).")
     coverage_gap: bool = Field(description="It differs only because some country lacks the answers to decide "
@@ -454,11 +485,17 @@ class ComparisonContext(Model):
                            "$schema": "https://json-schema.org/draft/2020-12/schema"},
     )
 
-    schema_version: int = BRIEF_SCHEMA_VERSION
+    schema_version: int = COMPARISON_SCHEMA_VERSION
     meta: BriefMeta
-    key_messages: list[str]
+    key_messages: list[ComparisonMessage] = Field(description=(
+        "Three to five: real differences and shared findings with their figures, coverage gaps with what "
+        "would decide them, evidence of different years."))
     countries: list[CountryColumn]
     rows: list[ComparisonRow]
+    problems_found: int = Field(description="Diagnoses found in at least one country.")
+    priorities: list[Priority] = Field(description=(
+        "At most five directions, ranked as in the single brief: by how many of the problems found in any "
+        "country they address, then by the (highest) confidence of those findings."))
     directions: list[DirectionEntry] = Field(description="Directions for diagnoses fired in any country.")
     universal_caveats: list[str]
     not_assessable: dict[str, list[Undecided]] = Field(description="Country code -> undecided diagnoses.")

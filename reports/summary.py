@@ -242,9 +242,13 @@ def root_causes(a: Assessment, diagnoses: Sequence[DiagnosisEntry],
     return out
 
 
-def priorities(diagnoses: Sequence[DiagnosisEntry], directions: Sequence[DirectionEntry]) -> list[Priority]:
-    """At most five directions: most diagnoses addressed first, then the surest, then first named."""
-    confidence = {d.id: d.confidence for d in diagnoses}
+def priorities(diagnoses: Sequence[DiagnosisEntry] | Mapping[str, str | None],
+               directions: Sequence[DirectionEntry]) -> list[Priority]:
+    """At most five directions: most diagnoses addressed first, then the surest, then first named.
+
+    `diagnoses` are the diagnoses found, or (for a comparison) their ids mapped to the confidence
+    each is found with (the highest among the countries)."""
+    confidence = dict(diagnoses) if isinstance(diagnoses, Mapping) else {d.id: d.confidence for d in diagnoses}
 
     def key(item: tuple[int, DirectionEntry]) -> tuple[int, int, int]:
         pos, x = item

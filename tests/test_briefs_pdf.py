@@ -267,10 +267,114 @@ def test_unanswered_country_is_a_coverage_gap_not_a_difference(assessor: Assesso
     assert gaps and all(r.coverage_gap and not r.differs for r in gaps)
     assert not any(r.coverage_gap for r in c.rows if r not in gaps)  # unanswered in both: no difference
     assert not any(r.differs for r in c.rows if r.cells[1].status == "not_assessable")
-    assert not any("differ" in m and str(len(gaps)) in m.split()[0] for m in c.key_messages)
-    assert any("coverage gap" in m and "not a difference" in m for m in c.key_messages)
+    assert not any(m.kind in ("differs", "shared") for m in c.key_messages)
+    gap = next(m for m in c.key_messages if m.kind == "gap")
+    assert gap.rows == [r.id for r in gaps] and not gap.facts
+    assert gap.statement.startswith(f"Nothing can be concluded about Unanswered on {len(gaps)} problems")
     md = render_comparison(c, "md")
-    assert md.count("*(coverage gap)*") == len(gaps)
+    matrix = md.split("## Systemic problems side by side")[1].split("\n## ")[0]
+    assert "| **" not in matrix and "Rows in bold" not in matrix  # nothing differs: no bold, no legend for it
+    assert "“Not assessable”: answers are missing" in matrix and "never counted as a difference" in matrix
+
+
+def _assessed(assessor: Assessor, registry: Registry, *codes: str) -> list[tuple[Assessment, Profile]]:
+    out = []
+    for code in codes:
+        p = load_profile_file(registry.profiles[code].path)
+        out.append((assessor.assess(p, now=NOW), p))
+    return out
+
+
+def test_comparison_gap_says_how_few_answers_would_decide_it(assessor: Assessor, kb: KnowledgeBase,
+                                                             registry: Registry) -> None:
+    from diagnostics.coverage import diagnosis_coverage
+
+    items = _assessed(assessor, registry, "KZ", "KG")
+    c = build_comparison(items, kb, date=DATE)
+    kg, kg_profile = items[1]
+    open_ids = [f.rule for f in kg.diagnoses() if f.status is Status.NOT_ASSESSABLE]
+    coverage = {x.rule: x for x in diagnosis_coverage(kb, kg, kg_profile, open_ids)}
+    assert open_ids
+    for r in c.rows:
+        if r.id in coverage:  # each cell says how many answers short it is, as `diagnose coverage` does
+            assert r.cells[1].answers_short == len(coverage[r.id].to_decide) > 0
+    questions = {i for x in coverage.values() for i in x.to_decide}
+    assert {q.id for q in c.countries[1].to_decide} == questions
+    gap = next(m for m in c.key_messages if m.kind == "gap")
+    low, high = min(len(x.to_decide) for x in coverage.values()), max(len(x.to_decide) for x in coverage.values())
+    assert f"{low} to {high} answers short" in gap.meaning and f"answering {len(questions)} questions" in gap.meaning
+    # What could not be assessed: the questions that would decide it, not the matrix's titles again.
+    html = render_comparison(c, "html")
+    closing = html_text(html.split('id="closing-the-gaps"')[1].split("</section>")[0])
+    assert c.countries[1].to_decide[0].question in closing
+    assert not any(r.title in closing for r in c.rows)
+    # The figures: Kazakhstan's findings with a number a member can repeat.
+    found = next(m for m in c.key_messages if m.kind == "found")
+    assert found.facts and all(f.country == "KZ" for f in found.facts)
+    assert any(ch.isdigit() for f in found.facts for ch in f.value_text)
+
+
+def test_comparison_differences_set_the_same_question_side_by_side(assessor: Assessor, kb: KnowledgeBase,
+                                                                   registry: Registry) -> None:
+    c = build_comparison(_assessed(assessor, registry, "KZ", "EE"), kb, date=DATE)
+    differs = [m for m in c.key_messages if m.kind == "differs"]
+    assert differs and {i for m in differs for i in m.rows} == {r.id for r in c.rows if r.differs}
+    for m in differs:
+        assert m.facts and len(m.facts) % 2 == 0
+        for kz_fact, ee_fact in zip(m.facts[::2], m.facts[1::2], strict=True):
+            assert (kz_fact.country, ee_fact.country) == ("KZ", "EE") and kz_fact.indicator == ee_fact.indicator
+            assert kz_fact.value_text != ee_fact.value_text  # a difference shows in the answers
+    assert any(m.kind == "shared" for m in c.key_messages)
+    md = render_comparison(c, "md")
+    assert "Rows in bold differ" in md and "“Not found”" in md and "Not applicable" not in md
+    assert md.count("| **") == sum(r.differs for r in c.rows)
+
+
+def test_comparison_compares_evidence_dates_only_when_they_differ(assessor: Assessor, kb: KnowledgeBase,
+                                                                  registry: Registry) -> None:
+    kz_kg = build_comparison(_assessed(assessor, registry, "KZ", "KG"), kb, date=DATE)
+    dates = next(m for m in kz_kg.key_messages if m.kind == "dates")
+    assert "Kazakhstan 2018" in dates.statement and "Kyrgyzstan 2024" in dates.statement
+    kg_uz = build_comparison(_assessed(assessor, registry, "KG", "UZ"), kb, date=DATE)
+    assert {c.as_of for c in kg_uz.countries} == {"2024-12-31"}
+    assert not any(m.kind == "dates" for m in kg_uz.key_messages)
+
+
+def test_comparison_ranks_directions_as_the_single_brief(assessor: Assessor, kb: KnowledgeBase, kz: Assessment,
+                                                         kz_profile: Profile, kz_brief: BriefContext) -> None:
+    empty = Profile(country="ZZ", name="Unanswered", family=kz_profile.family, answers={})
+    c = build_comparison([(kz, kz_profile), (assessor.assess(empty, now=NOW), empty)], kb, date=DATE)
+    assert [p.id for p in c.priorities] == [p.id for p in kz_brief.priorities] and len(c.priorities) == 5
+    assert all(p.caveat for p in c.priorities)
+    md = render_comparison(c, "md")
+    assert f"{len(c.directions) - 5} further directions in the full reports." in md
+    assert sum(1 for x in c.directions if f"**{x.title}.**" in md) == 5
+
+
+def test_comparison_matrix_tags_a_root_cause_once(assessor: Assessor, kb: KnowledgeBase,
+                                                  registry: Registry) -> None:
+    c = build_comparison(_assessed(assessor, registry, "KZ", "KG"), kb, date=DATE)
+    roots = [r for r in c.rows if r.role == "root_cause"]
+    assert roots and all(bool(r.tag) != ("root" in r.title.lower()) for r in roots)
+    assert not any(r.tag for r in c.rows if r.role != "root_cause")
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+@pytest.mark.parametrize("codes", [("KZ", "KG"), ("KZ", "KG", "EE")])
+def test_comparison_brief_pdf_has_at_most_two_pages(lang: str, codes: tuple[str, ...], assessor: Assessor,
+                                                    kb: KnowledgeBase, registry: Registry) -> None:
+    from diagnostics.i18n import set_language
+
+    set_language(lang)  # conftest sets English again afterwards
+    c = build_comparison(_assessed(assessor, registry, *codes), kb, date=DATE)
+    pages = page_text(typeset(render_comparison(c, "html"), built_in=True))
+    assert len(pages) <= 2
+    text = " ".join(pages)
+    assert_plain(text, kb, f"comparison {'+'.join(codes)} ({lang}).pdf")
+    # References are sections, never line lists; the audit stamp comes once per country, at the end.
+    assert "Abstract (ll." not in text and "(ll. 38" not in text
+    for country in c.countries:
+        assert text.count(country.profile) == 1 and text.rindex(country.profile) > text.rindex(c.rows[-1].title[:20])
 
 
 def test_real_differences_still_count(assessor: Assessor, kb: KnowledgeBase, kz: Assessment,

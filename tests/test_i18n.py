@@ -448,7 +448,8 @@ def test_comparison_brief_in_russian_has_no_english_sentence(fmt: str) -> None:
     text = reader_text(r.stdout, fmt)
     assert "Системные проблемы переходного периода: сравнение (Казахстан, Эстония и Киргизия)" in text
     assert "Системные проблемы в сопоставлении" in text and "Страны Балтии" in text
-    assert "По 5 проблемам единственное различие — недостающие ответы" in text
+    assert "Киргизия: по 11 проблемам, оцененным в других странах (Казахстан и Эстония), вывода сделать нельзя" in text
+    assert "Как закрыть пробелы" in text and "недостает 2 ответов" in text
     assert english_sentences(re.sub(r"\b(?:Blog|Abstract)\b", " ", text)) == []
 
 

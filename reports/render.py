@@ -32,7 +32,7 @@ from diagnostics.safeio import read_text
 
 from .diagram import chain_graph, diagram_layout, diagrams_for
 from .model import BriefContext, ComparisonContext
-from .wording import capfirst, label, lead, sections, sentences, years
+from .wording import capfirst, label, lead, section_citations, sections, sentences, years
 
 __all__ = ["FORMATS", "TEXT_FORMATS", "TEMPLATES", "environment", "lead", "md_escape", "render_brief",
            "render_comparison", "render_pdf", "sentences"]
@@ -339,7 +339,8 @@ def _filters() -> dict[str, Any]:
     return {"lead": lead, "label": label, "years": years, "capfirst": capfirst, "sections": sections,
             "diagram_layout": diagram_layout, "chain_graph": chain_graph, "diagrams_for": diagrams_for,
             "md": md_escape, "md_code": md_code, "markdown_html": markdown_html, "markdown_md": markdown_md,
-            "local_date": local_date, "gettext": gettext, "titled": titled}
+            "local_date": local_date, "gettext": gettext, "titled": titled,
+            "section_citations": section_citations}
 
 
 def titled(link: Any) -> str:

@@ -115,6 +115,14 @@ def sentences(text: str) -> list[str]:
     return out
 
 
+_PAGE_AND_LINES = re.compile(r"(§\d+(?:\.\d+)*)\s+pp?\.\s*\d+(?:[–-]\d+)?(?:,\s*ll?\.\s*\d+(?:[–-]\d+)?)?")
+
+
+def section_citations(text: str) -> str:
+    """Thesis citations cut to their section, as the two-page brief cites ('§7.3 p.145, ll. 1–9' -> '§7.3')."""
+    return _PAGE_AND_LINES.sub(r"\1", text)
+
+
 def lead(text: str, n: int = 1) -> str:
     """The first `n` sentences of a text."""
     return " ".join(sentences(" ".join(text.split()))[:n])

@@ -107,6 +107,11 @@ def test_kz_brief_states_facts_with_source_and_year(kz_brief: BriefContext, kz_p
         assert m.meaning and m.statement.endswith(".")
     body = " ".join(kz_pdf_pages)
     assert "28,000 requirements" in body and "thesis §5.3, 2017" in body
+    # A fact with no recorded year says so rather than leaving the reader to guess.
+    undated = [f for f in facts if f.as_of is None]
+    assert undated and all(f"({f.source}, year not stated)" in render_brief(kz_brief, "md") for f in undated)
+    # The two-page brief cites the thesis by section only, as its facts do: no page or line numbers.
+    assert not re.search(r"\bll?\. \d", body) and "p.145" not in body
     assert len(kz_brief.root_causes) == 3 and all(r.paragraph for r in kz_brief.root_causes)
     # A root cause's mechanism is told once, in its paragraph: its key message says what it means.
     messages = {m.finding: m for m in kz_brief.key_messages}

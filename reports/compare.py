@@ -73,7 +73,8 @@ SOURCE_CHARS = 60
 
 def brief_source(source: str) -> str:
     """A source short enough to sit beside another country's: its first part (outside brackets),
-    cut at a word within SOURCE_CHARS; each country's full report gives it in full."""
+    then its issuer alone when that is still long (before a bracket or a quoted title), cut at
+    a word within SOURCE_CHARS; each country's full report gives it in full."""
     text = short_source(source)
     depth = 0
     for n, ch in enumerate(text):
@@ -82,7 +83,11 @@ def brief_source(source: str) -> str:
             text = text[:n]
             break
     if len(text) > SOURCE_CHARS:
-        text = text[:SOURCE_CHARS].rsplit(" ", 1)[0].rstrip(",;:(") + "…"
+        cuts = [n for n in (text.find(" ("), text.find(", '"), text.find(', "'), text.find(", ‘")) if n >= 12]
+        if cuts:
+            text = text[:min(cuts)]
+    if len(text) > SOURCE_CHARS:
+        text = text[:SOURCE_CHARS].rsplit(" ", 1)[0].rstrip(",;:('\"") + "…"
     if text.count("(") > text.count(")"):  # cut inside a bracket: close it
         text += ")" * (text.count("(") - text.count(")"))
     return text
@@ -125,15 +130,25 @@ class _Country:
             if len(out) >= limit:
                 break
             facts = decisive_facts(by_id[r.id], kb, by_id, answers, {f.indicator for f in out}, 1)
-            out += [CountryFact(**{**f.model_dump(), "source": brief_source(f.source)},
+            out += [CountryFact(**{**f.model_dump(), "source": self.source(kb, f.indicator, f.source)},
                                 country=self.assessment.country, country_name=self.name) for f in facts]
         return out
+
+    def source(self, kb: KnowledgeBase, indicator: str, recorded: str) -> str:
+        """Where an answer comes from, short; a survey measure standing in for the indicator is
+        named by its label (the recorded text is the core's, in English)."""
+        answer = self.values.answers.get(indicator) if self.values is not None else None
+        if answer is not None and answer.proxy and answer.proxy in kb.indicators:
+            measure = indicator_label(kb.indicators[answer.proxy], answer.proxy)
+            return _("survey stand-in: {measure}").format(measure=lower_first(measure))
+        return brief_source(recorded)
 
     def fact(self, kb: KnowledgeBase, indicator: str) -> CountryFact:
         assert self.values is not None
         answer, spec = self.values.answers[indicator], kb.indicators[indicator]
         return CountryFact(indicator=indicator, label=indicator_label(spec, indicator),
-                           value_text=format_value(answer.value, "reader", spec), source=brief_source(answer.source),
+                           value_text=format_value(answer.value, "reader", spec),
+                           source=self.source(kb, indicator, answer.source),
                            as_of=answer.as_of, country=self.assessment.country, country_name=self.name)
 
 
@@ -278,8 +293,9 @@ def _messages(kb: KnowledgeBase, rows: Sequence[ComparisonRow], columns: Sequenc
             each = (ngettext("Each is only {n} answer short of a decision",
                              "Each is only {n} answers short of a decision", hi).format(n=hi) if lo == hi else
                     _("Each is only {low} to {high} answers short of a decision").format(low=lo, high=hi))
-            meaning = _("{each}; answering {n} questions could decide them all (see “Closing the gaps”).").format(
-                each=each, n=len(needed))
+            meaning = ngettext("{each}; answering {n} question could decide them all (see “Closing the gaps”).",
+                               "{each}; answering {n} questions could decide them all (see “Closing the gaps”).",
+                               len(needed)).format(each=each, n=len(needed))
         else:
             meaning = _("The questions under “Closing the gaps” could decide them.")
         out.append(ComparisonMessage(kind="gap", rows=[r.id for r in open_rows], statement=statement, facts=[],
@@ -297,8 +313,10 @@ def _messages(kb: KnowledgeBase, rows: Sequence[ComparisonRow], columns: Sequenc
     if lowest:
         out.append(ComparisonMessage(
             kind="scope", rows=[], facts=[],
-            statement=_("{countries} lie outside the thesis's core population: findings there test the thesis "
-                        "rather than apply it.").format(countries=join([c.name for c in lowest])),
+            statement=ngettext("{countries} lies outside the thesis's core population: findings there test the "
+                               "thesis rather than apply it.",
+                               "{countries} lie outside the thesis's core population: findings there test the thesis "
+                               "rather than apply it.", len(lowest)).format(countries=join([c.name for c in lowest])),
             meaning=""))
     if not any(m.kind in ("gap", "dates") for m in out):
         out.append(ComparisonMessage(

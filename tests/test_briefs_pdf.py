@@ -321,7 +321,11 @@ def test_comparison_gap_says_how_few_answers_would_decide_it(assessor: Assessor,
 
 def test_comparison_differences_set_the_same_question_side_by_side(assessor: Assessor, kb: KnowledgeBase,
                                                                    registry: Registry) -> None:
-    c = build_comparison(_assessed(assessor, registry, "KZ", "EE"), kb, date=DATE)
+    from diagnostics.assessment import validate_answers
+
+    items = _assessed(assessor, registry, "KZ", "EE")
+    c = build_comparison(items, kb, date=DATE)
+    answers = {a.country: validate_answers(p, kb).answers for a, p in items}
     differs = [m for m in c.key_messages if m.kind == "differs"]
     assert differs and {i for m in differs for i in m.rows} == {r.id for r in c.rows if r.differs}
     for m in differs:
@@ -329,6 +333,12 @@ def test_comparison_differences_set_the_same_question_side_by_side(assessor: Ass
         for kz_fact, ee_fact in zip(m.facts[::2], m.facts[1::2], strict=True):
             assert (kz_fact.country, ee_fact.country) == ("KZ", "EE") and kz_fact.indicator == ee_fact.indicator
             assert kz_fact.value_text != ee_fact.value_text  # a difference shows in the answers
+        # Sources short enough to sit side by side (each full report gives them in full).
+        assert all(len(f.source) <= 61 and f.source.count("(") == f.source.count(")") for f in m.facts)
+        for f in m.facts:  # a survey measure standing in is named as such, in the brief's words
+            assert f.source.startswith("survey stand-in: ") == bool(answers[f.country][f.indicator].proxy)
+    assert any(m.statement == "Estonia lies outside the thesis's core population: findings there test the thesis "
+                              "rather than apply it." for m in c.key_messages)
     assert any(m.kind == "shared" for m in c.key_messages)
     md = render_comparison(c, "md")
     assert "Rows in bold differ" in md and "“Not found”" in md and "Not applicable" not in md

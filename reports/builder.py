@@ -381,11 +381,12 @@ def build_context(
         country=a.country, country_name=country_name(a.country, a.name), date=today.isoformat(), as_of=a.as_of,
         audience=_(audience), issuing_unit=_(unit), generator=f"policy-diagnostics {__version__}",
     )
+    ranked = summary.priorities(diagnoses, directions)
     return BriefContext(
         meta=meta,
-        key_messages=summary.key_messages(a, kb, profile, diagnoses, undecided, by_id),
+        key_messages=summary.key_messages(a, kb, profile, diagnoses, undecided, by_id, ranked),
         root_causes=summary.root_causes(a, diagnoses, by_id),
-        priorities=summary.priorities(diagnoses, directions),
+        priorities=ranked,
         hearing_questions=summary.hearing_questions(diagnoses, undecided),
         case=case,
         diagnoses=diagnoses,

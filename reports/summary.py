@@ -128,16 +128,34 @@ def _meaning(d: DiagnosisEntry) -> str:
     return " ".join(x for x in (mechanism, _(meaning) if meaning else "") if x)
 
 
-def _message(d: DiagnosisEntry, facts: list[Fact]) -> KeyMessage:
+def _addressed_by(ids: Iterable[str], ranked: Sequence[Priority], several: bool = False) -> str:
+    """Which of the brief's ranked directions answer the findings: what the committee can act on."""
+    wanted = set(ids)
+    numbers = [str(p.rank) for p in ranked if any(r.id in wanted for r in p.addresses)]
+    if not numbers:
+        return ""
+    if several:
+        text = ngettext("Direction {numbers} below addresses them.", "Directions {numbers} below address them.",
+                        len(numbers))
+    else:
+        text = ngettext("Direction {numbers} below addresses it.", "Directions {numbers} below address it.",
+                        len(numbers))
+    return text.format(numbers=join(numbers))
+
+
+def _message(d: DiagnosisEntry, facts: list[Fact], ranked: Sequence[Priority] = ()) -> KeyMessage:
     named = "root" in d.title.lower() or _("root cause") in d.title.lower()
     kind = _("a root cause, ") if d.role == "root_cause" and not named else ""
+    meaning = " ".join(x for x in (_meaning(d), _addressed_by([d.id], ranked)) if x)
     return KeyMessage(finding=d.id, statement=f"{d.title}: {kind}{_confidence(d.confidence)}.", facts=facts,
-                      meaning=_meaning(d), source=d.source)
+                      meaning=meaning, source=d.source)
 
 
 def key_messages(a: Assessment, kb: KnowledgeBase, profile: Profile | None, diagnoses: Sequence[DiagnosisEntry],
-                 undecided: Sequence[Undecided], by_id: Mapping[str, FindingResult]) -> list[KeyMessage]:
-    """Three to five findings with their decisive facts and what they mean."""
+                 undecided: Sequence[Undecided], by_id: Mapping[str, FindingResult],
+                 ranked: Sequence[Priority] = ()) -> list[KeyMessage]:
+    """Three to five findings with their decisive facts, what they mean and which of the `ranked`
+    directions answer them."""
     from .builder import answers_used  # the same answer records the report shows
 
     answers = {u.indicator: u for f in by_id.values() for u in answers_used(f.trace, kb, profile)}
@@ -184,26 +202,27 @@ def key_messages(a: Assessment, kb: KnowledgeBase, profile: Profile | None, diag
                                "These causes show in {n} systemic problems, {confidence}: {titles}.",
                                len(cores)).format(n=len(cores), confidence=confidence,
                                                   titles="; ".join(lower_first(d.title) for d in cores)),
-            facts=[facts[0] for _d, facts in pairs if facts], meaning=_(GROUP_MEANING))))
+            facts=[facts[0] for _d, facts in pairs if facts],
+            meaning=" ".join(x for x in (_(GROUP_MEANING), _addressed_by([d.id for d in cores], ranked, True)) if x))))
         room -= 1
     else:
-        chosen += [(d.number, _message(d, facts_of(d))) for d in cores]
+        chosen += [(d.number, _message(d, facts_of(d), ranked)) for d in cores]
         room -= len(cores)
-    chosen += [(d.number, _message(d, facts_of(d))) for d in roots]
+    chosen += [(d.number, _message(d, facts_of(d), ranked)) for d in roots]
     # Roll-ups and the outcome compete for the room left on their facts: numbers a member can
     # repeat, then confidence.
-    ranked = []
+    contenders = []
     for d in others:
         facts = decisive_facts(by_id[d.id], kb, by_id, answers, used)
         numbers = sum(1 for x in facts if kb.indicators[x.indicator].type in _QUANTITATIVE)
-        ranked.append((-numbers, -CONFIDENCE_RANK.get(d.confidence or "", 0), d.number, d))
-    ranked.sort(key=lambda r: r[:3])
-    for *_key, d in ranked:
+        contenders.append((-numbers, -CONFIDENCE_RANK.get(d.confidence or "", 0), d.number, d))
+    contenders.sort(key=lambda r: r[:3])
+    for *_key, d in contenders:
         if room <= 0 and len(chosen) >= 3 - (1 if undecided else 0):
             break
         facts = decisive_facts(by_id[d.id], kb, by_id, answers, used)  # again: earlier picks took some
         used.update(x.indicator for x in facts)
-        chosen.append((d.number, _message(d, facts)))
+        chosen.append((d.number, _message(d, facts, ranked)))
         room -= 1
     chosen.sort(key=lambda c: c[0])
     messages += [m for _n, m in chosen]

@@ -107,6 +107,13 @@ def test_kz_brief_states_facts_with_source_and_year(kz_brief: BriefContext, kz_p
         assert m.meaning and m.statement.endswith(".")
     body = " ".join(kz_pdf_pages)
     assert "28,000 requirements" in body and "thesis §5.3, 2017" in body
+    # Each message names the ranked directions below that answer it, and only those.
+    for m in kz_brief.key_messages:
+        ids = {m.finding, *m.findings} - {""}
+        ranks = [str(p.rank) for p in kz_brief.priorities if ids & {r.id for r in p.addresses}]
+        named = re.findall(r"Directions? ((?:\d+(?:, | and )?)+) below address", m.meaning)
+        assert re.findall(r"\d+", named[0]) == ranks if ranks else not named, (m.meaning, ranks)
+    assert sum("below address" in m.meaning for m in kz_brief.key_messages) >= 3
     # A fact with no recorded year says so rather than leaving the reader to guess.
     undated = [f for f in facts if f.as_of is None]
     assert undated and all(f"({f.source}, year not stated)" in render_brief(kz_brief, "md") for f in undated)

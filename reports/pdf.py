@@ -77,44 +77,109 @@ _DEFERRED_MODULES: dict[str, tuple[str, ...]] = {
     "fontTools.subset": (),
     "fontTools.varLib": (),
     "fontTools.varLib.instancer": ("instantiateVariableFont",),
-    "PIL.ImageCms": ("ImageCmsProfile",),  # for @color-profile only
+    "fontTools.ttLib": ("TTFont",),  # fonts fontTools must read: variable, emoji, WOFF, no HarfBuzz subset
+    "PIL.ImageCms": ("ImageCmsProfile",),  # @color-profile
+    "ssl": (),  # HTTPS (http.client and urllib.request import it; the brief fetches nothing)
 }
+# The names WeasyPrint imports from a deferred module that are submodules (standing deferred
+# themselves) or exceptions (a class of the same name that nothing raises until the module is
+# used: `except TTLibError` must name a class).
+_DEFERRED_SUBMODULES: dict[str, tuple[str, ...]] = {"fontTools.ttLib": ("ttFont", "woff2")}
+_DEFERRED_EXCEPTIONS: dict[str, tuple[str, ...]] = {"fontTools.ttLib": ("TTLibError",)}
 
 # Modules WeasyPrint imports whole ("from PIL import Image") but a text-only document never
-# uses: loaded by importlib's LazyLoader, i.e. executed when an attribute is first read (an
-# image, a WOFF2 font, an HTTPS fetch, a C type cffi must parse). What WeasyPrint sets on them
-# at import (ImageFile.LOAD_TRUNCATED_IMAGES, EpsImagePlugin.gs_binary) is kept by the loader.
+# uses: executed when an attribute is first read (an image, a C type cffi must parse). What
+# WeasyPrint sets on them at import (ImageFile.LOAD_TRUNCATED_IMAGES, EpsImagePlugin.gs_binary)
+# is kept by the loader. A module an `import` statement names a second time is loaded by it
+# (ssl: http.client, then urllib.request), so such a module stands deferred instead.
 _LAZY_MODULES = frozenset({
     "PIL.Image", "PIL.ImageFile", "PIL.ImageOps", "PIL.EpsImagePlugin",  # raster images, emoji
-    "fontTools.ttLib.woff2",  # @font-face with a WOFF2 font
     "pycparser",  # cffi's C parser: the declarations come from the cache, types from _quick_type
 })
 
 
 class _Deferred(types.ModuleType):
-    """Stands in for a module while WeasyPrint is imported; the real module is imported when used."""
+    """Stands in for a module while WeasyPrint is imported; the real module is imported when used,
+    and then takes the place of the stand-in and its forwarders in WeasyPrint's modules."""
 
     def __init__(self, name: str, functions: tuple[str, ...]) -> None:
         super().__init__(name)
         self._functions = functions
+        self._stand_ins: dict[str, Any] = {}
+        self._module: types.ModuleType | None = None
 
     def __getattr__(self, attr: str) -> Any:
         if attr.startswith("__"):  # the import system probing (__path__, __spec__): not a package
             raise AttributeError(attr)
+        if attr not in self._stand_ins:
+            stand_in = self._stand_in(attr)
+            if stand_in is None:
+                _drop_deferred()  # anything else is needed now: the real modules from here on
+                return getattr(self._real(), attr)
+            self._stand_ins[attr] = stand_in
+        return self._stand_ins[attr]
+
+    def _stand_in(self, attr: str) -> Any:
         name = self.__name__
         if attr in self._functions:
             def forward(*args: Any, **kwargs: Any) -> Any:
-                return getattr(importlib.import_module(name), attr)(*args, **kwargs)
+                return getattr(self._real(), attr)(*args, **kwargs)
 
             return forward
-        _drop_deferred()  # anything else is needed now: the real modules from here on
-        return getattr(importlib.import_module(name), attr)
+        if attr in _DEFERRED_SUBMODULES.get(name, ()):
+            return _Deferred(f"{name}.{attr}", ())
+        if attr in _DEFERRED_EXCEPTIONS.get(name, ()):
+            doc = f"Stands for {name}.{attr}: nothing raises it before {name} is used."
+            return type(attr, (Exception,), {"__doc__": doc})
+        return None
+
+    def _real(self) -> types.ModuleType:
+        if self._module is None:
+            if isinstance(sys.modules.get(self.__name__), _Deferred):
+                _drop_deferred()
+            self._module = importlib.import_module(self.__name__)
+            self._take_place(self._module)
+        return self._module
+
+    def _take_place(self, module: types.ModuleType) -> None:
+        """Puts the real module and its objects where WeasyPrint's modules hold the stand-ins."""
+        real: dict[int, Any] = {id(self): module}
+        for attr, stand_in in self._stand_ins.items():
+            if not isinstance(stand_in, _Deferred):
+                real[id(stand_in)] = getattr(module, attr)
+            elif isinstance(sys.modules.get(stand_in.__name__), types.ModuleType):  # a submodule: if loaded
+                real[id(stand_in)] = stand_in._real()
+        for name, holder in list(sys.modules.items()):
+            if name.split(".")[0] == "weasyprint" and isinstance(holder, types.ModuleType):
+                namespace = vars(holder)
+                for key, value in list(namespace.items()):
+                    if id(value) in real:
+                        namespace[key] = real[id(value)]
 
 
 def _drop_deferred() -> None:
     for name in _DEFERRED_MODULES:
         if isinstance(sys.modules.get(name), _Deferred):
             del sys.modules[name]
+
+
+class _DeferredMimeTypes:
+    """Stands for the `mimetypes.MimeTypes()` WeasyPrint makes at import to name attachments'
+    types (reading the system's MIME tables, about 3 ms); made when first used."""
+
+    real_class: Any = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._args = args
+        self._kwargs = kwargs
+        self._real: Any = None
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        if self._real is None:
+            self._real = self.real_class(*self._args, **self._kwargs)
+        return getattr(self._real, attr)
 
 
 class _LazyFinder:
@@ -141,6 +206,10 @@ def _quick_import() -> Iterator[None]:
         ctypes.util.find_library = _no_lookup
     finders: list[Any] = [_SheetDeferringFinder(), _LazyFinder()]
     sys.meta_path[:0] = finders
+    import mimetypes
+
+    mime_types = _DeferredMimeTypes.real_class = mimetypes.MimeTypes
+    mimetypes.MimeTypes = _DeferredMimeTypes  # type: ignore[misc,assignment]
     import cffi.cparser
 
     internal_parse = cffi.cparser.Parser._internal_parse
@@ -155,6 +224,7 @@ def _quick_import() -> Iterator[None]:
         cffi.cparser.Parser._internal_parse = internal_parse
         for finder in finders:
             sys.meta_path.remove(finder)
+        mimetypes.MimeTypes = mime_types  # type: ignore[misc]
         _drop_deferred()
 
 

@@ -142,17 +142,69 @@ def test_weasyprint_stylesheets_are_parsed_when_first_used() -> None:
 
 
 def test_a_name_weasyprint_needs_at_import_brings_the_real_module() -> None:
-    # fontTools.ttLib's TTFont is a class imported by name: the stand-in gives way to the real module.
+    # WeasyPrint subclasses pydyf.Stream at import: a stand-in for pydyf gives way to the real module.
     run(f"""
-        import sys
+        import sys, types
         from diagnostics.reports import pdf
 
-        pdf._DEFERRED_MODULES["fontTools.ttLib"] = ()
+        pdf._DEFERRED_MODULES["pydyf"] = ()
         pdf.import_weasyprint()
-        from fontTools.ttLib import TTFont
-        assert sys.modules["weasyprint.pdf.fonts"].TTFont is TTFont
-        assert not any(isinstance(m, pdf._Deferred) for m in sys.modules.values())
+        import pydyf
+        assert sys.modules["weasyprint.pdf.stream"].Stream.__bases__ == (pydyf.Stream,)
+        assert not any(isinstance(m, pdf._Deferred) for m in list(sys.modules.values()) if type(m) is types.ModuleType)
         assert pdf.html_to_pdf({PDF!r}).startswith(b"%PDF")
+    """)
+
+
+def test_fonttools_font_reading_stands_deferred_until_used_then_takes_its_place(tmp_path: Path) -> None:
+    # WeasyPrint imports TTFont, TTLibError and two submodules of fontTools.ttLib; a text-only
+    # brief never reads a font with fontTools (HarfBuzz subsets). Until used they stand deferred
+    # (TTLibError as a class nothing raises); once used, WeasyPrint's modules hold the real ones,
+    # so its `except TTLibError` catches fontTools' errors. A WOFF2 @font-face is decoded.
+    import io
+    import shutil
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    fc_match = shutil.which("fc-match")
+    assert fc_match is not None
+    serif = subprocess.run([fc_match, "-f", "%{file}", "DejaVu Serif"], check=True, capture_output=True,
+                           text=True).stdout
+    font = TTFont(serif)
+    subsetter = subset.Subsetter()
+    subsetter.populate(text="Woff face")
+    subsetter.subset(font)
+    font.flavor = "woff2"
+    woff2 = io.BytesIO()
+    font.save(woff2)
+    import base64
+
+    face = base64.b64encode(woff2.getvalue()).decode()
+    html = (f"<style>@font-face {{ font-family: Probe; src: url(data:font/woff2;base64,{face}) }}"
+            "p { font-family: Probe }</style><p>Woff face</p>")
+    run(f"""
+        import io, sys
+        from diagnostics.reports import pdf
+
+        pdf.import_weasyprint()
+        assert "fontTools.ttLib" not in sys.modules
+        fonts, text_fonts = sys.modules["weasyprint.pdf.fonts"], sys.modules["weasyprint.text.fonts"]
+        assert issubclass(fonts.TTLibError, Exception) and fonts.TTLibError.__module__ != "fontTools.ttLib"
+        data = pdf.html_to_pdf({html!r})
+        import fontTools.ttLib, fontTools.ttLib.woff2
+        assert text_fonts.woff2 is fontTools.ttLib.woff2  # used: the @font-face was decoded
+        import pypdf
+        page = pypdf.PdfReader(io.BytesIO(data)).pages[0]
+        names = [str(font["/BaseFont"]) for font in page["/Resources"]["/Font"].values()]
+        assert any(name.endswith("+Probe") for name in names), names  # the face, not a fallback
+        try:
+            fonts.TTFont(io.BytesIO(b"not a font"))
+        except fontTools.ttLib.TTLibError:
+            pass
+        assert fonts.TTFont is fontTools.ttLib.TTFont and text_fonts.TTFont is fontTools.ttLib.TTFont
+        assert fonts.TTLibError is fontTools.ttLib.TTLibError
+        assert fonts.ttFont is fontTools.ttLib.ttFont
     """)
 
 
@@ -223,12 +275,13 @@ def test_a_built_in_pdf_brief_leaves_what_it_never_uses_unloaded(tmp_path: Path)
         assert collector[:1] == [False], collector
         assert gc.isenabled() and gc.get_freeze_count() == 0  # unfrozen when the command returned
         import importlib.util
-        lazy = ["PIL.Image", "PIL.ImageFile", "PIL.ImageOps", "PIL.EpsImagePlugin", "fontTools.ttLib.woff2",
-                "pycparser"]
+        lazy = ["PIL.Image", "PIL.ImageFile", "PIL.ImageOps", "PIL.EpsImagePlugin", "pycparser"]
         loaded = [name for name in lazy if type(sys.modules[name]) is not importlib.util._LazyModule]
         assert loaded == [], loaded
-        for name in ("PIL.ImageCms", "fontTools.subset", "fontTools.varLib.instancer"):
+        for name in ("PIL.ImageCms", "fontTools.subset", "fontTools.varLib.instancer", "fontTools.ttLib",
+                     "fontTools.ttLib.woff2", "ssl"):
             assert name not in sys.modules, name
+        assert sys.modules["weasyprint.pdf.anchors"].MIMETYPES._real is None  # no attachment
     """)
     # The same brief with WeasyPrint imported the ordinary way: the same pages, the same text.
     assert 1 <= len(ast.literal_eval(quick)) <= 2

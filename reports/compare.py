@@ -163,7 +163,7 @@ def _side_by_side(kb: KnowledgeBase, rows: Sequence[ComparisonRow], columns: Seq
         if len(taken) >= limit:
             break
         decisive = [columns[i].decisive(r.id) for i in where]
-        candidates: list[tuple[tuple[int, int, int, int], str]] = []
+        candidates: list[tuple[tuple[int, int, int, int, int], str]] = []
         for order, ind in enumerate(dict.fromkeys(i for d in decisive for i in d)):
             if ind in taken or ind not in kb.indicators or not all(columns[i].answered(ind) for i in where):
                 continue
@@ -172,7 +172,8 @@ def _side_by_side(kb: KnowledgeBase, rows: Sequence[ComparisonRow], columns: Seq
             same = len({repr(columns[i].values[ind]) for i in where}) == 1  # type: ignore[index]
             kind = 0 if spec.type in _QUANTITATIVE else 1 if spec.type is IndicatorType.RANK_FRAC else 2
             everywhere = 0 if all(ind in d for d in decisive) else 1
-            candidates.append(((int(same and r.differs), everywhere, kind, order), ind))
+            undated = int(any(not columns[i].values.answers[ind].as_of for i in where))  # type: ignore[union-attr]
+            candidates.append(((int(same and r.differs), everywhere, kind, undated, order), ind))
         if candidates:
             ind = min(candidates)[1]
             taken.add(ind)

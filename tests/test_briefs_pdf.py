@@ -7,7 +7,10 @@ laid-out document.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -455,6 +458,45 @@ def test_cli_compare_pdf(tmp_path: Path) -> None:
     r = cli("brief", "--compare", "KZ", "EE", "-o", str(out))
     assert r.exit_code == 0, r.stderr
     assert out.read_bytes().startswith(b"%PDF")
+
+
+def _boxes_alive() -> int:
+    from weasyprint.formatting_structure.boxes import Box
+
+    gc.collect()
+    return sum(isinstance(o, Box) for o in gc.get_objects())
+
+
+def test_cli_brief_leaves_the_collector_on_nothing_frozen_and_its_pages_collectable(tmp_path: Path) -> None:
+    # The brief pauses the collector and freezes what it builds; in a process that goes on (here,
+    # tests calling it through click's runner) all of it is collectable again once it returns.
+    assert cli("brief", "KZ", "-o", str(tmp_path / "warm.pdf")).exit_code == 0
+    before = _boxes_alive()
+    for name in ("kz.pdf", "kz.html", "kz.md"):
+        r = cli("brief", "KZ", "-o", str(tmp_path / name))
+        assert r.exit_code == 0, r.stderr
+        assert gc.isenabled() and gc.get_freeze_count() == 0, name
+    assert cli("brief", "--compare", "KZ", "EE", "-o", str(tmp_path / "cmp.pdf")).exit_code == 0
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert _boxes_alive() == before  # the typeset pages went with the collection
+
+
+def test_a_brief_leaves_its_objects_to_the_system_when_the_process_ends(tmp_path: Path) -> None:
+    # An exit handler registered before the brief runs after the brief's own (last in, first out).
+    code = f"""
+import atexit, gc
+from click.testing import CliRunner
+from diagnostics.cli import main
+
+atexit.register(lambda: print("at exit:", gc.get_freeze_count() > 0, gc.isenabled()))
+for _ in range(2):
+    r = CliRunner().invoke(main, ["--no-plugins", "brief", "KZ", "-o", {str(tmp_path / "kz.pdf")!r}, "--force"])
+    assert r.exit_code == 0, r.output
+print("returned:", gc.get_freeze_count() > 0, gc.isenabled())
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["returned: False True", "at exit: True True"]
+    assert (tmp_path / "kz.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_every_built_in_indicator_has_a_plain_label(kb: KnowledgeBase) -> None:

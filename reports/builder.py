@@ -54,7 +54,7 @@ from .model import (
     StoryPart,
     Undecided,
 )
-from .wording import indicator_label, plain, sort_citations, tier_note
+from .wording import indicator_label, plain, plain_with, sort_citations, tier_note
 
 if TYPE_CHECKING:
     from diagnostics.registry import Registry
@@ -240,6 +240,7 @@ def build_context(
                      .format(used=a.audit.knowledge_base, loaded=kb.digest))
     by_id = {f.rule: f for f in a.findings if f.status is Status.FIRED}
     names = reader_names(kb)
+    say = plain_with(names)  # plain(text, names), each text worked out once
     rule_order = {rid: n for n, rid in enumerate(kb.rules)}
     # The assessment lists diagnoses roots first, then by role; the brief keeps that order.
     fired_dx = [f for f in a.diagnoses() if f.status is Status.FIRED]
@@ -273,20 +274,20 @@ def build_context(
         diagnoses.append(DiagnosisEntry(
             id=f.rule, number=number[f.rule], title=f.title, role=f.role or "diagnosis",
             theme=f.theme, function=f.function, severity=f.severity,
-            story=plain(rule.story, names), mechanism=plain(rule.mechanism, names),
+            story=say(rule.story), mechanism=say(rule.mechanism),
             evidence=answers_used(f.trace, kb, profile), supporting=list(f.supporting),
-            confidence=f.confidence, confidence_reasons=[plain(r, names) for r in f.confidence_reasons],
-            contrasts=[plain(x, names) for x in rule.counter_examples],
+            confidence=f.confidence, confidence_reasons=[say(r) for r in f.confidence_reasons],
+            contrasts=[say(x) for x in rule.counter_examples],
             directions=[Ref(id=x, title=kb.directions[x].title) for x in f.directions if x in kb.directions],
-            questions=[plain(q, names) for q in rule.questions], citations=list(f.citations), chain=chain,
+            questions=[say(q) for q in rule.questions], citations=list(f.citations), chain=chain,
             source=source_of(f.plugin),
         ))
 
     nodes = [
         NodeEntry(
             id=n.rule, title=n.title, layer=n.layer, confidence=n.confidence,
-            confidence_reasons=[plain(r, names) for r in n.confidence_reasons],
-            story=plain(kb.rules[n.rule].story, names), mechanism=plain(kb.rules[n.rule].mechanism, names),
+            confidence_reasons=[say(r) for r in n.confidence_reasons],
+            story=say(kb.rules[n.rule].story), mechanism=say(kb.rules[n.rule].mechanism),
             feeds=feeds[n.rule],
             builds_on=[_ref(by_id[p]) for p in _premises(n) if p in by_id and _shown(by_id[p])],
             evidence=answers_used(n.trace, kb, profile), citations=list(n.citations), source=source_of(n.plugin),
@@ -322,7 +323,7 @@ def build_context(
     cautions: list[Caution] = []
     if profile is not None:
         # The caution's id and the indicator ids are kept for tools; readers get words and labels.
-        cautions = [Caution(id=c.id, text=plain(c.text, names), source=c.source, indicators=list(c.indicators),
+        cautions = [Caution(id=c.id, text=say(c.text), source=c.source, indicators=list(c.indicators),
                             affects=[indicator_label(kb.indicators[i], i) if i in kb.indicators else i
                                      for i in c.indicators])
                     for c in profile.data_cautions]

@@ -151,8 +151,6 @@ def brief(settings: Settings, refs: tuple[str, ...], fmt: str | None, full: bool
 
     registry = settings.registry()
     if fmt == "pdf":
-        from diagnostics.cli.context import startup_allocations
-
         from .pdf import import_weasyprint
 
         with startup_allocations():  # WeasyPrint's modules live as long as the command

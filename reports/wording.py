@@ -7,7 +7,7 @@ jinja2 here, so the context can be built without it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from diagnostics.citations import parse_citation
@@ -67,8 +67,11 @@ def plain(text: str, names: Mapping[str, str] | None = None) -> str:
     references ('(design rule R-8)', 'MAP §3') are notes for maintainers, so they are dropped;
     any other snake_case word is turned into words.
     """
-    out = _INTERNAL_PAREN.sub("", " ".join(text.split()))
-    out = _INTERNAL_CODE.sub("", out)
+    out = " ".join(text.split())
+    if "(" in out:  # each pattern needs its character: most texts skip the search
+        out = _INTERNAL_PAREN.sub("", out)
+    if "-" in out or "MAP" in out:
+        out = _INTERNAL_CODE.sub("", out)
     # Most prose names no id: found without a Python call per word (a brief has ~400 texts).
     if names and not names.keys().isdisjoint(_ID_WORD.findall(out)):
         # A translation may give a title and then its id in brackets: the title says it already.
@@ -79,6 +82,20 @@ def plain(text: str, names: Mapping[str, str] | None = None) -> str:
         out = _SNAKE.sub(lambda m: m.group(0).replace("_", " "), out)
     out = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", out)
     return _SPACES.sub(" ", out).strip()
+
+
+def plain_with(names: Mapping[str, str]) -> Callable[[str], str]:
+    """`plain` with one knowledge base's reader names, each text put once: a brief states many
+    texts several times (the same confidence reason under dozens of findings)."""
+    done: dict[str, str] = {}
+
+    def put(text: str) -> str:
+        out = done.get(text)
+        if out is None:
+            out = done[text] = plain(text, names)
+        return out
+
+    return put
 
 
 def uncited(text: str) -> str:

@@ -661,3 +661,44 @@ def test_built_in_templates_are_compiled_once_and_a_broken_cache_entry_is_compil
     render.environment.cache_clear()
     assert render_brief(kz_brief, "html") == expected  # compiled again
     assert all(entry.read_bytes() != b"not bytecode" for entry in entries)  # and stored again
+
+
+# ---------------------------------------------------------------------------------------
+# wording.plain: the searches it skips (a text without '(' has no bracketed code, one without
+# '-' or 'MAP' no design-rule code) and the texts plain_with puts once change nothing.
+
+def _plain_searching_every_text(text: str, names: dict[str, str]) -> str:
+    """wording.plain as it was before it skipped searches: every pattern tried on every text."""
+    from diagnostics.reports import wording as w
+
+    out = w._INTERNAL_CODE.sub("", w._INTERNAL_PAREN.sub("", " ".join(text.split())))
+    if names and not names.keys().isdisjoint(w._ID_WORD.findall(out)):
+        out = w._ID_IN_BRACKETS.sub(
+            lambda m: "" if m.group(1) in names and names[m.group(1)] in out[:m.start()] else m.group(0), out)
+        out = w._ID_WORD.sub(lambda m: w._lower_title(names[m.group(0)]) if m.group(0) in names else m.group(0), out)
+    if "_" in out:
+        out = w._SNAKE.sub(lambda m: m.group(0).replace("_", " "), out)
+    out = w._SPACE_BEFORE_PUNCTUATION.sub(r"\1", out)
+    return w._SPACES.sub(" ", out).strip()
+
+
+@given(st.lists(st.sampled_from(["R-8", "C-2", "MAP §3", "MAP", "(", ")", "design rule ", " and ", "doc", "+int",
+                                 "x_y", "lcr.in_force", " ", ",", ".", "a", "-", "R", "8", "§"]), max_size=14)
+       .map("".join))
+def test_plain_skips_only_searches_that_cannot_match(text: str) -> None:
+    from diagnostics.reports.wording import plain
+
+    names = {"lcr.in_force": "Local content rules in force"}
+    assert plain(text, names) == _plain_searching_every_text(text, names)
+
+
+def test_plain_with_puts_each_text_as_plain_does(kb: KnowledgeBase) -> None:
+    from diagnostics.reports.builder import reader_names
+    from diagnostics.reports.wording import plain, plain_with
+
+    names = reader_names(kb)
+    say = plain_with(names)
+    texts = [t for r in kb.rules.values() for t in (r.story, r.mechanism, *r.questions, *r.counter_examples)]
+    assert any("(" in t for t in texts)
+    for text in [*texts, *texts]:
+        assert say(text) == plain(text, names)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from diagnostics.i18n import N_
+from diagnostics.record_base import Deferred
 
 BRIEF_SCHEMA_VERSION = 2
 BRIEF_SCHEMA_ID = "urn:policy-diagnostics:brief:v2"
@@ -52,7 +53,10 @@ LAYER_LABELS = {
 
 
 
-class Model(BaseModel):
+class Model(Deferred):
+    """Validator and serialiser built when a class is first used (record_base.Deferred): a
+    brief of one country never builds the comparison's, and a comparison never the brief's."""
+
     model_config = ConfigDict(extra="forbid")
 
 

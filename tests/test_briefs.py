@@ -702,3 +702,23 @@ def test_plain_with_puts_each_text_as_plain_does(kb: KnowledgeBase) -> None:
     assert any("(" in t for t in texts)
     for text in [*texts, *texts]:
         assert say(text) == plain(text, names)
+
+
+def test_a_brief_builds_the_validators_of_its_own_models_only(tmp_path: Path) -> None:
+    # The context models are built on first use (record_base.Deferred): a brief of one country
+    # validates its context and never builds the comparison's models.
+    code = f"""
+import json
+from diagnostics.cli import main
+try:
+    main(["--no-plugins", "brief", "KZ", "-o", {str(tmp_path / "kz.html")!r}])
+except SystemExit as e:
+    assert not e.code
+from diagnostics.reports import model
+print(json.dumps([name for name, cls in vars(model).items()
+                  if isinstance(cls, type) and issubclass(cls, model.Model) and cls.__pydantic_complete__]))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    built = json.loads(out)
+    assert "BriefContext" in built and "KeyMessage" in built
+    assert not {"ComparisonContext", "ComparisonRow", "CountryColumn", "Cell"} & set(built)

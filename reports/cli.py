@@ -150,11 +150,6 @@ def brief(settings: Settings, refs: tuple[str, ...], fmt: str | None, full: bool
         from .render import render_brief, render_comparison, render_pdf
 
     registry = settings.registry()
-    if fmt == "pdf":
-        from .pdf import import_weasyprint
-
-        with startup_allocations():  # WeasyPrint's modules live as long as the command
-            import_weasyprint()
     if compare:
         from .compare import build_comparison  # (with the analysis package) only for comparisons
 

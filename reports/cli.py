@@ -10,9 +10,7 @@ diagnostics.cli imports it, so the command takes the group's Settings with `clic
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
-import gc
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,26 +63,6 @@ def load_assessed(settings: Settings, ref: str) -> tuple[Assessment, Profile | N
                     profile = candidate
             return assessment, profile
     return assess_ref(settings, ref)
-
-
-def discard_at_exit() -> None:
-    """When the process ends, leave what the brief built to the operating system.
-
-    On the way out the interpreter runs the cyclic collector over every object still tracked:
-    for a brief, the report modules and pydantic models, WeasyPrint with its typeset pages and
-    their style and box cycles, the knowledge base: about 90,000 objects, searched to free memory
-    the operating system takes back anyway (about a tenth of a PDF brief's CPU). Freezing them
-    from an exit handler (atexit, so every handler and the flushing of files still run) moves
-    them out of those passes. In a process that goes on (tests calling the command through
-    click's runner) nothing changes until that process ends.
-    """
-    global _discarding
-    if not _discarding:
-        atexit.register(gc.freeze)
-        _discarding = True
-
-
-_discarding = False
 
 
 @click.command(cls=LocalizedCommand)
@@ -175,7 +153,6 @@ def brief(settings: Settings, refs: tuple[str, ...], fmt: str | None, full: bool
                 click.echo(_("warning: {notice}").format(notice=notice), err=True)
             document = (render_pdf(context, template_dir=template_dir, full=full) if fmt == "pdf" else
                         render_brief(context, fmt, template_dir=template_dir, full=full))
-    discard_at_exit()
     if write_output(output, document, force=force) is None:
         return
     data = document if isinstance(document, bytes) else document.encode()

@@ -481,8 +481,12 @@ def test_cli_brief_leaves_the_collector_on_nothing_frozen_and_its_pages_collecta
     assert _boxes_alive() == before  # the typeset pages went with the collection
 
 
-def test_a_brief_leaves_its_objects_to_the_system_when_the_process_ends(tmp_path: Path) -> None:
-    # An exit handler registered before the brief runs after the brief's own (last in, first out).
+@pytest.mark.parametrize("command", [["brief", "KZ", "-o", "{out}", "--force"], ["assess", "KZ", "--json"]])
+def test_every_command_leaves_its_objects_to_the_system_when_the_process_ends(tmp_path: Path,
+                                                                              command: list[str]) -> None:
+    # An exit handler registered before the command runs after diagnose's own (last in, first out).
+    # The brief and the assessment it is benched against are treated alike.
+    args = [a.format(out=tmp_path / "kz.pdf") for a in command]
     code = f"""
 import atexit, gc
 from click.testing import CliRunner
@@ -490,13 +494,14 @@ from diagnostics.cli import main
 
 atexit.register(lambda: print("at exit:", gc.get_freeze_count() > 0, gc.isenabled()))
 for _ in range(2):
-    r = CliRunner().invoke(main, ["--no-plugins", "brief", "KZ", "-o", {str(tmp_path / "kz.pdf")!r}, "--force"])
+    r = CliRunner().invoke(main, ["--no-plugins", *{args!r}])
     assert r.exit_code == 0, r.output
 print("returned:", gc.get_freeze_count() > 0, gc.isenabled())
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.splitlines() == ["returned: False True", "at exit: True True"]
-    assert (tmp_path / "kz.pdf").read_bytes().startswith(b"%PDF")
+    if command[0] == "brief":
+        assert (tmp_path / "kz.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_every_built_in_indicator_has_a_plain_label(kb: KnowledgeBase) -> None:

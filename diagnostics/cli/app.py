@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from .context import Settings, fail
+from .context import Settings, fail, leave_to_the_system_at_exit
 from .helptext import LocalizedGroup, click_in_catalog
 
 COMMANDS: dict[str, str] = {
@@ -43,6 +43,7 @@ class DiagnoseGroup(LocalizedGroup):
     help and click's own messages in the chosen language (helptext)."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
+        leave_to_the_system_at_exit()
         try:
             with click_in_catalog():
                 return super().main(*args, **kwargs)

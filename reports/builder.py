@@ -324,8 +324,7 @@ def build_context(
     if profile is not None:
         # The caution's id and the indicator ids are kept for tools; readers get words and labels.
         cautions = [Caution(id=c.id, text=say(c.text), source=c.source, indicators=list(c.indicators),
-                            affects=[indicator_label(kb.indicators[i], i) if i in kb.indicators else i
-                                     for i in c.indicators])
+                            affects=[names.get(i, i) for i in c.indicators])
                     for c in profile.data_cautions]
         for ind_id, answer in profile.answers.items():
             ind = kb.indicators.get(ind_id)
